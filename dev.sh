@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The two commands of the README:  bash dev.sh app  |  bash dev.sh test
+# Each sets up (or reuses) the virtual environment, then starts the app or runs every test.
+set -euo pipefail
+cd "$(dirname "$0")"
+VENV="${POSTURE_VENV:-.venv}"
+PYTHON="${PYTHON:-python3.11}"
+
+setup() {
+    [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+    # Reinstall whenever pyproject.toml changes, so a cached venv never goes stale.
+    local stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+    if [ ! -f "$stamp" ]; then
+        "$VENV/bin/python" -m pip install --quiet --upgrade pip
+        "$VENV/bin/python" -m pip install --quiet -e ".[test]"
+        rm -f "$VENV"/.installed-*
+        touch "$stamp"
+    fi
+}
+
+case "${1:-}" in
+    app)
+        setup
+        exec "$VENV/bin/streamlit" run app.py --server.headless true --server.port "${PORT:-8501}" \
+            --browser.gatherUsageStats false
+        ;;
+    test)
+        setup
+        shift
+        exec "$VENV/bin/python" -m pytest "$@"
+        ;;
+    *)
+        echo "usage: bash dev.sh app | bash dev.sh test [pytest args]" >&2
+        exit 2
+        ;;
+esac

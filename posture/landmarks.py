@@ -1,0 +1,149 @@
+"""Named BlazePose landmarks and the landmark series every measurement reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import IntEnum
+from pathlib import Path
+
+import numpy as np
+
+N_LANDMARKS = 33
+
+
+class Landmark(IntEnum):
+    """BlazePose's 33 points; LEFT/RIGHT are the subject's sides."""
+
+    NOSE = 0
+    LEFT_EYE_INNER = 1
+    LEFT_EYE = 2
+    LEFT_EYE_OUTER = 3
+    RIGHT_EYE_INNER = 4
+    RIGHT_EYE = 5
+    RIGHT_EYE_OUTER = 6
+    LEFT_EAR = 7
+    RIGHT_EAR = 8
+    MOUTH_LEFT = 9
+    MOUTH_RIGHT = 10
+    LEFT_SHOULDER = 11
+    RIGHT_SHOULDER = 12
+    LEFT_ELBOW = 13
+    RIGHT_ELBOW = 14
+    LEFT_WRIST = 15
+    RIGHT_WRIST = 16
+    LEFT_PINKY = 17
+    RIGHT_PINKY = 18
+    LEFT_INDEX = 19
+    RIGHT_INDEX = 20
+    LEFT_THUMB = 21
+    RIGHT_THUMB = 22
+    LEFT_HIP = 23
+    RIGHT_HIP = 24
+    LEFT_KNEE = 25
+    RIGHT_KNEE = 26
+    LEFT_ANKLE = 27
+    RIGHT_ANKLE = 28
+    LEFT_HEEL = 29
+    RIGHT_HEEL = 30
+    LEFT_FOOT_INDEX = 31
+    RIGHT_FOOT_INDEX = 32
+
+
+L = Landmark
+
+
+def _mirror_permutation() -> np.ndarray:
+    """Index map that swaps every LEFT_* landmark with its RIGHT_* twin."""
+    perm = np.arange(N_LANDMARKS)
+    for lm in Landmark:
+        if lm.name.startswith("LEFT_"):
+            twin = Landmark["RIGHT_" + lm.name[5:]]
+            perm[lm], perm[twin] = twin, lm
+    perm[L.MOUTH_LEFT], perm[L.MOUTH_RIGHT] = L.MOUTH_RIGHT, L.MOUTH_LEFT
+    return perm
+
+
+MIRROR_PERMUTATION = _mirror_permutation()
+
+
+@dataclass(frozen=True)
+class LandmarkSeries:
+    """Pose landmarks of one clip.
+
+    image: frames x 33 x 2, pixels (x right, y down), NaN where no person was found.
+    visibility: frames x 33, in [0, 1] (0 where no person was found).
+    world: frames x 33 x 3, metres, hip-centred, camera-aligned (x right, y down,
+        z away from the camera), as MediaPipe's world landmarks.
+    t: frames, seconds.
+    """
+
+    image: np.ndarray
+    visibility: np.ndarray
+    world: np.ndarray
+    t: np.ndarray
+    width: int
+    height: int
+
+    def __post_init__(self) -> None:
+        n = len(self.t)
+        if self.image.shape != (n, N_LANDMARKS, 2):
+            raise ValueError(f"image landmarks must be {n} x 33 x 2, got {self.image.shape}")
+        if self.visibility.shape != (n, N_LANDMARKS) or self.world.shape != (n, N_LANDMARKS, 3):
+            raise ValueError("visibility and world landmarks must match the frame count")
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    @property
+    def detected(self) -> np.ndarray:
+        """Boolean per frame: a person was found."""
+        return ~np.isnan(self.image[:, 0, 0])
+
+    @property
+    def fps(self) -> float:
+        """Median frame rate of the clip."""
+        if len(self.t) < 2:
+            return 0.0
+        return float(1.0 / np.median(np.diff(self.t)))
+
+    def point(self, lm: Landmark) -> np.ndarray:
+        """Image position of one landmark, frames x 2 pixels."""
+        return self.image[:, lm]
+
+    def midpoint(self, a: Landmark, b: Landmark) -> np.ndarray:
+        """Image midpoint of two landmarks, frames x 2 pixels."""
+        return (self.image[:, a] + self.image[:, b]) / 2.0
+
+    def slice(self, start: int, stop: int) -> LandmarkSeries:
+        """Frames start..stop-1 as a new series."""
+        s = np.s_[start:stop]
+        return replace(self, image=self.image[s], visibility=self.visibility[s],
+                       world=self.world[s], t=self.t[s])
+
+    def save(self, path: str | Path) -> None:
+        """Write the series to a compressed .npz file for replay."""
+        np.savez_compressed(path, image=self.image, visibility=self.visibility,
+                            world=self.world, t=self.t,
+                            size=np.array([self.width, self.height]))
+
+    @classmethod
+    def load(cls, path: str | Path) -> LandmarkSeries:
+        """Read a series written by `save`."""
+        with np.load(path) as f:
+            width, height = (int(v) for v in f["size"])
+            return cls(image=f["image"], visibility=f["visibility"], world=f["world"],
+                       t=f["t"], width=width, height=height)
+
+
+def unmirror(series: LandmarkSeries) -> LandmarkSeries:
+    """Undo a selfie-mirrored recording: flip x and give each side its true label.
+
+    A pose model reads a mirrored subject's right side as its left, so both the
+    coordinates and the left/right labels must be swapped back.
+    """
+    image = series.image[:, MIRROR_PERMUTATION].copy()
+    image[..., 0] = series.width - image[..., 0]
+    world = series.world[:, MIRROR_PERMUTATION].copy()
+    world[..., 0] = -world[..., 0]
+    return replace(series, image=image, world=world,
+                   visibility=series.visibility[:, MIRROR_PERMUTATION])

@@ -1,0 +1,86 @@
+"""Forward bend, seen side-on: trunk and hip flexion, fingertip-to-floor, knee check."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posture.geometry import joint_flexion, upright
+from posture.landmarks import Landmark as L, LandmarkSeries
+from posture.measures.common import (SAGITTAL, WHOLE_BODY, AnalysisConfig, TestResult, check_person,
+                                     frame_quality, needs_scale, roll_note, summarise_trials)
+from posture.measures.movement import around, find_movement, neutral_frames
+from posture.measures.posture import facing_direction, trunk_inclination
+
+KNEE_LIMIT_DEG = 15.0
+TRUNK = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
+LEGS = (L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE)
+FEET = (L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX)
+FINGERS = (L.LEFT_INDEX, L.RIGHT_INDEX)
+
+
+def hip_flexion(series: LandmarkSeries, forward: float, roll: float = 0.0) -> np.ndarray:
+    """Angle between thigh and trunk in the sagittal plane: 0 standing straight, + flexed."""
+    thigh = upright(series.midpoint(L.LEFT_KNEE, L.RIGHT_KNEE) - series.midpoint(L.LEFT_HIP, L.RIGHT_HIP), roll)
+    thigh_forward = np.degrees(np.arctan2(forward * thigh[..., 0], -thigh[..., 1]))
+    return trunk_inclination(series, forward, roll) + thigh_forward
+
+
+def knee_flexion(series: LandmarkSeries) -> np.ndarray:
+    """Mean flexion of both knees, 0 when straight."""
+    sides = [joint_flexion(series.point(h), series.point(k), series.point(a))
+             for h, k, a in ((L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE))]
+    return np.mean(sides, axis=0)
+
+
+def floor_level(series: LandmarkSeries, roll: float = 0.0) -> np.ndarray:
+    """Per-frame height (upright px) of the floor line: mean of both heels and toes.
+
+    The mean of both sides sits at the subject's mid-plane depth; the lowest
+    single point would be the foot nearer a side camera, which looks lower.
+    """
+    return np.mean(upright(series.image[:, list(FEET)], roll)[..., 1], axis=1)
+
+
+def fingertip_height(series: LandmarkSeries, roll: float = 0.0) -> np.ndarray:
+    """Per-frame height (upright px) of the index fingertips, mean of both (see floor_level)."""
+    return np.mean(upright(series.image[:, list(FINGERS)], roll)[..., 1], axis=1)
+
+
+def forward_bend(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig()) -> TestResult:
+    """Repeated forward bends: medians of the trial peaks, with spread and flags."""
+    share = check_person(series, WHOLE_BODY, config.min_detected)
+    roll = config.roll_deg
+    fwd = facing_direction(series, neutral_frames(series))
+    move = find_movement(trunk_inclination(series, fwd, roll), series, config, SAGITTAL,
+                         min_excursion=10.0, directions=(1,))
+    hips, knees = hip_flexion(series, fwd, roll), knee_flexion(series)
+    floor = np.nanmedian(floor_level(series, roll)[neutral_frames(series)])
+    finger = fingertip_height(series, roll)
+    trunk_q = frame_quality(series, TRUNK) * move.fit
+    legs_q = frame_quality(series, TRUNK + LEGS) * move.fit
+    hand_q = frame_quality(series, FINGERS + FEET) * move.fit
+    flex, hip, reach, knee, flags = [], [], [], [], []
+    q = {"trunk": [], "legs": [], "hands": []}
+    for k, trial in enumerate(move.trials, start=1):
+        w = move.peak_window(trial, series, config.peak_hold_s)
+        flex.append(trial.peak_value)
+        hip.append(around(hips, w))
+        reach.append(around(finger, w) - floor)
+        knee.append(around(knees, w))
+        if knee[-1] > KNEE_LIMIT_DEG:
+            flags.append(f"trial {k}: knees bent {knee[-1]:.0f} deg at the peak (over {KNEE_LIMIT_DEG:.0f})")
+        q["trunk"].append(around(trunk_q, w))
+        q["legs"].append(around(legs_q, w))
+        q["hands"].append(around(hand_q, w))
+    quality = {part: float(np.median(v)) for part, v in q.items()}
+    flags_t = tuple(flags)
+    ms = [summarise_trials("trunk_flexion", "deg", flex, quality["trunk"], config.min_quality, flags_t),
+          summarise_trials("hip_flexion", "deg", hip, quality["legs"], config.min_quality, flags_t)]
+    if config.cm_per_px:
+        ms.append(summarise_trials("fingertip_to_floor", "cm", [r * config.cm_per_px for r in reach],
+                                   quality["hands"], config.min_quality))
+    else:
+        ms.append(needs_scale("fingertip_to_floor", quality["hands"]))
+    ms.append(summarise_trials("knee_flexion_at_peak", "deg", knee, quality["legs"], config.min_quality, flags_t))
+    return TestResult("forward-bend", SAGITTAL, tuple(ms), roll_note(config) + move.notes, share,
+                      tuple((t.start, t.peak, t.end) for t in move.trials))

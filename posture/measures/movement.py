@@ -1,0 +1,69 @@
+"""What the range-of-motion tests share: filtering a signal and finding its trials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from posture.errors import TrialError
+from posture.landmarks import LandmarkSeries
+from posture.measures.common import AnalysisConfig, check_view
+from posture.trials import Trial, effective_cutoff, lowpass, segment_trials
+
+
+@dataclass(frozen=True)
+class Movement:
+    """A filtered angle series, its neutral level and the usable trials."""
+
+    signal: np.ndarray
+    baseline: float
+    trials: tuple[Trial, ...]
+    fit: float
+    notes: tuple[str, ...]
+
+    def peak_window(self, trial: Trial, series: LandmarkSeries, hold_s: float) -> slice:
+        """Frames around a trial's peak, as long as the peak must be held."""
+        half = max(1, int(round(hold_s * series.fps / 2)))
+        return slice(max(trial.peak - half, trial.start), min(trial.peak + half + 1, trial.end))
+
+
+def neutral_frames(series: LandmarkSeries, seconds: float = 1.0) -> np.ndarray:
+    """The opening stretch of detected frames, when the subject stands in neutral."""
+    seen = np.flatnonzero(series.detected)
+    t0 = series.t[seen[0]]
+    return seen[series.t[seen] - t0 <= seconds]
+
+
+def find_movement(raw: np.ndarray, series: LandmarkSeries, config: AnalysisConfig, view: str,
+                  min_excursion: float, directions: tuple[int, ...]) -> Movement:
+    """Check the view on neutral frames, filter the signal and segment its trials.
+
+    Trials broken by a long tracking gap are dropped with a note; no trial at all
+    is a TrialError that says what movement was expected.
+    """
+    fit = check_view(series, neutral_frames(series), view)
+    signal = lowpass(raw, series.t, config.filter)
+    notes: list[str] = []
+    usable = effective_cutoff(config.filter.cutoff_hz, series.fps)
+    if usable < config.filter.cutoff_hz:
+        notes.append(f"Filter cutoff lowered to {usable:.1f} Hz for the {series.fps:.0f} fps recording.")
+    seg = segment_trials(signal, series.t, min_excursion, directions, config.peak_hold_s)
+    kept = []
+    for k, trial in enumerate(seg.trials, start=1):
+        lost = np.isnan(signal[trial.start:trial.end])
+        if lost.any():
+            seconds = lost.sum() / series.fps
+            notes.append(f"Trial {k} was dropped: the person was lost for {seconds:.1f} s during the movement.")
+        else:
+            kept.append(trial)
+    if not kept:
+        raise TrialError("No complete repetition of the movement was found: start standing still, move "
+                         f"at least {min_excursion:g} degrees and come back, with the whole body in view.")
+    return Movement(signal, seg.baseline, tuple(kept), fit, tuple(notes))
+
+
+def around(values: np.ndarray, frames: slice) -> float:
+    """Median of a per-frame value over a window, NaN-safe."""
+    w = values[frames]
+    return float(np.nanmedian(w)) if np.isfinite(w).any() else float("nan")

@@ -1,0 +1,42 @@
+"""Side bend, seen from the front: trunk lateral lean to each side, fingertip travel."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posture.geometry import upright
+from posture.landmarks import Landmark as L, LandmarkSeries
+from posture.measures.common import (FRONTAL, WHOLE_BODY, AnalysisConfig, TestResult, check_person,
+                                     frame_quality, needs_scale, roll_note, summarise_trials)
+from posture.measures.movement import around, find_movement, neutral_frames
+from posture.measures.posture import trunk_lateral_lean
+
+TRUNK = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
+SIDES = {1: ("left", L.LEFT_INDEX), -1: ("right", L.RIGHT_INDEX)}
+
+
+def side_bend(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig()) -> TestResult:
+    """Peak lean to each side minus neutral (both reported positive), fingertip travel in cm."""
+    share = check_person(series, WHOLE_BODY, config.min_detected)
+    roll = config.roll_deg
+    move = find_movement(trunk_lateral_lean(series, roll), series, config, FRONTAL,
+                         min_excursion=5.0, directions=(1, -1))
+    trunk_q = frame_quality(series, TRUNK) * move.fit
+    neutral = neutral_frames(series)
+    ms = []
+    for direction, (side, finger) in SIDES.items():
+        trials = [t for t in move.trials if t.direction == direction]
+        windows = [move.peak_window(t, series, config.peak_hold_s) for t in trials]
+        quality = float(np.median([around(trunk_q, w) for w in windows])) if trials else 0.0
+        ms.append(summarise_trials(f"side_bend_{side}", "deg", [abs(t.peak_value) for t in trials],
+                                   quality, config.min_quality))
+        height = upright(series.point(finger), roll)[..., 1]
+        travel_px = [np.nanmedian(height[neutral]) - around(height, w) for w in windows]
+        hand_q = float(np.median([around(frame_quality(series, (finger,)), w) for w in windows])) if trials else 0.0
+        if config.cm_per_px:
+            ms.append(summarise_trials(f"fingertip_travel_{side}", "cm",
+                                       [p * config.cm_per_px for p in travel_px], hand_q, config.min_quality))
+        else:
+            ms.append(needs_scale(f"fingertip_travel_{side}", hand_q))
+    return TestResult("side-bend", FRONTAL, tuple(ms), roll_note(config) + move.notes, share,
+                      tuple((t.start, t.peak, t.end) for t in move.trials))

@@ -1,0 +1,84 @@
+"""Reading frames from video files, with plain-language errors for bad files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from posture.errors import VideoError
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    path: Path
+    fps: float
+    frame_count: int      # as the container claims; decoding may end earlier
+    width: int
+    height: int
+
+    @property
+    def duration_s(self) -> float:
+        return self.frame_count / self.fps if self.fps else 0.0
+
+
+def probe(path: str | Path) -> VideoInfo:
+    """Check that a file is a readable video and describe it, or raise VideoError."""
+    path = Path(path)
+    if not path.exists():
+        raise VideoError(f"{path} does not exist: check the file name and folder.")
+    if path.is_dir():
+        raise VideoError(f"{path} is a folder, not a video file.")
+    if path.stat().st_size == 0:
+        raise VideoError(f"{path} is empty (0 bytes): the recording did not save; record it again.")
+    cap = cv2.VideoCapture(str(path))
+    try:
+        ok, frame = cap.read() if cap.isOpened() else (False, None)
+        if not ok or frame is None:
+            raise VideoError(f"{path.name} is not a video this tool can read (it may be corrupt, cut short "
+                             "or in an unsupported format): record it again or convert it to MP4.")
+        fps = cap.get(cv2.CAP_PROP_FPS)
+        if not fps or not np.isfinite(fps) or fps <= 0 or fps > 1000:
+            fps = 30.0
+        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        return VideoInfo(path, float(fps), max(count, 1), frame.shape[1], frame.shape[0])
+    finally:
+        cap.release()
+
+
+def read_frames(info: VideoInfo, stride: int = 1) -> Iterator[tuple[float, np.ndarray]]:
+    """Yield (seconds, RGB frame) for every `stride`-th frame of the video."""
+    cap = cv2.VideoCapture(str(info.path))
+    try:
+        index = 0
+        while True:
+            ok = cap.grab()
+            if not ok:
+                break
+            if index % stride == 0:
+                ok, bgr = cap.retrieve()
+                if not ok:
+                    break
+                yield index / info.fps, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            index += 1
+    finally:
+        cap.release()
+
+
+def write_video(path: str | Path, frames: list[np.ndarray] | Iterator[np.ndarray], fps: float) -> None:
+    """Write RGB frames to an MP4 file (MPEG-4 Part 2, which OpenCV always ships)."""
+    writer = None
+    try:
+        for rgb in frames:
+            if writer is None:
+                h, w = rgb.shape[:2]
+                writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+                if not writer.isOpened():
+                    raise VideoError(f"Cannot write a video to {path}.")
+            writer.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    finally:
+        if writer is not None:
+            writer.release()

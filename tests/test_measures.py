@@ -1,0 +1,197 @@
+"""Every measurement against the 3-D geometry that built it.
+
+Skeletons are posed at known angles, projected through a known pinhole camera
+and optionally given Gaussian landmark noise of NOISE_PX. Tolerances: 1 degree
+noise-free, 3 degrees with noise, 5 degrees for trunk rotation.
+"""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from conftest import FPS, NOISE_PX
+from posture.errors import TrialError, ViewError
+from posture.landmarks import MIRROR_PERMUTATION, unmirror
+from posture.measures import AnalysisConfig, analyse
+from posture.synthetic.camera import frontal_camera, sagittal_camera
+from posture.synthetic.scene import (forward_bend_poses, landmark_series, rotation_poses, side_bend_poses,
+                                     still_poses, truth)
+from posture.synthetic.skeleton import Body, Pose
+
+NOISE_CASES = [(0.0, 1.0), (NOISE_PX, 3.0)]   # (noise in px, tolerance in degrees)
+
+
+def values(result, name):
+    return result.get(name).value
+
+
+@pytest.mark.parametrize("noise,tol", NOISE_CASES)
+@pytest.mark.parametrize("stance", [
+    Pose(shoulder_tilt=5.0), Pose(shoulder_tilt=-3.0, pelvic_obliquity=4.0),
+    Pose(head_tilt=-8.0), Pose(trunk_lateral=6.0, shoulder_tilt=-6.0), Pose(pelvic_obliquity=-5.0, trunk_lateral=-3.0),
+])
+def test_standing_frontal(stance, noise, tol, rng):
+    s = landmark_series(still_poses(stance, FPS), frontal_camera(), FPS, noise_px=noise, rng=rng)
+    r = analyse(s, "posture-frontal")
+    want = truth(stance)
+    for name in ("shoulder_tilt", "pelvic_tilt", "head_tilt", "trunk_lateral_lean"):
+        assert values(r, name) == pytest.approx(want[name], abs=tol), name
+    assert r.get("shoulder_tilt").quality > 0.9
+
+
+def test_lateral_shift_in_cm_with_a_scale(rng):
+    stance = Pose(trunk_lateral=5.0)
+    cam = frontal_camera()
+    s = landmark_series(still_poses(stance, FPS), cam, FPS, noise_px=NOISE_PX, rng=rng)
+    r = analyse(s, "posture-frontal", AnalysisConfig(cm_per_px=100 * 2.6 / cam.focal_px))
+    assert r.get("lateral_shift").unit == "cm"
+    assert values(r, "lateral_shift") == pytest.approx(truth(stance)["lateral_shift_cm"], abs=1.0)
+
+
+@pytest.mark.parametrize("noise,tol", NOISE_CASES)
+@pytest.mark.parametrize("side", ["left", "right"])
+@pytest.mark.parametrize("stance", [Pose(neck_forward=30.0), Pose(trunk_flexion=6.0), Pose(trunk_flexion=-4.0,
+                                                                                              neck_forward=15.0)])
+def test_standing_sagittal(stance, side, noise, tol, rng):
+    cam = sagittal_camera(side=side)
+    s = landmark_series(still_poses(stance, FPS), cam, FPS, noise_px=noise, rng=rng)
+    r = analyse(s, "posture-sagittal", AnalysisConfig(cm_per_px=100 * 2.6 / cam.focal_px))
+    want = truth(stance)
+    assert values(r, "trunk_inclination") == pytest.approx(want["trunk_inclination"], abs=tol)
+    assert values(r, "head_forward_angle") == pytest.approx(want["head_forward_angle"], abs=tol)
+    for p in ("ear", "shoulder", "hip", "knee"):
+        assert values(r, f"plumb_{p}") == pytest.approx(want[f"plumb_{p}_cm"], abs=1.5), p
+
+
+@pytest.mark.parametrize("noise,tol", NOISE_CASES)
+@pytest.mark.parametrize("side", ["left", "right"])
+@pytest.mark.parametrize("peak", [45.0, 80.0, 100.0])
+def test_forward_bend(peak, side, noise, tol, rng):
+    poses = forward_bend_poses(peak, FPS)
+    cam = sagittal_camera(side=side)
+    s = landmark_series(poses, cam, FPS, noise_px=noise, rng=rng)
+    r = analyse(s, "forward-bend", AnalysisConfig(cm_per_px=100 * 2.6 / cam.focal_px))
+    at_peak = truth(max(poses, key=lambda p: p.trunk_flexion))
+    flexion = r.get("trunk_flexion")
+    assert len(flexion.trials) == 3
+    assert flexion.value == pytest.approx(at_peak["trunk_inclination"] - truth(poses[0])["trunk_inclination"], abs=tol)
+    assert values(r, "hip_flexion") == pytest.approx(at_peak["hip_flexion"], abs=tol)
+    assert values(r, "fingertip_to_floor") == pytest.approx(at_peak["fingertip_to_floor_cm"], abs=1.5)
+    assert not flexion.flags
+
+
+def test_forward_bend_with_bent_knees_is_flagged():
+    poses = forward_bend_poses(70.0, FPS, knee_deg=30.0)
+    r = analyse(landmark_series(poses, sagittal_camera(), FPS), "forward-bend")
+    knee = r.get("knee_flexion_at_peak")
+    assert knee.value == pytest.approx(truth(max(poses, key=lambda p: p.trunk_flexion))["knee_flexion"], abs=1.0)
+    assert len(r.get("trunk_flexion").flags) == 3
+
+
+def test_forward_bend_without_scale_withholds_centimetres():
+    r = analyse(landmark_series(forward_bend_poses(60.0, FPS), sagittal_camera(), FPS), "forward-bend")
+    m = r.get("fingertip_to_floor")
+    assert m.value is None and "scale" in m.reason
+
+
+@pytest.mark.parametrize("noise,tol", NOISE_CASES)
+@pytest.mark.parametrize("peak", [15.0, 30.0])
+def test_side_bend_both_ways(peak, noise, tol, rng):
+    poses = side_bend_poses(peak, FPS)
+    s = landmark_series(poses, frontal_camera(), FPS, noise_px=noise, rng=rng)
+    r = analyse(s, "side-bend")
+    lean = [truth(p)["trunk_lateral_lean"] for p in poses]
+    assert values(r, "side_bend_left") == pytest.approx(max(lean), abs=tol)
+    assert values(r, "side_bend_right") == pytest.approx(-min(lean), abs=tol)
+    assert len(r.get("side_bend_left").trials) == 2 and len(r.get("side_bend_right").trials) == 2
+
+
+def test_side_bend_to_the_left_only_is_reported_as_left():
+    poses = [replace(p, trunk_lateral=abs(p.trunk_lateral)) for p in side_bend_poses(20.0, FPS)]
+    r = analyse(landmark_series(poses, frontal_camera(), FPS), "side-bend")
+    assert len(r.get("side_bend_left").trials) == 4
+    assert r.get("side_bend_right").value is None
+
+
+def test_fingertip_travel_in_cm():
+    poses = side_bend_poses(25.0, FPS)
+    cam = frontal_camera()
+    r = analyse(landmark_series(poses, cam, FPS), "side-bend", AnalysisConfig(cm_per_px=100 * 2.6 / cam.focal_px))
+    heights = [truth(p)["left_index_height_cm"] for p in poses]
+    assert values(r, "fingertip_travel_left") == pytest.approx(heights[0] - min(heights), abs=1.5)
+
+
+@pytest.mark.parametrize("noise", [0.0, NOISE_PX])
+@pytest.mark.parametrize("peak", [25.0, 45.0])
+def test_rotation_both_ways(peak, noise, rng):
+    poses = rotation_poses(peak, FPS)
+    r = analyse(landmark_series(poses, frontal_camera(), FPS, noise_px=noise, rng=rng), "rotation")
+    rot = [truth(p)["trunk_rotation"] for p in poses]
+    assert values(r, "rotation_left") == pytest.approx(max(rot), abs=5.0)
+    assert values(r, "rotation_right") == pytest.approx(-min(rot), abs=5.0)
+    assert not r.get("rotation_left").flags
+
+
+def test_rotation_with_the_pelvis_turning_is_flagged():
+    poses = rotation_poses(40.0, FPS, pelvis_share=0.5)
+    r = analyse(landmark_series(poses, frontal_camera(), FPS), "rotation")
+    assert r.get("pelvis_yaw_left").value == pytest.approx(20.0, abs=2.0)
+    assert r.get("rotation_left").flags
+
+
+def test_mirrored_recording_keeps_the_subjects_sides():
+    stance = Pose(shoulder_tilt=6.0)
+    s = landmark_series(still_poses(stance, FPS), frontal_camera(), FPS)
+    image = s.image.copy()
+    image[..., 0] = s.width - image[..., 0]
+    world = s.world.copy()
+    world[..., 0] *= -1
+    # What a pose model reports on the selfie view: flipped picture, sides labelled by appearance.
+    selfie = replace(s, image=image[:, MIRROR_PERMUTATION], world=world[:, MIRROR_PERMUTATION])
+    assert values(analyse(unmirror(selfie), "posture-frontal"), "shoulder_tilt") == pytest.approx(6.0, abs=0.5)
+    with pytest.raises(ViewError, match="mirrored"):
+        analyse(replace(s, image=image), "posture-frontal")
+
+
+@pytest.mark.parametrize("roll", [-6.0, 8.0])
+def test_camera_roll_reads_as_tilt_until_removed(roll):
+    stance = Pose(shoulder_tilt=3.0)
+    s = landmark_series(still_poses(stance, FPS), frontal_camera(roll_deg=roll), FPS)
+    raw = analyse(s, "posture-frontal")
+    fixed = analyse(s, "posture-frontal", AnalysisConfig(roll_deg=roll, calibrated=True))
+    assert values(raw, "shoulder_tilt") == pytest.approx(3.0 + roll, abs=0.5)
+    assert any("Uncalibrated" in n for n in raw.notes)
+    assert values(fixed, "shoulder_tilt") == pytest.approx(3.0, abs=0.5)
+    assert not fixed.notes
+
+
+def test_other_body_proportions():
+    body = Body(height=1.55, shoulder_width=0.23, hip_width=0.13, girth=1.2)
+    poses = forward_bend_poses(65.0, FPS)
+    r = analyse(landmark_series(poses, sagittal_camera(), FPS, body=body), "forward-bend")
+    assert values(r, "trunk_flexion") == pytest.approx(65.0, abs=1.0)
+
+
+def test_wrong_view_is_refused_with_advice():
+    s = landmark_series(still_poses(Pose(), FPS), sagittal_camera(), FPS)
+    with pytest.raises(ViewError, match="turn the subject to face the camera"):
+        analyse(s, "posture-frontal")
+    bend = landmark_series(forward_bend_poses(60.0, FPS), frontal_camera(), FPS)
+    with pytest.raises(ViewError, match="side-on"):
+        analyse(bend, "forward-bend")
+
+
+def test_no_movement_is_a_clear_error():
+    s = landmark_series(still_poses(Pose(), FPS, 6.0), sagittal_camera(), FPS)
+    with pytest.raises(TrialError, match="No complete repetition"):
+        analyse(s, "forward-bend")
+
+
+def test_poorly_seen_landmarks_are_withheld():
+    s = landmark_series(still_poses(Pose(shoulder_tilt=4.0), FPS), frontal_camera(), FPS)
+    shoulders_hidden = np.where(np.isin(np.arange(33), [11, 12]), 0.3, 0.95)
+    r = analyse(replace(s, visibility=np.tile(shoulders_hidden, (len(s), 1))), "posture-frontal")
+    m = r.get("shoulder_tilt")
+    assert m.value is None and "quality" in m.reason
+    assert r.get("head_tilt").value is not None
