@@ -38,7 +38,7 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """(start, stop) of every run of True in a boolean array."""
     padded = np.concatenate([[False], mask, [False]]).astype(int)
     edges = np.flatnonzero(np.diff(padded))
-    return list(zip(edges[::2], edges[1::2]))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
 
 
 def effective_cutoff(cutoff_hz: float, fps: float) -> float:
@@ -174,7 +174,7 @@ def segment_trials(x: np.ndarray, t: np.ndarray, min_excursion: float,
             while hi < len(y) and np.nan_to_num(y[hi], nan=0.0) > 0.3 * threshold:
                 hi += 1
             i, value = robust_peak(y[start:stop], fps, hold_s)
-            trials.append(Trial(lo, start + i, hi, sign, sign * value))
+            trials.append(Trial(lo, start + i, hi, sign, float(sign * value)))
     trials.sort(key=lambda tr: tr.start)
     return Segmentation(base, tuple(trials))
 

@@ -15,6 +15,7 @@ from posture.landmarks import Landmark as L, LandmarkSeries
 from posture.measures.common import (FRONTAL, WHOLE_BODY, AnalysisConfig, Measurement, TestResult,
                                      check_person, frame_quality, roll_note, summarise_trials)
 from posture.measures.movement import around, find_movement, neutral_frames
+from posture.trials import FilterConfig, lowpass
 
 PELVIS_LIMIT_DEG = 10.0
 TRUNK = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
@@ -39,12 +40,16 @@ def pelvis_yaw(series: LandmarkSeries, roll: float = 0.0) -> np.ndarray:
     return _world_yaw(series, L.RIGHT_HIP, L.LEFT_HIP, roll)
 
 
-def foreshortening_rotation(series: LandmarkSeries, neutral: np.ndarray) -> np.ndarray:
-    """Estimate (b), unsigned: acos of the shoulder/hip width ratio against neutral."""
+def foreshortening_rotation(series: LandmarkSeries, config: FilterConfig = FilterConfig()) -> np.ndarray:
+    """Estimate (b), unsigned: acos of the shoulder/hip width ratio against its neutral value.
+
+    acos is steep near 1, so the ratio is low-pass filtered and its neutral value
+    taken as the 90th percentile of the clip (turning only ever narrows the shoulders).
+    """
     sw = np.linalg.norm(series.point(L.LEFT_SHOULDER) - series.point(L.RIGHT_SHOULDER), axis=-1)
     hw = np.linalg.norm(series.point(L.LEFT_HIP) - series.point(L.RIGHT_HIP), axis=-1)
-    ratio = (sw / hw) / np.nanmedian((sw / hw)[neutral])
-    return np.degrees(np.arccos(np.clip(ratio, 0.0, 1.0)))
+    ratio = lowpass(sw / hw, series.t, config)
+    return np.degrees(np.arccos(np.clip(ratio / np.nanpercentile(ratio, 90), 0.0, 1.0)))
 
 
 def trunk_rotation(series: LandmarkSeries, neutral: np.ndarray, roll: float = 0.0,
@@ -52,7 +57,7 @@ def trunk_rotation(series: LandmarkSeries, neutral: np.ndarray, roll: float = 0.
     """Combined per-frame rotation estimate, degrees, + to the subject's left."""
     a = world_rotation(series, roll)
     a = a - np.nanmedian(a[neutral])
-    b = np.sign(a) * foreshortening_rotation(series, neutral)
+    b = np.sign(lowpass(a, series.t)) * foreshortening_rotation(series)
     return world_weight * a + (1.0 - world_weight) * b
 
 

@@ -41,6 +41,7 @@ class Ellipsoid:
     radii: np.ndarray
     colour: tuple[int, int, int]
     face: bool = False
+    hair: tuple[int, int, int] = (0, 0, 0)
 
 
 Part = Capsule | Ellipsoid
@@ -130,7 +131,7 @@ def body_parts(sk: PosedSkeleton, body: Body, outfit: Outfit = Outfit()) -> list
                   np.array([0.1, 0.09, 0.066]) * H * g, outfit.shirt),
         Capsule(sk.neck_base - T @ np.array([0, 0.02 * H, 0]), sk.head_centre - Hd @ np.array([0, 0.5 * r, 0.2 * r]),
                 0.03 * H * g, outfit.skin),
-        Ellipsoid(sk.head_centre, Hd, np.array([0.84, 1.08, 1.0]) * r, outfit.skin, face=True),
+        Ellipsoid(sk.head_centre, Hd, np.array([0.84, 1.08, 1.0]) * r, outfit.skin, face=True, hair=outfit.hair),
         Ellipsoid(sk.head_centre + Hd @ np.array([0, -0.12 * r, 0.98 * r]), Hd,
                   np.array([0.11, 0.2, 0.16]) * r, outfit.skin),
     ]
@@ -181,13 +182,19 @@ def _background(cam: Camera, o: np.ndarray, d: np.ndarray) -> np.ndarray:
 def render(sk: PosedSkeleton, body: Body, cam: Camera, outfit: Outfit = Outfit(),
            rng: np.random.Generator | None = None) -> np.ndarray:
     """One RGB frame (height x width x 3, uint8) of the posed figure."""
+    return render_people([(sk, body, outfit)], cam, rng)
+
+
+def render_people(people: list[tuple[PosedSkeleton, Body, Outfit]], cam: Camera,
+                  rng: np.random.Generator | None = None) -> np.ndarray:
+    """One RGB frame of any number of figures (none gives the empty room)."""
     o, d = cam.rays()
     img = _background(cam, o, d)
     depth = np.full((cam.height, cam.width), np.inf)
     light = np.array([0.35, 0.75, 0.55])
     light /= np.linalg.norm(light)
-    skin, hair = np.array(outfit.skin, float), np.array(outfit.hair, float)
-    for part in body_parts(sk, body, outfit):
+    parts = [part for sk, body, outfit in people for part in body_parts(sk, body, outfit)]
+    for part in parts:
         centre, radius = _bounds(part)
         zc = cam.to_camera(centre[None])[0, 2]
         if zc - radius <= 0.05:
@@ -204,7 +211,7 @@ def render(sk: PosedSkeleton, body: Body, cam: Camera, outfit: Outfit = Outfit()
             col = np.repeat(np.array(part.colour, float)[None], len(dd), axis=0)
         else:
             t, n, local = _ellipsoid_hits(o, dd, part)
-            col = (_face_colour(local, skin, hair) if part.face
+            col = (_face_colour(local, np.array(part.colour, float), np.array(part.hair, float)) if part.face
                    else np.repeat(np.array(part.colour, float)[None], len(dd), axis=0))
         zb = depth[y0:y1, x0:x1].reshape(-1)
         win = t < zb

@@ -6,7 +6,7 @@ y up, z to the subject's front (right-handed). Angles in degrees.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -128,7 +128,6 @@ class PosedSkeleton:
     head: np.ndarray                          # 3 x 3 rotation of the head
     head_centre: np.ndarray
     neck_base: np.ndarray
-    joints: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _two_bone_knee(hip: np.ndarray, ankle: np.ndarray, a: float, b: float,
@@ -201,7 +200,6 @@ def pose_skeleton(pose: Pose, body: Body = Body()) -> PosedSkeleton:
     pts[L.MOUTH_LEFT] = on_head(0.25, -0.5, 0.85)
     pts[L.MOUTH_RIGHT] = on_head(-0.25, -0.5, 0.85)
 
-    joints: dict[str, np.ndarray] = {}
     for side, sx in (("left", 1), ("right", -1)):
         S = side.upper()
         outward = girdle @ np.array([sx * 1.0, 0, 0])
@@ -219,6 +217,11 @@ def pose_skeleton(pose: Pose, body: Body = Body()) -> PosedSkeleton:
                         ("HIP", hips[side]), ("KNEE", knees[side]), ("ANKLE", ankles[side]),
                         ("HEEL", heel), ("FOOT_INDEX", toe)):
             pts[L[f"{S}_{name}"]] = p
-        joints[f"{side}_hand_dir"] = fore
     return PosedSkeleton(landmarks=pts, trunk=trunk, pelvis=pelvis, head=head,
-                         head_centre=head_centre, neck_base=neck_base, joints=joints)
+                         head_centre=head_centre, neck_base=neck_base)
+
+
+def translate(sk: PosedSkeleton, offset: np.ndarray) -> PosedSkeleton:
+    """The same pose moved by offset (world metres), e.g. to stand a second person beside."""
+    return PosedSkeleton(landmarks=sk.landmarks + offset, trunk=sk.trunk, pelvis=sk.pelvis, head=sk.head,
+                         head_centre=sk.head_centre + offset, neck_base=sk.neck_base + offset)
