@@ -3,66 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 from posture.errors import PostureError
-from posture.measures import TESTS, AnalysisConfig, TestResult
+from posture.export import format_table, result_csv, result_dict
+from posture.measures import TESTS, AnalysisConfig
 
 EXIT_BAD_INPUT = 1
-
-
-def _label(name: str) -> str:
-    return name.replace("_", " ").capitalize()
-
-
-def _fmt(value: float | None, digits: int = 1) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
-
-
-def format_table(result: TestResult) -> str:
-    """A readable table of one test result, with reasons for withheld values."""
-    trials = len(result.trial_frames)
-    head = (f"{_label(result.test)} ({result.view} view): person found in {result.detected_share:.0%} "
-            f"of frames" + (f", {trials} trial(s)" if result.test not in ("posture-frontal", "posture-sagittal")
-                            else ""))
-    rows = [("Measurement", "Value", "Unit", "Quality", "Trials", "Spread", "MDC95")]
-    for m in result.measurements:
-        rows.append((_label(m.name), _fmt(m.value), m.unit, f"{m.quality:.2f}",
-                     ", ".join(_fmt(v) for v in m.trials), _fmt(m.spread), _fmt(m.mdc95)))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = [head, ""] + ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
-    for m in result.measurements:
-        if m.reason:
-            lines.append(f"  {_label(m.name)}: {m.reason}")
-        lines.extend(f"  Flag: {f}" for f in m.flags)
-    lines.extend(f"Note: {n}" for n in result.notes)
-    return "\n".join(lines)
-
-
-def result_dict(result: TestResult) -> dict:
-    """Plain data for JSON export; MDC95 included where it can be computed."""
-    data = asdict(result)
-    for m, row in zip(result.measurements, data["measurements"]):
-        row["mdc95"] = m.mdc95
-    return data
-
-
-def result_csv(result: TestResult) -> str:
-    """One row per measurement."""
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(["test", "view", "measurement", "value", "unit", "quality", "trials", "spread", "mdc95", "reason"])
-    for m in result.measurements:
-        w.writerow([result.test, result.view, m.name, "" if m.value is None else round(m.value, 3), m.unit,
-                    round(m.quality, 3), ";".join(f"{v:.3f}" for v in m.trials),
-                    "" if m.spread is None else round(m.spread, 3),
-                    "" if m.mdc95 is None else round(m.mdc95, 3), m.reason])
-    return out.getvalue()
 
 
 def _progress(path: Path, quiet: bool):
