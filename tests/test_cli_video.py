@@ -34,6 +34,7 @@ def analyse_sample(name: str, test: str, *extra: str) -> tuple[dict, dict]:
     run = posture("analyze", video, "--test", test, "--json", *extra)
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
+    assert result["detected_share"] >= 0.95          # every sample: the figure is found in nearly every frame
     return {m["name"]: m for m in result["measurements"]}, truth["expected"]
 
 
@@ -44,9 +45,9 @@ def test_forward_bend_sample_distances():
     assert got["knee_flexion_at_peak"]["value"] == pytest.approx(want["knee_flexion_at_peak"], abs=3.0)
 
 
-@pytest.mark.xfail(strict=True, reason="renders read about 5 deg more trunk and hip flexion than built at a "
-                                       "75 deg bend; cause not yet traced (first suspect: where MediaPipe puts "
-                                       "the hip on the rendered pelvis)")
+@pytest.mark.xfail(strict=True, reason="at the 75 deg peak MediaPipe puts the rendered figure's shoulder about "
+                                       "9 px (3 cm) nearer the floor than its joint, towards the hanging arm: "
+                                       "about 5 deg more trunk and hip flexion than built")
 def test_forward_bend_sample_angles():
     got, want = analyse_sample("forward_bend_side", "forward-bend")
     assert got["trunk_flexion"]["value"] == pytest.approx(want["trunk_flexion"], abs=3.0)
