@@ -8,7 +8,9 @@ series (`LandmarkSeries.load`) replays a recording without inference.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 import numpy as np
@@ -19,6 +21,20 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 Detection = tuple[np.ndarray, np.ndarray, np.ndarray]   # image 33x2 px, visibility 33, world 33x3 m
+
+
+@contextmanager
+def _native_logs_hidden() -> Iterator[None]:
+    """MediaPipe's C++ start-up warnings go straight to file descriptor 2; hide just those."""
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 class PoseEstimator(Protocol):
@@ -33,13 +49,20 @@ class MediaPipePose:
     def __init__(self, video_mode: bool = True, min_detection: float = 0.5, min_tracking: float = 0.5):
         import mediapipe as mp  # heavy import, kept at the edge
 
-        self._pose = mp.solutions.pose.Pose(
-            static_image_mode=not video_mode, model_complexity=1, smooth_landmarks=False,
-            enable_segmentation=False, min_detection_confidence=min_detection,
-            min_tracking_confidence=min_tracking)
+        with _native_logs_hidden():
+            self._pose = mp.solutions.pose.Pose(
+                static_image_mode=not video_mode, model_complexity=1, smooth_landmarks=False,
+                enable_segmentation=False, min_detection_confidence=min_detection,
+                min_tracking_confidence=min_tracking)
+        self._started = False
 
     def detect(self, rgb: np.ndarray) -> Detection | None:
-        result = self._pose.process(rgb)
+        if self._started:
+            result = self._pose.process(rgb)
+        else:
+            with _native_logs_hidden():   # the graph starts, and logs, on the first frame
+                result = self._pose.process(rgb)
+            self._started = True
         if result.pose_landmarks is None:
             return None
         h, w = rgb.shape[:2]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -181,10 +181,9 @@ def withhold_if_poor(m: Measurement, min_quality: float) -> Measurement:
     """Blank the value, with the reason, when its quality is below the threshold."""
     if m.value is None or m.quality >= min_quality:
         return m
-    return Measurement(m.name, None, m.unit, m.quality,
-                       reason=f"withheld: quality {m.quality:.2f} is below {min_quality:.2f} "
-                              "(landmarks poorly seen or off-picture)",
-                       flags=m.flags, trials=m.trials, spread=m.spread, maximum=m.maximum)
+    return replace(m, value=None, trials=(), spread=None, maximum=None,
+                   reason=f"withheld: quality {m.quality:.2f} is below {min_quality:.2f} "
+                          "(landmarks poorly seen or off-picture)")
 
 
 def needs_scale(name: str, quality: float) -> Measurement:

@@ -27,16 +27,17 @@ def side_bend(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig())
     for direction, (side, finger) in SIDES.items():
         trials = [t for t in move.trials if t.direction == direction]
         windows = [move.peak_window(t, series, config.peak_hold_s) for t in trials]
+        hand_q = frame_quality(series, (finger,)) * move.fit
         quality = float(np.median([around(trunk_q, w) for w in windows])) if trials else 0.0
+        finger_q = float(np.median([around(hand_q, w) for w in windows])) if trials else 0.0
         ms.append(summarise_trials(f"side_bend_{side}", "deg", [abs(t.peak_value) for t in trials],
                                    quality, config.min_quality))
         height = upright(series.point(finger), roll)[..., 1]
         travel_px = [np.nanmedian(height[neutral]) - around(height, w) for w in windows]
-        hand_q = float(np.median([around(frame_quality(series, (finger,)), w) for w in windows])) if trials else 0.0
         if config.cm_per_px:
             ms.append(summarise_trials(f"fingertip_travel_{side}", "cm",
-                                       [p * config.cm_per_px for p in travel_px], hand_q, config.min_quality))
+                                       [p * config.cm_per_px for p in travel_px], finger_q, config.min_quality))
         else:
-            ms.append(needs_scale(f"fingertip_travel_{side}", hand_q))
+            ms.append(needs_scale(f"fingertip_travel_{side}", finger_q))
     return TestResult("side-bend", FRONTAL, tuple(ms), roll_note(config) + move.notes, share,
                       tuple((t.start, t.peak, t.end) for t in move.trials))

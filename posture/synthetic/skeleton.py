@@ -24,10 +24,6 @@ class Body:
     foot_separation: float = 0.12   # between ankles
 
     @property
-    def hip_height(self) -> float:
-        return 0.52 * self.height
-
-    @property
     def trunk_length(self) -> float:
         """Mid-hip to mid-shoulder."""
         return 0.295 * self.height
@@ -38,7 +34,8 @@ class Body:
 
     @property
     def shank(self) -> float:
-        return 0.52 * self.height - 0.245 * self.height - self.ankle_height
+        """Knee to ankle: the hip stands at 0.52 of height."""
+        return 0.52 * self.height - self.thigh - self.ankle_height
 
     @property
     def ankle_height(self) -> float:
@@ -161,13 +158,10 @@ def pose_skeleton(pose: Pose, body: Body = Body()) -> PosedSkeleton:
 
     ankles = {s: yaw @ np.array([sx * body.foot_separation / 2, body.ankle_height, 0.0])
               for s, sx in (("left", 1), ("right", -1))}
-    leg = body.thigh + body.shank
     k = np.radians(pose.knee_flexion)
     hip_to_ankle = np.sqrt(body.thigh**2 + body.shank**2 - 2 * body.thigh * body.shank * np.cos(np.pi - k))
     shift = min(pose.hip_shift_back, 0.9 * hip_to_ankle)
     hip_y = body.ankle_height + np.sqrt(hip_to_ankle**2 - shift**2)
-    if pose.knee_flexion == 0.0 and shift == 0.0:
-        hip_y = body.ankle_height + leg
     pelvis_centre = yaw @ np.array([0.0, 0.0, -shift]) + np.array([0.0, hip_y, 0.0])
 
     pelvis = yaw @ rot_z(pose.pelvic_obliquity)
