@@ -46,8 +46,9 @@ def test_forward_bend_sample_distances():
 
 
 @pytest.mark.xfail(strict=True, reason="at the 75 deg peak MediaPipe puts the rendered figure's shoulder about "
-                                       "9 px (3 cm) nearer the floor than its joint, towards the hanging arm: "
-                                       "about 5 deg more trunk and hip flexion than built")
+                                       "9 px (3 cm) nearer the floor than its joint, towards the hanging arm "
+                                       "(within 1 deg with the arms along the trunk): about 5 deg more trunk "
+                                       "and hip flexion than built")
 def test_forward_bend_sample_angles():
     got, want = analyse_sample("forward_bend_side", "forward-bend")
     assert got["trunk_flexion"]["value"] == pytest.approx(want["trunk_flexion"], abs=3.0)
