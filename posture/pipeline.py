@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from posture.calibration import scale_from_height
-from posture.errors import FramingError, NoPersonError, VideoError
+from posture.errors import FramingError, VideoError
 from posture.landmarks import Landmark as L, LandmarkSeries, unmirror
 from posture.measures import AnalysisConfig, TestResult, analyse
 from posture.measures.movement import neutral_frames
@@ -32,7 +32,9 @@ def _person_box(image_xy: np.ndarray, width: int, height: int, grow: float = 0.1
 def second_person_seen(frames: list[np.ndarray], series_rows: list[np.ndarray],
                        estimator: PoseEstimator | None = None) -> bool:
     """Hide the tracked person and look again: is someone else clearly in view?"""
-    estimator = estimator or MediaPipePose(video_mode=False)
+    if estimator is None:
+        with MediaPipePose(video_mode=False) as own:
+            return second_person_seen(frames, series_rows, own)
     for rgb, xy in zip(frames, series_rows):
         if np.isnan(xy).all():
             continue
@@ -69,7 +71,7 @@ def landmarks_from_video(path: str | Path, estimator: PoseEstimator | None = Non
         if own:
             estimator.close()
     if len(series) == 0:
-        raise NoPersonError(f"{Path(path).name} holds no frames that could be decoded: record it again.")
+        raise VideoError(f"{Path(path).name} holds no frames that could be decoded: record it again.")
     if check_crowd and kept and second_person_seen(list(kept.values()), [series.image[k] for k in kept]):
         raise FramingError("More than one person is in view: ask everyone but the subject to step out "
                            "of the picture and record again.")
