@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from posture.errors import PostureError
-from posture.export import label
+from posture.export import label, measurement_rows
 from posture.measures import TESTS
 from posture.pipeline import analyse_video
 from posture.video import probe
@@ -45,11 +45,8 @@ def run_analysis(video: Path, test: str, height_cm: float | None) -> None:
         st.error(str(e))
         return
     st.subheader(f"{label(result.test)} ({result.view} view)")
-    st.table([{"Measurement": label(m.name),
-               "Value": "-" if m.value is None else f"{m.value:.1f} {m.unit}",
-               "Quality": f"{m.quality:.2f}",
-               "Trials": ", ".join(f"{v:.1f}" for v in m.trials),
-               "Note": "; ".join(filter(None, (m.reason, *m.flags)))} for m in result.measurements])
+    st.table([row | {"Note": "; ".join(filter(None, (m.reason, *m.flags)))}
+              for row, m in zip(measurement_rows(result), result.measurements)])
     for note in result.notes:
         st.caption(note)
 

@@ -18,16 +18,21 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def measurement_rows(result: TestResult) -> list[dict[str, str]]:
+    """One display row per measurement, as both the command line and the app show it."""
+    return [{"Measurement": label(m.name), "Value": _fmt(m.value), "Unit": m.unit, "Quality": f"{m.quality:.2f}",
+             "Trials": ", ".join(_fmt(v) for v in m.trials), "Spread": _fmt(m.spread), "MDC95": _fmt(m.mdc95)}
+            for m in result.measurements]
+
+
 def format_table(result: TestResult) -> str:
     """A readable table of one test result, with reasons for withheld values."""
     trials = len(result.trial_frames)
     head = (f"{label(result.test)} ({result.view} view): person found in {result.detected_share:.0%} "
             f"of frames" + (f", {trials} trial(s)" if result.test not in ("posture-frontal", "posture-sagittal")
                             else ""))
-    rows = [("Measurement", "Value", "Unit", "Quality", "Trials", "Spread", "MDC95")]
-    for m in result.measurements:
-        rows.append((label(m.name), _fmt(m.value), m.unit, f"{m.quality:.2f}",
-                     ", ".join(_fmt(v) for v in m.trials), _fmt(m.spread), _fmt(m.mdc95)))
+    body = measurement_rows(result)
+    rows = [tuple(body[0])] + [tuple(r.values()) for r in body]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [head, ""] + ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     for m in result.measurements:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Protocol
 
 import numpy as np
@@ -57,12 +57,10 @@ class MediaPipePose:
         self._started = False
 
     def detect(self, rgb: np.ndarray) -> Detection | None:
-        if self._started:
+        # The graph starts, and logs, on the first frame.
+        with nullcontext() if self._started else _native_logs_hidden():
             result = self._pose.process(rgb)
-        else:
-            with _native_logs_hidden():   # the graph starts, and logs, on the first frame
-                result = self._pose.process(rgb)
-            self._started = True
+        self._started = True
         if result.pose_landmarks is None:
             return None
         h, w = rgb.shape[:2]

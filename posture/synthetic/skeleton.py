@@ -6,7 +6,7 @@ y up, z to the subject's front (right-handed). Angles in degrees.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -217,5 +217,5 @@ def pose_skeleton(pose: Pose, body: Body = Body()) -> PosedSkeleton:
 
 def translate(sk: PosedSkeleton, offset: np.ndarray) -> PosedSkeleton:
     """The same pose moved by offset (world metres), e.g. to stand a second person beside."""
-    return PosedSkeleton(landmarks=sk.landmarks + offset, trunk=sk.trunk, pelvis=sk.pelvis, head=sk.head,
-                         head_centre=sk.head_centre + offset, neck_base=sk.neck_base + offset)
+    return replace(sk, landmarks=sk.landmarks + offset, head_centre=sk.head_centre + offset,
+                   neck_base=sk.neck_base + offset)
