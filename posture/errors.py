@@ -23,3 +23,7 @@ class ViewError(PostureError):
 
 class TrialError(PostureError):
     """The recording holds no usable movement or still period for the test."""
+
+
+class CalibrationError(PostureError):
+    """The calibration pictures or the camera profile cannot be used."""

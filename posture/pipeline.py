@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from posture.calibration import scale_from_height
+from posture.calibration import CameraProfile, scale_from_height, undistort_series
 from posture.errors import FramingError, VideoError
 from posture.landmarks import Landmark as L, LandmarkSeries, unmirror
 from posture.measures import AnalysisConfig, TestResult, analyse
@@ -88,21 +88,40 @@ def load_series(path: Path) -> LandmarkSeries:
         raise VideoError(f"{path.name} is not a landmark file saved by posture ({e}).") from e
 
 
+def apply_profile(series: LandmarkSeries, config: AnalysisConfig, profile: CameraProfile,
+                  mirrored: bool = False) -> tuple[LandmarkSeries, AnalysisConfig]:
+    """Undistort the landmarks and take the profile's roll where the config has none.
+
+    The profile describes the video as recorded, so a selfie-mirrored video's roll flips sign.
+    """
+    series = undistort_series(series, profile)
+    if profile.roll_deg is not None and not config.calibrated:
+        config = replace(config, roll_deg=-profile.roll_deg if mirrored else profile.roll_deg, calibrated=True)
+    return series, config
+
+
 def analyse_video(path: str | Path, test: str, config: AnalysisConfig = AnalysisConfig(),
                   mirrored: bool = False, height_cm: float | None = None,
-                  on_frame: Callable[[], None] | None = None) -> tuple[LandmarkSeries, TestResult]:
+                  on_frame: Callable[[], None] | None = None,
+                  profile: CameraProfile | None = None) -> tuple[LandmarkSeries, TestResult]:
     """Landmarks of a video (or a saved .npz series) and the result of one test.
 
-    height_cm sets the scale from the subject's standing height in the opening second.
+    profile: the camera's calibration (undistortion, roll, scale).
+    Scale: config.cm_per_px, else from height_cm (the subject standing still), else the profile's.
     """
     path = Path(path)
     if path.suffix == ".npz":
         series = load_series(path)
     else:
         series = landmarks_from_video(path, on_frame=on_frame)
+    if profile is not None:
+        profile = profile.for_size(series.width, series.height)
+        series, config = apply_profile(series, config, profile, mirrored)
     if mirrored:
         series = unmirror(series)
     if height_cm and not config.cm_per_px:
         neutral = neutral_frames(series) if series.detected.any() else slice(None)
         config = replace(config, cm_per_px=scale_from_height(series, height_cm, neutral, config.roll_deg))
+    elif profile is not None and profile.cm_per_px and not config.cm_per_px:
+        config = replace(config, cm_per_px=profile.cm_per_px)
     return series, analyse(series, test, config)

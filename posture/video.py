@@ -82,3 +82,21 @@ def write_video(path: str | Path, frames: list[np.ndarray] | Iterator[np.ndarray
     finally:
         if writer is not None:
             writer.release()
+
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
+
+
+def read_pictures(paths: list[str | Path], frames_per_video: int = 60) -> Iterator[np.ndarray]:
+    """Grey pictures from image files and videos (evenly sampled), e.g. for calibration."""
+    for path in map(Path, paths):
+        if path.suffix.lower() in IMAGE_SUFFIXES:
+            gray = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE) if path.exists() else None
+            if gray is None:
+                raise VideoError(f"{path} is not a picture this tool can read: use PNG or JPEG.")
+            yield gray
+        else:
+            info = probe(path)
+            stride = max(1, info.frame_count // frames_per_video)
+            for _, rgb in read_frames(info, stride):
+                yield cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)

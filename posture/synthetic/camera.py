@@ -13,6 +13,8 @@ class Camera:
 
     roll_deg: the true horizontal appears this many degrees counter-clockwise
     in the image (the roll a calibration must remove).
+    principal: principal point in pixels (None: the image centre).
+    distortion: Brown-Conrady (k1, k2, p1, p2, k3), OpenCV's order and model.
     """
 
     position: tuple[float, float, float]
@@ -21,6 +23,17 @@ class Camera:
     height: int = 640
     focal_px: float = 560.0
     roll_deg: float = 0.0
+    principal: tuple[float, float] | None = None
+    distortion: tuple[float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0)
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return self.principal or (self.width / 2, self.height / 2)
+
+    def matrix(self) -> np.ndarray:
+        """The 3x3 intrinsic matrix K."""
+        cx, cy = self.centre
+        return np.array([[self.focal_px, 0, cx], [0, self.focal_px, cy], [0, 0, 1.0]])
 
     def rotation(self) -> np.ndarray:
         """World-to-camera rotation; camera axes x right, y down, z forward."""
@@ -42,19 +55,41 @@ class Camera:
     def project(self, points: np.ndarray) -> np.ndarray:
         """World points (... x 3) to pixels (... x 2)."""
         pc = self.to_camera(points)
-        u = self.focal_px * pc[..., 0] / pc[..., 2] + self.width / 2
-        v = self.focal_px * pc[..., 1] / pc[..., 2] + self.height / 2
-        return np.stack([u, v], axis=-1)
+        x, y = distort(pc[..., 0] / pc[..., 2], pc[..., 1] / pc[..., 2], self.distortion)
+        cx, cy = self.centre
+        return np.stack([self.focal_px * x + cx, self.focal_px * y + cy], axis=-1)
 
     def rays(self) -> tuple[np.ndarray, np.ndarray]:
         """Origin and unit world-direction of the ray through every pixel centre."""
         u, v = np.meshgrid(np.arange(self.width) + 0.5, np.arange(self.height) + 0.5)
-        d = np.stack([(u - self.width / 2) / self.focal_px,
-                      (v - self.height / 2) / self.focal_px,
-                      np.ones_like(u)], axis=-1)
+        cx, cy = self.centre
+        x, y = undistort(u - cx, v - cy, self.focal_px, self.distortion)
+        d = np.stack([x, y, np.ones_like(u)], axis=-1)
         d = d @ self.rotation()
         d /= np.linalg.norm(d, axis=-1, keepdims=True)
         return np.asarray(self.position, float), d
+
+
+def distort(x: np.ndarray, y: np.ndarray, k: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Ideal normalised image coordinates to distorted ones (Brown-Conrady)."""
+    k1, k2, p1, p2, k3 = k
+    r2 = x * x + y * y
+    radial = 1 + k1 * r2 + k2 * r2 ** 2 + k3 * r2 ** 3
+    return (x * radial + 2 * p1 * x * y + p2 * (r2 + 2 * x * x),
+            y * radial + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y)
+
+
+def undistort(du: np.ndarray, dv: np.ndarray, focal_px: float, k: tuple[float, ...],
+              tol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel offsets from the principal point to ideal normalised coordinates (fixed-point inverse)."""
+    xd, yd = du / focal_px, dv / focal_px
+    x, y = xd, yd
+    for _ in range(50 if any(k) else 0):
+        ex, ey = distort(x, y, k)
+        x, y = x + (xd - ex), y + (yd - ey)
+        if max(np.abs(xd - ex).max(), np.abs(yd - ey).max()) < tol:
+            break
+    return x, y
 
 
 def frontal_camera(distance: float = 2.6, height: float = 1.2, pitch_deg: float = 0.0, **kw) -> Camera:
