@@ -24,3 +24,9 @@ def sample(name: str) -> tuple[Path, dict]:
     """A bundled sample video and its ground-truth sidecar."""
     video = SAMPLES / f"{name}.mp4"
     return video, json.loads(video.with_suffix(".json").read_text())
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    """A real SQLite file per test."""
+    return f"sqlite:///{tmp_path / 'clinic.db'}"

@@ -1,0 +1,123 @@
+"""Is a change real? Pre vs post within a visit, and the trend across visits, in plain words.
+
+A difference is a real change only when it exceeds the minimal detectable
+change (MDC95 = 1.96 * sqrt(2) * SEM). The MDC used is the larger of the one
+from the trial spread of both sessions (when each has 3 or more trials) and
+DEFAULT_MDC95: repetitions within one session agree better than sessions on
+different days or set-ups do, so their own spread alone would call noise a change.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from posture.export import label
+from posture.trials import mdc95
+
+# Default MDC95 per measurement when the sessions have too few trials of their own.
+# Conservative round figures in the range reported for photographic, video and
+# inclinometer measures of these movements (test-retest, healthy and low-back-pain
+# adults); a clinic can replace them with its own.
+DEFAULT_MDC95 = {
+    "trunk_flexion": 8.0, "hip_flexion": 8.0, "fingertip_to_floor": 4.5, "knee_flexion_at_peak": 5.0,
+    "side_bend_left": 5.0, "side_bend_right": 5.0, "fingertip_travel_left": 3.0, "fingertip_travel_right": 3.0,
+    "rotation_left": 8.0, "rotation_right": 8.0, "pelvis_yaw_left": 5.0, "pelvis_yaw_right": 5.0,
+    "shoulder_tilt": 2.5, "pelvic_tilt": 2.5, "trunk_lateral_lean": 2.0, "head_tilt": 3.0, "lateral_shift": 1.5,
+    "head_forward_angle": 5.0, "trunk_inclination": 3.0,
+}
+FALLBACK_MDC95 = {"deg": 5.0, "cm": 2.0}
+# Which way is better: a larger range, a smaller distance, or a posture nearer to level.
+LARGER_IS_BETTER = ("trunk_flexion", "hip_flexion", "side_bend_", "rotation_", "fingertip_travel_",
+                    "head_forward_angle")
+SMALLER_IS_BETTER = ("fingertip_to_floor",)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One measurement of one session, as needed to compare it."""
+
+    test: str
+    name: str
+    value: float | None
+    unit: str
+    trials: tuple[float, ...] = ()
+    spread: float | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """Before and after of one measurement, and whether the difference is more than the test's own noise."""
+
+    test: str
+    name: str
+    unit: str
+    before: float | None
+    after: float | None
+    mdc: float | None
+    mdc_source: str            # "trials" or "default"
+    words: str
+
+    @property
+    def difference(self) -> float | None:
+        return None if self.before is None or self.after is None else self.after - self.before
+
+    @property
+    def real(self) -> bool:
+        return self.difference is not None and self.mdc is not None and abs(self.difference) > self.mdc
+
+
+def change_mdc(before: Reading, after: Reading) -> tuple[float | None, str]:
+    """MDC95 of a difference: from the pooled trial SD (3+ trials each) or the default, whichever is larger."""
+    default = DEFAULT_MDC95.get(after.name, FALLBACK_MDC95.get(after.unit))
+    if len(before.trials) >= 3 and len(after.trials) >= 3 and before.spread is not None and after.spread is not None:
+        own = mdc95(math.sqrt((before.spread ** 2 + after.spread ** 2) / 2))
+        if default is None or own > default:
+            return own, "trials"
+    return default, "default"
+
+
+def direction(name: str, before: float, after: float) -> str:
+    """'better', 'worse' or 'changed' for a difference, by what counts as improvement for this measure."""
+    if name.startswith(LARGER_IS_BETTER):
+        return "better" if abs(after) > abs(before) else "worse"
+    if name.startswith(SMALLER_IS_BETTER):
+        return "better" if after < before else "worse"
+    return "better" if abs(after) < abs(before) else "worse"
+
+
+def _num(v: float, unit: str) -> str:
+    return f"{v:.1f} {'degrees' if unit == 'deg' else unit}"
+
+
+def describe(test: str, name: str, unit: str, before: float | None, after: float | None,
+             mdc: float | None) -> str:
+    """One sentence a patient understands."""
+    what = label(name)
+    if before is None or after is None:
+        return f"{what}: not measured both times, so no comparison."
+    diff = after - before
+    if mdc is None:
+        return f"{what} went from {_num(before, unit)} to {_num(after, unit)}."
+    if abs(diff) <= mdc:
+        return (f"{what} went from {_num(before, unit)} to {_num(after, unit)}: within the "
+                f"{_num(mdc, unit)} this test can vary by itself, so no real change.")
+    way = direction(name, before, after)
+    return (f"{what} went from {_num(before, unit)} to {_num(after, unit)}: a real change "
+            f"({'+' if diff > 0 else ''}{diff:.1f}, more than the {_num(mdc, unit)} the test varies by), "
+            f"{'an improvement' if way == 'better' else 'a worsening'}.")
+
+
+def compare(before: list[Reading], after: list[Reading]) -> list[Change]:
+    """Every measurement present in either session, matched by test and name."""
+    b = {(r.test, r.name): r for r in before}
+    a = {(r.test, r.name): r for r in after}
+    out = []
+    for key in list(b) + [k for k in a if k not in b]:
+        rb, ra = b.get(key), a.get(key)
+        ref = ra or rb
+        mdc, source = change_mdc(rb, ra) if rb and ra else (None, "default")
+        vb, va = rb.value if rb else None, ra.value if ra else None
+        out.append(Change(ref.test, ref.name, ref.unit, vb, va, mdc, source,
+                          describe(ref.test, ref.name, ref.unit, vb, va, mdc)))
+    return out

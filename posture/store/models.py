@@ -1,0 +1,107 @@
+"""The clinic's records: client > visit > session > test > measurement.
+
+Landmark series are kept (compressed) with each test so that it can be
+re-analysed without the video; raw video is kept only when asked for.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import JSON, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+SESSION_LABELS = ("pre", "post", "home check", "follow-up")
+CONDITIONS = ("strain", "disc herniation", "sciatica", "arthritis", "poor posture")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Client(Base):
+    """A person under care, known by a pseudonym only."""
+
+    __tablename__ = "clients"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(80), unique=True)
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    conditions: Mapped[list] = mapped_column(JSON, default=list)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    home_key: Mapped[str | None] = mapped_column(String(64))     # shared secret for home-check bundles
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    visits: Mapped[list[Visit]] = relationship(back_populates="client", cascade="all, delete-orphan",
+                                               order_by="Visit.visit_date")
+
+
+class Visit(Base):
+    """One appointment (or one day of home checks)."""
+
+    __tablename__ = "visits"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    visit_date: Mapped[date] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    client: Mapped[Client] = relationship(back_populates="visits")
+    sessions: Mapped[list[Session]] = relationship(back_populates="visit", cascade="all, delete-orphan",
+                                                   order_by="Session.recorded_at")
+
+
+class Session(Base):
+    """A set of tests taken together: before or after treatment, a home check, a follow-up."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (CheckConstraint("pain IS NULL OR (pain >= 0 AND pain <= 10)", name="pain_0_10"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(20))
+    pain: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    software_version: Mapped[str] = mapped_column(String(40))
+    calibration: Mapped[dict | None] = mapped_column(JSON)       # the camera profile used, as saved
+    source: Mapped[str] = mapped_column(String(20), default="video")   # video, live, home bundle
+    bundle_id: Mapped[str | None] = mapped_column(String(40), unique=True, index=True)   # set when imported from a bundle
+    video_path: Mapped[str | None] = mapped_column(Text)         # only when the user asked to keep it
+    visit: Mapped[Visit] = relationship(back_populates="sessions")
+    tests: Mapped[list[RecordedTest]] = relationship(back_populates="session", cascade="all, delete-orphan",
+                                                   order_by="RecordedTest.id")
+
+
+class RecordedTest(Base):
+    """One test of a session, its trials and the landmark series it was measured on."""
+
+    __tablename__ = "tests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    test: Mapped[str] = mapped_column(String(40))
+    view: Mapped[str] = mapped_column(String(20))
+    detected_share: Mapped[float] = mapped_column(Float)
+    notes: Mapped[list] = mapped_column(JSON, default=list)
+    trial_frames: Mapped[list] = mapped_column(JSON, default=list)    # [start, peak, end] per repetition
+    landmarks: Mapped[bytes | None] = mapped_column(LargeBinary)      # compressed .npz of the series
+    session: Mapped[Session] = relationship(back_populates="tests")
+    measurements: Mapped[list[MeasurementRecord]] = relationship(
+        back_populates="test", cascade="all, delete-orphan", order_by="MeasurementRecord.id")
+
+
+class MeasurementRecord(Base):
+    """One clinical number with its unit, quality, per-trial values and spread (value NULL when withheld)."""
+
+    __tablename__ = "measurements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    test_id: Mapped[int] = mapped_column(ForeignKey("tests.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    value: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(20))
+    quality: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    flags: Mapped[list] = mapped_column(JSON, default=list)
+    trials: Mapped[list] = mapped_column(JSON, default=list)
+    spread: Mapped[float | None] = mapped_column(Float)
+    maximum: Mapped[float | None] = mapped_column(Float)
+    test: Mapped[RecordedTest] = relationship(back_populates="measurements")

@@ -1,0 +1,133 @@
+"""Saving and reading sessions: one transaction per save, so a crash leaves nothing half-written."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict
+from datetime import date
+
+import numpy as np
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import selectinload
+
+from posture.calibration import CameraProfile
+from posture.errors import PostureError
+from posture.landmarks import LandmarkSeries
+from posture.measures import TestResult
+from posture.store.db import reading, writing
+from posture.store.models import SESSION_LABELS, Client, MeasurementRecord, Session, RecordedTest, Visit
+
+
+def software_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"posture {version('posture')}"
+    except PackageNotFoundError:
+        return "posture (unpackaged)"
+
+
+def series_bytes(series: LandmarkSeries) -> bytes:
+    """The landmark series as a compressed .npz, in float32 (a tenth of a pixel is plenty)."""
+    buf = io.BytesIO()
+    np.savez_compressed(buf, image=series.image.astype(np.float32), visibility=series.visibility.astype(np.float32),
+                        world=series.world.astype(np.float32), t=series.t, size=np.array([series.width, series.height]))
+    return buf.getvalue()
+
+
+def series_from_bytes(blob: bytes) -> LandmarkSeries:
+    return LandmarkSeries.load(io.BytesIO(blob))
+
+
+def test_record(result: TestResult, series: LandmarkSeries | None) -> RecordedTest:
+    """A test result (and its landmarks) as rows."""
+    return RecordedTest(
+        test=result.test, view=result.view, detected_share=result.detected_share, notes=list(result.notes),
+        trial_frames=[list(map(int, f)) for f in result.trial_frames],
+        landmarks=series_bytes(series) if series is not None else None,
+        measurements=[MeasurementRecord(name=m.name, value=m.value, unit=m.unit, quality=m.quality, reason=m.reason,
+                                        flags=list(m.flags), trials=list(m.trials), spread=m.spread,
+                                        maximum=m.maximum) for m in result.measurements])
+
+
+def check_session_fields(label: str, pain: int | None) -> None:
+    if label not in SESSION_LABELS:
+        raise PostureError(f"'{label}' is not a session label: use one of {', '.join(SESSION_LABELS)}.")
+    if pain is not None and not 0 <= pain <= 10:
+        raise PostureError(f"A pain score of {pain} is outside 0-10.")
+
+
+def find_client(db, pseudonym: str) -> Client | None:
+    return db.scalar(select(Client).where(Client.pseudonym == pseudonym))
+
+
+def add_client(engine: Engine, pseudonym: str, birth_year: int | None = None, conditions: tuple[str, ...] = (),
+               notes: str = "") -> int:
+    """A new client; the pseudonym must be unused."""
+    if not pseudonym.strip():
+        raise PostureError("A client needs a pseudonym (initials or a code; no real names are needed).")
+    with writing(engine) as db:
+        if find_client(db, pseudonym):
+            raise PostureError(f"A client called '{pseudonym}' already exists.")
+        client = Client(pseudonym=pseudonym, birth_year=birth_year, conditions=list(conditions), notes=notes)
+        db.add(client)
+        db.flush()
+        return client.id
+
+
+def save_session(engine: Engine, pseudonym: str, label: str, tests: list[tuple[TestResult, LandmarkSeries | None]],
+                 visit_date: date | None = None, pain: int | None = None, notes: str = "",
+                 profile: CameraProfile | None = None, source: str = "video", video_path: str | None = None,
+                 bundle_id: str | None = None) -> int:
+    """Store one session with its tests, creating the client and the day's visit if needed; its id."""
+    check_session_fields(label, pain)
+    visit_date = visit_date or date.today()
+    with writing(engine) as db:
+        client = find_client(db, pseudonym) or Client(pseudonym=pseudonym, conditions=[], notes="")
+        visit = next((v for v in client.visits if v.visit_date == visit_date), None) if client.id else None
+        if visit is None:
+            visit = Visit(client=client, visit_date=visit_date, notes="")
+        session = Session(visit=visit, label=label, pain=pain, notes=notes, software_version=software_version(),
+                          calibration=asdict(profile) if profile else None, source=source,
+                          video_path=video_path, bundle_id=bundle_id,
+                          tests=[test_record(r, s) for r, s in tests])
+        db.add(session)
+        db.flush()
+        return session.id
+
+
+FULL = (selectinload(Session.tests).selectinload(RecordedTest.measurements),
+        selectinload(Session.visit).selectinload(Visit.client))
+
+
+def load_session(engine: Engine, session_id: int) -> Session:
+    """A session with its visit, client, tests and measurements loaded."""
+    with reading(engine) as db:
+        session = db.scalar(select(Session).where(Session.id == session_id).options(*FULL))
+        if session is None:
+            raise PostureError(f"There is no session {session_id}: `posture sessions list` shows them.")
+        return session
+
+
+def client_sessions(engine: Engine, pseudonym: str) -> list[Session]:
+    """Every session of a client, oldest first."""
+    with reading(engine) as db:
+        if find_client(db, pseudonym) is None:
+            raise PostureError(f"There is no client called '{pseudonym}'.")
+        return list(db.scalars(select(Session).join(Visit).join(Client).where(Client.pseudonym == pseudonym)
+                               .order_by(Visit.visit_date, Session.recorded_at, Session.id).options(*FULL)))
+
+
+def list_clients(engine: Engine) -> list[Client]:
+    with reading(engine) as db:
+        return list(db.scalars(select(Client).order_by(Client.pseudonym)
+                               .options(selectinload(Client.visits).selectinload(Visit.sessions))))
+
+
+def visit_sessions(engine: Engine, visit_id: int) -> list[Session]:
+    with reading(engine) as db:
+        found = list(db.scalars(select(Session).where(Session.visit_id == visit_id)
+                                .order_by(Session.recorded_at, Session.id).options(*FULL)))
+    if not found:
+        raise PostureError(f"There is no visit {visit_id} with sessions.")
+    return found

@@ -1,0 +1,231 @@
+"""Storage on a real SQLite file (and PostgreSQL where it runs): save, reload, compare, migrate, survive faults."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import date
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select, text
+
+from conftest import FPS, ROOT
+from posture.errors import PostureError
+from posture.measures import analyse
+from posture.store.compare import DEFAULT_MDC95, Reading, compare
+from posture.store.db import StorageError, migrate, open_database, schema_revision, writing
+from posture.store.export import readings, sessions_csv, sessions_json
+from posture.store.models import Client, MeasurementRecord, Session, RecordedTest, Visit
+from posture.store.records import (add_client, client_sessions, load_session, save_session, series_from_bytes,
+                                   visit_sessions)
+from posture.synthetic.camera import sagittal_camera
+from posture.synthetic.scene import forward_bend_poses, landmark_series
+
+WRITER = [sys.executable, str(ROOT / "tests" / "writer.py")]
+
+
+def bend(peak: float, seed: int = 0):
+    """A forward-bend test to `peak` degrees (3 repetitions) and its landmarks."""
+    series = landmark_series(forward_bend_poses(peak, FPS), sagittal_camera(), FPS, noise_px=1.0,
+                             rng=np.random.default_rng(seed))
+    return analyse(series, "forward-bend"), series
+
+
+@pytest.fixture
+def engine(db_url):
+    return open_database(db_url)
+
+
+def counts(engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {t: conn.scalar(text(f"SELECT count(*) FROM {t}"))
+                for t in ("clients", "visits", "sessions", "tests", "measurements")}
+
+
+def test_save_and_reload_a_session(engine):
+    result, series = bend(70.0)
+    sid = save_session(engine, "AB-1", "pre", [(result, series)], visit_date=date(2026, 3, 2), pain=6,
+                       notes="stiff after gardening")
+    s = load_session(engine, sid)
+    assert (s.visit.client.pseudonym, s.visit.visit_date, s.label, s.pain) == ("AB-1", date(2026, 3, 2), "pre", 6)
+    assert s.software_version.startswith("posture")
+    stored = {m.name: m for m in s.tests[0].measurements}
+    for m in result.measurements:
+        assert stored[m.name].value == m.value and stored[m.name].trials == list(m.trials)
+        assert stored[m.name].unit == m.unit and stored[m.name].quality == m.quality
+    # The landmarks are kept, so the test can be measured again without the video.
+    again = analyse(series_from_bytes(s.tests[0].landmarks), "forward-bend").get("trunk_flexion").value
+    assert again == pytest.approx(result.get("trunk_flexion").value, abs=0.1)
+
+
+def test_sessions_of_one_day_share_a_visit(engine):
+    pre, post = bend(60.0), bend(72.0, seed=1)
+    a = save_session(engine, "AB-1", "pre", [pre], visit_date=date(2026, 3, 2))
+    b = save_session(engine, "AB-1", "post", [post], visit_date=date(2026, 3, 2))
+    c = save_session(engine, "AB-1", "follow-up", [post], visit_date=date(2026, 3, 9))
+    assert load_session(engine, a).visit_id == load_session(engine, b).visit_id != load_session(engine, c).visit_id
+    assert [s.label for s in visit_sessions(engine, load_session(engine, a).visit_id)] == ["pre", "post"]
+    assert [s.id for s in client_sessions(engine, "AB-1")] == [a, b, c]
+    assert counts(engine)["clients"] == 1
+
+
+@pytest.mark.parametrize("label, pain, message", [("during", None, "not a session label"),
+                                                 ("pre", 11, "outside 0-10")])
+def test_bad_session_fields_save_nothing(engine, label, pain, message):
+    with pytest.raises(PostureError, match=message):
+        save_session(engine, "AB-1", label, [bend(60.0)], pain=pain)
+    assert counts(engine)["sessions"] == 0
+
+
+def test_duplicate_client_is_refused(engine):
+    add_client(engine, "CD-2", birth_year=1971, conditions=("sciatica",))
+    with pytest.raises(PostureError, match="already exists"):
+        add_client(engine, "CD-2")
+
+
+def test_compare_finds_a_real_change_and_calls_noise_noise(engine):
+    pre = save_session(engine, "AB-1", "pre", [bend(55.0)], visit_date=date(2026, 3, 2))
+    post = save_session(engine, "AB-1", "post", [bend(75.0, seed=1)], visit_date=date(2026, 3, 2))
+    same = save_session(engine, "AB-1", "follow-up", [bend(56.0, seed=2)], visit_date=date(2026, 3, 9))
+    before, after, later = (readings(load_session(engine, i)) for i in (pre, post, same))
+
+    flex = next(c for c in compare(before, after) if c.name == "trunk_flexion")
+    assert flex.difference == pytest.approx(20.0, abs=1.5)           # what was rendered: 55 -> 75
+    assert flex.real and flex.mdc == DEFAULT_MDC95["trunk_flexion"]
+    assert "a real change" in flex.words and "an improvement" in flex.words
+
+    # Rendered repetitions agree to a fraction of a degree, but 1 degree between sessions is still noise.
+    flex = next(c for c in compare(before, later) if c.name == "trunk_flexion")
+    assert abs(flex.difference) < flex.mdc and not flex.real
+    assert "no real change" in flex.words
+
+
+def test_noisy_trials_widen_the_detectable_change():
+    before = Reading("forward-bend", "trunk_flexion", 60.0, "deg", (50.0, 60.0, 70.0), 10.0)
+    after = Reading("forward-bend", "trunk_flexion", 75.0, "deg", (65.0, 75.0, 85.0), 10.0)
+    (change,) = compare([before], [after])
+    assert change.mdc == pytest.approx(1.96 * 2 ** 0.5 * 10.0) and change.mdc_source == "trials"
+    assert not change.real                                      # 15 degrees, but the trials spread 10 each way
+
+
+def test_lower_fingertip_distance_is_an_improvement():
+    (change,) = compare([Reading("forward-bend", "fingertip_to_floor", 20.0, "cm")],
+                        [Reading("forward-bend", "fingertip_to_floor", 8.0, "cm")])
+    assert change.real and "an improvement" in change.words
+
+
+def test_export_csv_and_json(engine):
+    save_session(engine, "AB-1", "pre", [bend(60.0)], visit_date=date(2026, 3, 2))
+    sessions = client_sessions(engine, "AB-1")
+    csv_text = sessions_csv(sessions)
+    assert csv_text.splitlines()[0].startswith("client,visit_date,session_id,label")
+    assert "trunk_flexion" in csv_text and "AB-1,2026-03-02" in csv_text
+    assert '"label": "pre"' in sessions_json(sessions)
+
+
+def test_migration_from_the_first_schema_keeps_the_data(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = open_database(url, upgrade=False)
+    migrate(old, "0001")
+    with old.begin() as conn:          # rows as version 0001 of the tool wrote them
+        conn.execute(text("INSERT INTO clients VALUES (1, 'OLD-1', 1960, '[\"arthritis\"]', '', '2026-01-05')"))
+        conn.execute(text("INSERT INTO visits VALUES (1, 1, '2026-01-05', '')"))
+        conn.execute(text("INSERT INTO sessions VALUES (1, 1, 'pre', 4, '', '2026-01-05 10:00:00', 'posture 0.1.0', "
+                          "NULL, NULL)"))
+        conn.execute(text("INSERT INTO tests VALUES (1, 1, 'forward-bend', 'sagittal', 1.0, '[]', '[]', NULL)"))
+        conn.execute(text("INSERT INTO measurements VALUES (1, 1, 'trunk_flexion', 64.5, 'deg', 0.9, '', '[]', "
+                          "'[63.0, 64.5, 66.0]', 1.5, 66.0)"))
+    old.dispose()
+
+    engine = open_database(url)
+    assert schema_revision(engine) == "0002"
+    s = client_sessions(engine, "OLD-1")[0]
+    assert (s.pain, s.source, s.tests[0].measurements[0].value) == (4, "video", 64.5)
+    assert s.tests[0].measurements[0].trials == [63.0, 64.5, 66.0]
+    save_session(engine, "OLD-1", "post", [bend(70.0)], visit_date=date(2026, 1, 5))     # the new schema works
+    assert counts(engine)["measurements"] > 1
+
+
+def test_a_process_killed_while_saving_leaves_a_consistent_database(tmp_path):
+    path = tmp_path / "clinic.db"
+    open_database(path)
+    writer = subprocess.Popen([*WRITER, str(path), "KILLED", "200", "6"], stdout=subprocess.PIPE, text=True)
+    try:
+        for _ in range(3):                  # let it commit a few sessions, then kill it mid-stream
+            assert writer.stdout.readline(), "the writer process died on its own"
+        time.sleep(np.random.default_rng().uniform(0.05, 0.25))
+    finally:
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait()
+    assert writer.returncode == -signal.SIGKILL
+
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert raw.execute("PRAGMA foreign_key_check").fetchall() == []
+    engine = open_database(path)
+    c = counts(engine)
+    assert c["sessions"] >= 3
+    assert c["tests"] == 6 * c["sessions"]                           # no session without all its tests
+    assert c["measurements"] == c["tests"] * len(bend(60.0)[0].measurements)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(RecordedTest).where(RecordedTest.landmarks.is_(None))) == 0
+
+
+def test_two_writers_at_once(db_url):
+    open_database(db_url)
+    writers = [subprocess.Popen([*WRITER, db_url, "SHARED", "12"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    errors = [w.communicate(timeout=300)[1] for w in writers]
+    assert [w.returncode for w in writers] == [0, 0], errors
+    c = counts(open_database(db_url))
+    assert (c["clients"], c["sessions"], c["tests"]) == (1, 24, 24)
+
+
+def test_a_full_disk_saves_nothing_and_says_so(tmp_path):
+    path = tmp_path / "full.db"
+    engine = open_database(path)
+    save_session(engine, "AB-1", "pre", [bend(60.0)])
+    before = counts(engine)
+    with sqlite3.connect(path) as raw:
+        pages = raw.execute("PRAGMA page_count").fetchone()[0]
+
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _cap(dbapi, _):                      # the file may not grow: SQLite reports a full disk
+        dbapi.execute(f"PRAGMA max_page_count={pages + 2}")
+
+    engine.dispose()
+    big = bend(60.0)
+    with pytest.raises(StorageError, match="disk is full: nothing was saved"):
+        save_session(engine, "AB-1", "post", [big] * 40)
+    assert counts(engine) == before
+
+
+def test_a_locked_database_times_out_with_a_clear_message(tmp_path, monkeypatch):
+    path = tmp_path / "busy.db"
+    engine = open_database(path)
+    monkeypatch.setattr("posture.store.db.BUSY_TIMEOUT_MS", 300)
+    impatient = open_database(path)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")        # another program holds the write lock
+    try:
+        with pytest.raises(StorageError, match="busy.*nothing was saved"):
+            save_session(impatient, "AB-1", "pre", [bend(60.0)])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert counts(engine)["sessions"] == 0
+
+
+def test_unopenable_database_is_a_clear_error(tmp_path):
+    bad = tmp_path / "not-a-db.db"
+    bad.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StorageError, match="cannot be opened"):
+        open_database(bad)
+    assert bad.read_bytes().startswith(b"this is not a database")
