@@ -18,6 +18,20 @@ setup() {
     fi
 }
 
+system_packages() {
+    # Debian packages the tests use: a PostgreSQL server for the storage tests.
+    local missing=()
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "Installing ${missing[*]} from Debian..." >&2
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            "${missing[@]}" >/dev/null; } || echo "Could not install ${missing[*]}: its tests will be skipped." >&2
+    else
+        echo "${missing[*]} is not installed and this is not root: its tests will be skipped." >&2
+    fi
+}
+
 case "${1:-}" in
     app)
         setup
@@ -26,6 +40,7 @@ case "${1:-}" in
         ;;
     test)
         setup
+        system_packages
         shift
         exec "$VENV/bin/python" -m pytest "$@"
         ;;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_videos"
+ARTIFACTS = ROOT / "artifacts"      # screenshots and reports a test run leaves for people to look at
 
 FPS = 30.0
 NOISE_PX = 2.0   # MediaPipe-like jitter at ~370 px body height (about 0.5% of height)
@@ -26,7 +28,30 @@ def sample(name: str) -> tuple[Path, dict]:
     return video, json.loads(video.with_suffix(".json").read_text())
 
 
-@pytest.fixture
-def db_url(tmp_path) -> str:
-    """A real SQLite file per test."""
-    return f"sqlite:///{tmp_path / 'clinic.db'}"
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for the whole run (Debian's package; dev.sh installs it where it can)."""
+    from pg import TempPostgres, server_bin
+
+    bin_dir = server_bin()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL is not installed here (apt-get install postgresql), so its storage tests are skipped")
+    server = TempPostgres(bin_dir).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """A fresh database per test: a real SQLite file, and a new database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'clinic.db'}"
+    import sqlalchemy as sa
+
+    server = request.getfixturevalue("postgres")
+    name = f"t{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return server.url(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -14,15 +15,17 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select, text
 
-from conftest import FPS, ROOT
+from conftest import ARTIFACTS, FPS, ROOT
 from posture.errors import PostureError
 from posture.measures import analyse
 from posture.store.compare import DEFAULT_MDC95, Reading, compare
 from posture.store.db import StorageError, migrate, open_database, schema_revision, writing
 from posture.store.export import readings, sessions_csv, sessions_json
+from posture.store.report import visit_report
 from posture.store.models import Client, MeasurementRecord, Session, RecordedTest, Visit
-from posture.store.records import (add_client, client_sessions, load_session, save_session, series_from_bytes,
-                                   visit_sessions)
+from posture.store.bundle import BundleError, bundle_session, new_home_key, sign
+from posture.store.records import (add_client, client_sessions, import_bundle, load_session, pair_client,
+                                   save_session, series_from_bytes, visit_sessions)
 from posture.synthetic.camera import sagittal_camera
 from posture.synthetic.scene import forward_bend_poses, landmark_series
 
@@ -128,17 +131,17 @@ def test_export_csv_and_json(engine):
     assert '"label": "pre"' in sessions_json(sessions)
 
 
-def test_migration_from_the_first_schema_keeps_the_data(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+def test_migration_from_the_first_schema_keeps_the_data(db_url):
+    url = db_url
     old = open_database(url, upgrade=False)
     migrate(old, "0001")
-    with old.begin() as conn:          # rows as version 0001 of the tool wrote them
-        conn.execute(text("INSERT INTO clients VALUES (1, 'OLD-1', 1960, '[\"arthritis\"]', '', '2026-01-05')"))
-        conn.execute(text("INSERT INTO visits VALUES (1, 1, '2026-01-05', '')"))
-        conn.execute(text("INSERT INTO sessions VALUES (1, 1, 'pre', 4, '', '2026-01-05 10:00:00', 'posture 0.1.0', "
-                          "NULL, NULL)"))
-        conn.execute(text("INSERT INTO tests VALUES (1, 1, 'forward-bend', 'sagittal', 1.0, '[]', '[]', NULL)"))
-        conn.execute(text("INSERT INTO measurements VALUES (1, 1, 'trunk_flexion', 64.5, 'deg', 0.9, '', '[]', "
+    with old.begin() as conn:          # rows as version 0001 of the tool wrote them (ids clear of new ones)
+        conn.execute(text("INSERT INTO clients VALUES (901, 'OLD-1', 1960, '[\"arthritis\"]', '', '2026-01-05')"))
+        conn.execute(text("INSERT INTO visits VALUES (901, 901, '2026-01-05', '')"))
+        conn.execute(text("INSERT INTO sessions VALUES (901, 901, 'pre', 4, '', '2026-01-05 10:00:00', "
+                          "'posture 0.1.0', NULL, NULL)"))
+        conn.execute(text("INSERT INTO tests VALUES (901, 901, 'forward-bend', 'sagittal', 1.0, '[]', '[]', NULL)"))
+        conn.execute(text("INSERT INTO measurements VALUES (901, 901, 'trunk_flexion', 64.5, 'deg', 0.9, '', '[]', "
                           "'[63.0, 64.5, 66.0]', 1.5, 66.0)"))
     old.dispose()
 
@@ -151,10 +154,9 @@ def test_migration_from_the_first_schema_keeps_the_data(tmp_path):
     assert counts(engine)["measurements"] > 1
 
 
-def test_a_process_killed_while_saving_leaves_a_consistent_database(tmp_path):
-    path = tmp_path / "clinic.db"
-    open_database(path)
-    writer = subprocess.Popen([*WRITER, str(path), "KILLED", "200", "6"], stdout=subprocess.PIPE, text=True)
+def test_a_process_killed_while_saving_leaves_a_consistent_database(db_url):
+    open_database(db_url)
+    writer = subprocess.Popen([*WRITER, db_url, "KILLED", "200", "6"], stdout=subprocess.PIPE, text=True)
     try:
         for _ in range(3):                  # let it commit a few sessions, then kill it mid-stream
             assert writer.stdout.readline(), "the writer process died on its own"
@@ -164,10 +166,11 @@ def test_a_process_killed_while_saving_leaves_a_consistent_database(tmp_path):
         writer.wait()
     assert writer.returncode == -signal.SIGKILL
 
-    with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert raw.execute("PRAGMA foreign_key_check").fetchall() == []
-    engine = open_database(path)
+    if db_url.startswith("sqlite"):
+        with sqlite3.connect(db_url.removeprefix("sqlite:///")) as raw:
+            assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert raw.execute("PRAGMA foreign_key_check").fetchall() == []
+    engine = open_database(db_url)
     c = counts(engine)
     assert c["sessions"] >= 3
     assert c["tests"] == 6 * c["sessions"]                           # no session without all its tests
@@ -229,3 +232,98 @@ def test_unopenable_database_is_a_clear_error(tmp_path):
     with pytest.raises(StorageError, match="cannot be opened"):
         open_database(bad)
     assert bad.read_bytes().startswith(b"this is not a database")
+
+
+# Home-check bundles
+
+@pytest.fixture
+def paired(engine):
+    """A therapist database with a paired client, and a patient's database holding one home check."""
+    add_client(engine, "HOME-1")
+    code = pair_client(engine, "HOME-1")
+    return engine, code
+
+
+def home_bundle(tmp_path, code: str) -> bytes:
+    home = open_database(tmp_path / "patient.db")
+    sid = save_session(home, "me", "home check", [bend(66.0)], visit_date=date(2026, 4, 1), pain=3)
+    return bundle_session(load_session(home, sid), code)
+
+
+def test_valid_bundle_is_imported_under_the_paired_client(paired, tmp_path):
+    engine, code = paired
+    data = home_bundle(tmp_path, code.lower().replace("-", " "))     # the code as a patient might type it
+    sid = import_bundle(engine, data)
+    s = load_session(engine, sid)
+    assert (s.visit.client.pseudonym, s.label, s.pain, s.source) == ("HOME-1", "home check", 3, "home bundle")
+    flex = next(m for m in s.tests[0].measurements if m.name == "trunk_flexion")
+    assert flex.value == pytest.approx(66.0, abs=1.5)
+    assert series_from_bytes(s.tests[0].landmarks).image.shape[1] == 33
+    with pytest.raises(BundleError, match="imported before"):
+        import_bundle(engine, data)
+    assert counts(engine)["sessions"] == 1
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda d: d[: len(d) // 2], "not readable JSON"),
+    (lambda d: b"\x89PNG\r\n\x1a\n" + d, "not readable JSON"),
+    (lambda d: d.replace(b'"posture-home-bundle/1"', b'"something-else/1"'), "not a home-check bundle"),
+])
+def test_malformed_bundle_is_refused(paired, tmp_path, damage, message):
+    engine, code = paired
+    with pytest.raises(BundleError, match=message):
+        import_bundle(engine, damage(home_bundle(tmp_path, code)))
+    assert counts(engine)["sessions"] == 0
+
+
+def test_tampered_bundle_is_refused(paired, tmp_path):
+    engine, code = paired
+    doc = json.loads(home_bundle(tmp_path, code))
+    flex = next(m for m in doc["payload"]["session"]["tests"][0]["measurements"] if m["name"] == "trunk_flexion")
+    flex["value"] += 20.0                             # a better-looking result
+    with pytest.raises(BundleError, match="changed after the patient exported it"):
+        import_bundle(engine, json.dumps(doc).encode())
+    assert counts(engine)["sessions"] == 0
+
+
+def test_bundle_signed_with_an_unknown_code_is_refused(paired, tmp_path):
+    engine, _ = paired
+    with pytest.raises(BundleError, match="No client is paired"):
+        import_bundle(engine, home_bundle(tmp_path, new_home_key()))
+
+
+def test_signed_but_malformed_payload_is_refused(paired, tmp_path):
+    engine, code = paired
+    doc = json.loads(home_bundle(tmp_path, code))
+    doc["payload"]["session"]["pain"] = 42            # re-signed with the right code, but out of range
+    doc["signature"] = sign(doc["payload"], code)
+    with pytest.raises(BundleError, match="malformed"):
+        import_bundle(engine, json.dumps(doc).encode())
+    assert counts(engine)["sessions"] == 0
+
+
+def test_visit_report_pdf_shows_the_table_values(engine, tmp_path):
+    import pypdfium2 as pdfium
+
+    day = date(2026, 3, 2)
+    save_session(engine, "AB-1", "pre", [bend(52.0)], visit_date=date(2026, 2, 23))
+    pre = save_session(engine, "AB-1", "pre", [bend(55.0)], visit_date=day, pain=6)
+    post = save_session(engine, "AB-1", "post", [bend(75.0, seed=1)], visit_date=day, pain=3)
+    sessions = visit_sessions(engine, load_session(engine, pre).visit_id)
+    pdf = visit_report(sessions, client_sessions(engine, "AB-1"))
+    out = ARTIFACTS / "report"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "visit.pdf").write_bytes(pdf)
+
+    doc = pdfium.PdfDocument(pdf)
+    words = " ".join(page.get_textpage().get_text_range() for page in doc)
+    flex = {s: next(m.value for m in load_session(engine, s).tests[0].measurements if m.name == "trunk_flexion")
+            for s in (pre, post)}
+    assert "Visit report: AB-1" in words and "2026-03-02" in words
+    assert f"{flex[pre]:.1f}" in words and f"{flex[post]:.1f}" in words
+    assert f"{flex[post] - flex[pre]:+.1f}" in words and "YES" in words
+    for k, page in enumerate(doc):
+        image = page.render(scale=1.5).to_pil()
+        image.save(out / f"visit-page{k + 1}.png")
+        assert (np.asarray(image.convert("L")) < 128).mean() > 0.002     # something is drawn on every page
+    doc.close()

@@ -121,3 +121,26 @@ def compare(before: list[Reading], after: list[Reading]) -> list[Change]:
         out.append(Change(ref.test, ref.name, ref.unit, vb, va, mdc, source,
                           describe(ref.test, ref.name, ref.unit, vb, va, mdc)))
     return out
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One session's value of a measurement, and its change since the first session that had it."""
+
+    when: str
+    label: str
+    value: float | None
+    since_first: Change | None
+
+
+def trend(history: list[tuple[str, str, list[Reading]]]) -> dict[tuple[str, str], list[TrendPoint]]:
+    """Each measurement across sessions (oldest first): (when, label, readings) in, points out."""
+    out: dict[tuple[str, str], list[TrendPoint]] = {}
+    first: dict[tuple[str, str], Reading] = {}
+    for when, lab, rs in history:
+        for r in rs:
+            key = (r.test, r.name)
+            base = first.setdefault(key, r) if r.value is not None else first.get(key)
+            change = compare([base], [r])[0] if base is not None and base is not r else None
+            out.setdefault(key, []).append(TrendPoint(when, lab, r.value, change))
+    return out

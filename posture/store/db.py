@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -111,6 +111,15 @@ def writing(engine: Engine) -> Iterator[Session]:
         raise StorageError(f"Nothing was saved: the database refused the write ({text}).") from e
     finally:
         session.close()
+
+
+def serialise_on(db: Session, key: str) -> None:
+    """Make concurrent writes about the same key (a client) take turns, until this transaction ends.
+
+    SQLite writes already take turns (BEGIN IMMEDIATE); PostgreSQL gets a transaction advisory lock.
+    """
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from posture.calibration import CameraProfile
 from posture.errors import PostureError
 from posture.landmarks import LandmarkSeries
 from posture.measures import TestResult
-from posture.store.db import reading, writing
+from posture.store.db import reading, serialise_on, writing
 from posture.store.models import SESSION_LABELS, Client, MeasurementRecord, Session, RecordedTest, Visit
 
 
@@ -39,12 +39,12 @@ def series_from_bytes(blob: bytes) -> LandmarkSeries:
     return LandmarkSeries.load(io.BytesIO(blob))
 
 
-def test_record(result: TestResult, series: LandmarkSeries | None) -> RecordedTest:
-    """A test result (and its landmarks) as rows."""
+def test_record(result: TestResult, series: LandmarkSeries | bytes | None) -> RecordedTest:
+    """A test result (and its landmarks, as a series or already packed) as rows."""
     return RecordedTest(
         test=result.test, view=result.view, detected_share=result.detected_share, notes=list(result.notes),
         trial_frames=[list(map(int, f)) for f in result.trial_frames],
-        landmarks=series_bytes(series) if series is not None else None,
+        landmarks=series_bytes(series) if isinstance(series, LandmarkSeries) else series,
         measurements=[MeasurementRecord(name=m.name, value=m.value, unit=m.unit, quality=m.quality, reason=m.reason,
                                         flags=list(m.flags), trials=list(m.trials), spread=m.spread,
                                         maximum=m.maximum) for m in result.measurements])
@@ -67,6 +67,7 @@ def add_client(engine: Engine, pseudonym: str, birth_year: int | None = None, co
     if not pseudonym.strip():
         raise PostureError("A client needs a pseudonym (initials or a code; no real names are needed).")
     with writing(engine) as db:
+        serialise_on(db, pseudonym)
         if find_client(db, pseudonym):
             raise PostureError(f"A client called '{pseudonym}' already exists.")
         client = Client(pseudonym=pseudonym, birth_year=birth_year, conditions=list(conditions), notes=notes)
@@ -75,7 +76,8 @@ def add_client(engine: Engine, pseudonym: str, birth_year: int | None = None, co
         return client.id
 
 
-def save_session(engine: Engine, pseudonym: str, label: str, tests: list[tuple[TestResult, LandmarkSeries | None]],
+def save_session(engine: Engine, pseudonym: str, label: str,
+                 tests: list[tuple[TestResult, LandmarkSeries | bytes | None]],
                  visit_date: date | None = None, pain: int | None = None, notes: str = "",
                  profile: CameraProfile | None = None, source: str = "video", video_path: str | None = None,
                  bundle_id: str | None = None) -> int:
@@ -83,6 +85,7 @@ def save_session(engine: Engine, pseudonym: str, label: str, tests: list[tuple[T
     check_session_fields(label, pain)
     visit_date = visit_date or date.today()
     with writing(engine) as db:
+        serialise_on(db, pseudonym)
         client = find_client(db, pseudonym) or Client(pseudonym=pseudonym, conditions=[], notes="")
         visit = next((v for v in client.visits if v.visit_date == visit_date), None) if client.id else None
         if visit is None:
@@ -131,3 +134,43 @@ def visit_sessions(engine: Engine, visit_id: int) -> list[Session]:
     if not found:
         raise PostureError(f"There is no visit {visit_id} with sessions.")
     return found
+
+
+def pair_client(engine: Engine, pseudonym: str) -> str:
+    """A new home-check code for the client (replacing any earlier one), to hand to the patient."""
+    from posture.store.bundle import new_home_key
+
+    code = new_home_key()
+    with writing(engine) as db:
+        client = find_client(db, pseudonym)
+        if client is None:
+            raise PostureError(f"There is no client called '{pseudonym}'.")
+        client.home_key = code
+    return code
+
+
+def import_bundle(engine: Engine, data: bytes) -> int:
+    """Validate a home-check bundle and store its session under the paired client; the new session id."""
+    from posture.store.bundle import BundleError, key_id, parse_payload, read_bundle, verify
+
+    doc = read_bundle(data)
+    with reading(engine) as db:
+        paired = [c for c in db.scalars(select(Client).where(Client.home_key.is_not(None)))
+                  if key_id(c.home_key) == doc["key_id"]]
+        if not paired:
+            raise BundleError("No client is paired with the code this bundle was signed with: pair the client "
+                              "(`posture sessions pair`) and give the patient the code first.")
+        client = paired[0]
+        fields, tests = parse_payload(verify(doc, client.home_key))
+        done = db.scalar(select(Session.id).where(Session.bundle_id == fields["bundle_id"]))
+        if done is not None:
+            raise BundleError(f"This home check was imported before, as session {done}.")
+    for _, blob in tests:
+        if blob is not None:
+            try:
+                series_from_bytes(blob)
+            except (OSError, KeyError, ValueError) as e:
+                raise BundleError(f"This home-check bundle is malformed (its landmarks cannot be read: {e}).") from e
+    return save_session(engine, client.pseudonym, fields["label"], tests, visit_date=fields["visit_date"],
+                        pain=fields["pain"], notes=fields["notes"], source="home bundle",
+                        bundle_id=fields["bundle_id"])

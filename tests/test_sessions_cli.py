@@ -1,0 +1,80 @@
+"""`posture analyze --save` and `posture sessions ...` end to end on replayed landmark files and a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import FPS
+from posture.cli import main
+from posture.synthetic.camera import sagittal_camera
+from posture.synthetic.scene import forward_bend_poses, landmark_series
+
+
+@pytest.fixture
+def clinic(tmp_path, monkeypatch):
+    """A working folder with two recorded bends (55 and 75 degrees) as landmark files, and its database."""
+    monkeypatch.chdir(tmp_path)
+    for name, peak in (("pre", 55.0), ("post", 75.0)):
+        landmark_series(forward_bend_poses(peak, FPS), sagittal_camera(), FPS, noise_px=1.0,
+                        rng=np.random.default_rng(int(peak))).save(tmp_path / f"{name}.npz")
+    return tmp_path
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_visit_from_analysis_to_report(clinic, capsys):
+    for label, pain in (("pre", "6"), ("post", "3")):
+        code, out, err = run(capsys, "analyze", f"{label}.npz", "--test", "forward-bend", "--json", "--save", "AB-1",
+                             "--label", label, "--pain", pain, "--visit-date", "2026-03-02")
+        assert code == 0 and "Saved as session" in err
+    assert (clinic / "data" / "posture.db").is_file()          # the default embedded database
+    assert not (clinic / "data" / "videos").exists()            # no video kept unless asked
+
+    code, out, _ = run(capsys, "sessions", "list")
+    assert code == 0 and "AB-1" in out and "#1 pre pain 6; #2 post pain 3" in out
+
+    code, out, _ = run(capsys, "sessions", "compare", "1")
+    assert code == 0
+    line = next(l for l in out.splitlines() if "Trunk flexion" in l)
+    assert line.startswith("  REAL") and "an improvement" in line
+
+    code, out, _ = run(capsys, "sessions", "export", "--client", "AB-1", "--format", "json")
+    doc = json.loads(out)
+    flex = [next(m["value"] for m in s["tests"][0]["measurements"] if m["name"] == "trunk_flexion") for s in doc]
+    assert flex == pytest.approx([55.0, 75.0], abs=1.5)
+
+    code, out, _ = run(capsys, "sessions", "report", "1", "--out", "visit.pdf")
+    assert code == 0 and (clinic / "visit.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_home_check_round_trip_on_the_command_line(clinic, capsys):
+    run(capsys, "sessions", "add-client", "HOME-1", "--condition", "sciatica")
+    code, out, _ = run(capsys, "sessions", "pair", "HOME-1")
+    code_word = out.split(": ")[1].split()[0]
+    # The patient's own install: a separate database.
+    run(capsys, "analyze", "post.npz", "--test", "forward-bend", "--quiet", "--save", "me", "--label", "home check",
+        "--db", "home.db")
+    assert run(capsys, "sessions", "--db", "home.db", "export-home", "1", "--code", code_word,
+               "--out", "check.json")[0] == 0
+    code, out, err = run(capsys, "sessions", "import", "check.json")
+    assert code == 0 and "Imported as session 1" in out
+    code, out, _ = run(capsys, "sessions", "show", "1")
+    assert "HOME-1" in out and "home check" in out and "Trunk flexion" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["sessions", "show", "7"], "There is no session 7"),
+    (["sessions", "import", "missing.json"], "does not exist"),
+    (["sessions", "compare", "--client", "nobody"], "no client called 'nobody'"),
+    (["analyze", "pre.npz", "--test", "forward-bend", "--save", "AB-1", "--pain", "12"], "outside 0-10"),
+])
+def test_bad_requests_get_one_sentence(clinic, capsys, argv, message):
+    code, _, err = run(capsys, *argv)
+    assert code == 1 and message in err and "Traceback" not in err
