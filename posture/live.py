@@ -1,0 +1,217 @@
+"""The guided live check: framing, a still neutral, counted repetitions, then the full analysis.
+
+Pure: it is fed one frame's landmarks at a time (from any camera) and says
+what the person should do next, the current angle and how many repetitions
+are done. When the protocol ends, the frames it kept are analysed exactly as
+a recorded video would be, so live and offline numbers agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from posture.errors import PostureError
+from posture.landmarks import N_LANDMARKS, Landmark as L, LandmarkSeries
+from posture.measures import AnalysisConfig, TestResult, analyse
+from posture.measures.common import FRONTAL, SAGITTAL, WHOLE_BODY, view_fit, view_ratio
+from posture.measures.posture import facing_direction, shoulder_tilt, trunk_inclination, trunk_lateral_lean
+from posture.measures.rotation import world_rotation
+from posture.trials import OneEuroFilter
+
+FRAMING, NEUTRAL, MOVING, DONE = "framing", "neutral", "moving", "done"
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """What one test asks of the person, live."""
+
+    view: str
+    angle_name: str
+    move: str                        # the instruction while moving
+    min_excursion: float = 0.0       # degrees from neutral that count as a repetition
+    sides: tuple[int, ...] = ()      # (1,) one-sided; (1, -1) both ways; () no movement (posture)
+    reps_per_side: int = 3
+
+
+PROTOCOLS = {
+    "forward-bend": Protocol(SAGITTAL, "Trunk flexion", "Bend forward slowly, as far as is comfortable, with "
+                             "your knees straight, then stand up again.", 10.0, (1,), 3),
+    "side-bend": Protocol(FRONTAL, "Side bend", "Slide one hand down the side of your leg as far as is "
+                          "comfortable, come back up, then bend to the other side.", 5.0, (1, -1), 2),
+    "rotation": Protocol(FRONTAL, "Trunk rotation", "Keep your hips still and turn your upper body to one side "
+                         "as far as is comfortable, back to the middle, then to the other side.", 8.0, (1, -1), 2),
+    "posture-frontal": Protocol(FRONTAL, "Shoulder tilt", "Stand naturally and keep still."),
+    "posture-sagittal": Protocol(SAGITTAL, "Trunk inclination", "Stand naturally and keep still."),
+}
+
+
+@dataclass(frozen=True)
+class LiveConfig:
+    framing_s: float = 1.0           # framing must hold this long
+    still_s: float = 2.0             # neutral stillness needed
+    still_range_deg: float = 3.0     # how still is still
+    hold_posture_s: float = 3.0      # posture tests: how long to record
+    min_body_share: float = 0.45     # body height over picture height: closer than this is too far away
+    max_body_share: float = 0.97
+    min_brightness: float = 45.0     # mean grey level 0-255
+    analysis: AnalysisConfig = AnalysisConfig()
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """What the screen shows: the step, one plain instruction, the angle and the count."""
+
+    step: str
+    instruction: str
+    angle: float | None = None
+    reps: dict[int, int] = field(default_factory=dict)
+    problem: str = ""
+
+
+def framing_problem(xy: np.ndarray | None, vis: np.ndarray | None, width: int, height: int, view: str,
+                    brightness: float, config: LiveConfig, moving: bool = False) -> str:
+    """The first thing wrong with the picture, in words, or '' when it is fine.
+
+    While moving only a lost or cut-off body counts: a bend shortens the body and turns the trunk.
+    """
+    if brightness < config.min_brightness:
+        return "The room is too dark: turn on a light or open the curtains."
+    if xy is None or not np.isfinite(xy).all():
+        return "Nobody is in view: stand in front of the camera so that your whole body shows."
+    parts = [i for idx in WHOLE_BODY.values() for i in idx]
+    margin = 0.01 * width
+    inside = ((xy[parts, 0] > -margin) & (xy[parts, 0] < width + margin)
+              & (xy[parts, 1] > -margin) & (xy[parts, 1] < height + margin) & (vis[parts] > 0.3))
+    span = (np.max(xy[parts, 1]) - np.min(xy[parts, 1])) / height
+    if not inside.all() or span > config.max_body_share:
+        return "Part of your body is out of the picture: step back until your head and feet both show."
+    if moving:
+        return ""
+    if span < config.min_body_share:
+        return "You are too far away: come a step closer to the camera."
+    series = LandmarkSeries(image=xy[None], visibility=vis[None], world=np.zeros((1, N_LANDMARKS, 3)),
+                            t=np.zeros(1), width=width, height=height)
+    if view_fit(view_ratio(series, slice(None)), view) < 0.5:
+        return ("Turn to face the camera squarely." if view == FRONTAL
+                else "Turn sideways, so that the camera sees you from the side.")
+    return ""
+
+
+class GuidedCheck:
+    """One live test from framing to result; feed it frames with `update`."""
+
+    def __init__(self, test: str, width: int, height: int, config: LiveConfig = LiveConfig()):
+        if test not in PROTOCOLS:
+            raise PostureError(f"'{test}' has no live protocol.")
+        self.test, self.width, self.height, self.config = test, width, height, config
+        self.protocol = PROTOCOLS[test]
+        self.step = FRAMING
+        self.framed_since: float | None = None
+        self.frames: list[tuple[float, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.angles: list[float] = []       # raw angle of each kept frame (NaN when the person was lost)
+        self.smoothed: list[float] = []     # the same through the live filter, to judge stillness
+        self.baseline: float | None = None
+        self.forward = 1.0
+        self.reps = {s: 0 for s in self.protocol.sides}
+        self.out_side = 0
+        self.smooth = OneEuroFilter()
+        self.result: TestResult | None = None
+        self.error = ""
+
+    def _angle(self, xy: np.ndarray, vis: np.ndarray, world: np.ndarray) -> float:
+        s = LandmarkSeries(image=xy[None], visibility=vis[None], world=world[None], t=np.zeros(1),
+                           width=self.width, height=self.height)
+        roll = self.config.analysis.roll_deg
+        value = {"forward-bend": lambda: trunk_inclination(s, self.forward, roll),
+                 "posture-sagittal": lambda: trunk_inclination(s, self.forward, roll),
+                 "side-bend": lambda: trunk_lateral_lean(s, roll),
+                 "rotation": lambda: world_rotation(s, roll),
+                 "posture-frontal": lambda: shoulder_tilt(s, roll)}[self.test]()
+        return float(value[0])
+
+    def series(self) -> LandmarkSeries:
+        """Every frame kept since the neutral capture began."""
+        t, xy, vis, world = (np.stack(a) for a in zip(*self.frames))
+        return LandmarkSeries(image=xy, visibility=vis, world=world, t=t, width=self.width, height=self.height)
+
+    def update(self, t: float, xy: np.ndarray | None, vis: np.ndarray | None, world: np.ndarray | None,
+               brightness: float = 128.0) -> Prompt:
+        """Advance the protocol by one frame (landmarks in pixels, None when nobody was found)."""
+        if self.step == DONE:
+            return self._done_prompt()
+        problem = framing_problem(xy, vis, self.width, self.height, self.protocol.view, brightness, self.config,
+                                  moving=self.step == MOVING)
+        if self.step == FRAMING:
+            return self._framing(t, problem)
+        if problem:        # lost the framing mid-test: keep the frame as missing and say what is wrong
+            self.frames.append((t, np.full((N_LANDMARKS, 2), np.nan), np.zeros(N_LANDMARKS),
+                                np.full((N_LANDMARKS, 3), np.nan)))
+            self.angles.append(float("nan"))
+            self.smoothed.append(float("nan"))
+            return Prompt(self.step, problem, None, dict(self.reps), problem)
+        self.frames.append((t, xy, vis, world))
+        self.angles.append(self._angle(xy, vis, world))
+        angle = self.smooth(self.angles[-1], t)
+        self.smoothed.append(angle)
+        return self._neutral(t, angle) if self.step == NEUTRAL else self._moving(t, angle)
+
+    def _framing(self, t: float, problem: str) -> Prompt:
+        if problem:
+            self.framed_since = None
+            return Prompt(FRAMING, problem, problem=problem)
+        self.framed_since = t if self.framed_since is None else self.framed_since
+        if t - self.framed_since >= self.config.framing_s:
+            self.step = NEUTRAL
+            return Prompt(NEUTRAL, "Good. Now stand still, arms relaxed, looking ahead.")
+        return Prompt(FRAMING, "Good, hold that position.")
+
+    def _neutral(self, t: float, angle: float) -> Prompt:
+        hold = self.config.hold_posture_s if not self.protocol.sides else self.config.still_s
+        if np.nanmax(self.smoothed) - np.nanmin(self.smoothed) > self.config.still_range_deg:
+            del self.frames[:-1], self.angles[:-1], self.smoothed[:-1]    # moved: start the still period again
+            return Prompt(NEUTRAL, "Please keep still for a moment.", angle)
+        span = t - self.frames[0][0]
+        if span < hold:
+            return Prompt(NEUTRAL, f"Keep still ... {hold - span:.0f} s", angle)
+        if self.test in ("forward-bend", "posture-sagittal"):
+            # Which way the person faces decides the sign of the bend: settle it on the still frames.
+            self.forward = facing_direction(self.series())
+            self.angles = [self._angle(*f[1:]) for f in self.frames]
+            self.smooth = OneEuroFilter()
+        self.baseline = float(np.nanmedian(self.angles))
+        if not self.protocol.sides:
+            return self._finish()
+        self.step = MOVING
+        return Prompt(MOVING, self.protocol.move, 0.0, dict(self.reps))
+
+    def _moving(self, t: float, angle: float) -> Prompt:
+        rel = angle - self.baseline
+        p = self.protocol
+        side = int(np.sign(rel)) if abs(rel) >= p.min_excursion and np.sign(rel) in p.sides else 0
+        if side and not self.out_side:
+            self.out_side = side
+        elif self.out_side and abs(rel) < p.min_excursion / 2:
+            self.reps[self.out_side] += 1        # out and back again: one repetition
+            self.out_side = 0
+        if all(n >= p.reps_per_side for n in self.reps.values()) and not self.out_side:
+            return self._finish()
+        todo = [s for s in p.sides if self.reps[s] < p.reps_per_side]
+        say = p.move
+        if len(p.sides) == 2 and len(todo) == 1:
+            say = f"Now to your {'left' if todo[0] > 0 else 'right'} side. " + say.split(",")[0] + "."
+        return Prompt(MOVING, say, rel, dict(self.reps))
+
+    def _finish(self) -> Prompt:
+        self.step = DONE
+        try:
+            self.result = analyse(self.series(), self.test, self.config.analysis)
+        except PostureError as e:
+            self.error = str(e)
+        return self._done_prompt()
+
+    def _done_prompt(self) -> Prompt:
+        if self.error:
+            return Prompt(DONE, f"That did not work: {self.error}", problem=self.error)
+        return Prompt(DONE, "Done, thank you. You can relax.", reps=dict(self.reps))

@@ -1,0 +1,97 @@
+"""The guided live protocol, fed frame by frame from posed skeletons with known angles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import FPS
+from posture.live import DONE, FRAMING, MOVING, NEUTRAL, GuidedCheck, LiveConfig, framing_problem
+from posture.synthetic.camera import frontal_camera, sagittal_camera
+from posture.synthetic.scene import (forward_bend_poses, landmark_series, side_bend_poses, still_poses, truth)
+from posture.synthetic.skeleton import Pose
+
+
+def feed(check: GuidedCheck, series, brightness: float = 128.0):
+    prompts = []
+    for k in range(len(series)):
+        prompts.append(check.update(series.t[k], series.image[k], series.visibility[k], series.world[k], brightness))
+    return prompts
+
+
+def test_forward_bend_runs_from_framing_to_result(rng):
+    poses = still_poses(Pose(arms="gravity"), FPS, 1.5) + forward_bend_poses(70.0, FPS)
+    series = landmark_series(poses, sagittal_camera(), FPS, noise_px=1.0, rng=rng)
+    check = GuidedCheck("forward-bend", series.width, series.height)
+    prompts = feed(check, series)
+    steps = [p.step for p in prompts]
+    assert steps[0] == FRAMING and NEUTRAL in steps and MOVING in steps and steps[-1] == DONE
+    assert steps.index(NEUTRAL) < steps.index(MOVING) < steps.index(DONE)
+    assert prompts[-1].reps == {1: 3}
+    peak_live = max(p.angle for p in prompts if p.step == MOVING)
+    assert peak_live == pytest.approx(70.0, abs=4.0)                # the number on screen follows the bend
+    assert check.result.get("trunk_flexion").value == pytest.approx(70.0, abs=3.0)
+    assert len(check.result.trial_frames) == 3
+
+
+def test_side_bend_counts_each_side(rng):
+    poses = still_poses(Pose(), FPS, 1.5) + side_bend_poses(20.0, FPS)
+    series = landmark_series(poses, frontal_camera(), FPS, noise_px=1.0, rng=rng)
+    check = GuidedCheck("side-bend", series.width, series.height)
+    prompts = feed(check, series)
+    assert prompts[-1].step == DONE and prompts[-1].reps == {1: 2, -1: 2}
+    assert check.result.get("side_bend_left").value == pytest.approx(20.0, abs=3.0)
+
+
+def test_standing_posture_needs_no_movement(rng):
+    stance = Pose(shoulder_tilt=4.0)
+    series = landmark_series(still_poses(stance, FPS, 5.0), frontal_camera(), FPS, noise_px=1.0, rng=rng)
+    check = GuidedCheck("posture-frontal", series.width, series.height)
+    assert feed(check, series)[-1].step == DONE
+    assert check.result.get("shoulder_tilt").value == pytest.approx(truth(stance)["shoulder_tilt"], abs=1.0)
+
+
+def test_moving_during_the_neutral_capture_restarts_it(rng):
+    poses = still_poses(Pose(), FPS, 1.5) + [Pose(trunk_lateral=8.0 * np.sin(k / 5)) for k in range(60)]
+    series = landmark_series(poses, frontal_camera(), FPS)
+    prompts = feed(GuidedCheck("side-bend", series.width, series.height), series)
+    assert any(p.instruction == "Please keep still for a moment." for p in prompts)
+    assert prompts[-1].step == NEUTRAL                      # swaying 8 degrees never counts as still
+
+
+def one_frame(pose: Pose, cam):
+    s = landmark_series([pose], cam, FPS)
+    return s.image[0], s.visibility[0], s.width, s.height
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("dark", "too dark"),
+    ("nobody", "Nobody is in view"),
+    ("cut off", "out of the picture"),
+    ("too far", "too far away"),
+    ("side-on for a frontal test", "face the camera"),
+    ("facing for a side test", "Turn sideways"),
+    ("fine", ""),
+])
+def test_framing_problems_are_said_plainly(case, expected):
+    cfg = LiveConfig()
+    cams = {"cut off": frontal_camera(distance=1.3), "too far": frontal_camera(distance=6.0),
+            "side-on for a frontal test": sagittal_camera()}
+    xy, vis, w, h = one_frame(Pose(), cams.get(case, frontal_camera()))
+    view = "sagittal" if case == "facing for a side test" else "frontal"
+    if case == "nobody":
+        xy = None
+    problem = framing_problem(xy, vis, w, h, view, 10.0 if case == "dark" else 128.0, cfg)
+    assert (expected in problem) if expected else problem == ""
+
+
+def test_losing_the_person_mid_test_is_said_and_kept_as_a_gap(rng):
+    poses = still_poses(Pose(arms="gravity"), FPS, 1.5) + forward_bend_poses(60.0, FPS)
+    series = landmark_series(poses, sagittal_camera(), FPS, noise_px=1.0, rng=rng)
+    check = GuidedCheck("forward-bend", series.width, series.height)
+    for k in range(len(series)):
+        gone = 150 <= k < 155                      # someone walks in front of the camera for 1/6 s
+        p = check.update(series.t[k], None if gone else series.image[k], series.visibility[k], series.world[k])
+        if gone and check.step != FRAMING:
+            assert "Nobody is in view" in p.instruction
+    assert check.step == DONE and check.result is not None
