@@ -135,6 +135,14 @@ class LandmarkSeries:
                        t=f["t"], width=width, height=height)
 
 
+# Lines of a stick figure, for drawing: head, shoulders, hips, arms, trunk sides, legs and feet.
+BONES = [(Landmark.LEFT_EAR, Landmark.RIGHT_EAR), (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER),
+         (Landmark.LEFT_HIP, Landmark.RIGHT_HIP),
+         *[(Landmark[f"{s}_{a}"], Landmark[f"{s}_{b}"]) for s in ("LEFT", "RIGHT")
+           for a, b in (("SHOULDER", "ELBOW"), ("ELBOW", "WRIST"), ("WRIST", "INDEX"), ("SHOULDER", "HIP"),
+                        ("HIP", "KNEE"), ("KNEE", "ANKLE"), ("ANKLE", "HEEL"), ("HEEL", "FOOT_INDEX"))]]
+
+
 def unmirror(series: LandmarkSeries) -> LandmarkSeries:
     """Undo a selfie-mirrored recording: flip x and give each side its true label.
 

@@ -95,3 +95,15 @@ def test_losing_the_person_mid_test_is_said_and_kept_as_a_gap(rng):
         if gone and check.step != FRAMING:
             assert "Nobody is in view" in p.instruction
     assert check.step == DONE and check.result is not None
+
+
+@pytest.mark.parametrize("test", ["forward-bend", "side-bend", "rotation", "posture-frontal", "posture-sagittal"])
+def test_the_test_is_recognised_from_view_and_movement(test, rng):
+    from posture.measures.recognise import recognise_test
+    from posture.synthetic.scene import rotation_poses
+
+    poses = {"forward-bend": lambda: forward_bend_poses(60.0, FPS), "side-bend": lambda: side_bend_poses(15.0, FPS),
+             "rotation": lambda: rotation_poses(35.0, FPS), "posture-frontal": lambda: still_poses(Pose(), FPS),
+             "posture-sagittal": lambda: still_poses(Pose(), FPS)}[test]()
+    cam = sagittal_camera() if test in ("forward-bend", "posture-sagittal") else frontal_camera()
+    assert recognise_test(landmark_series(poses, cam, FPS, noise_px=2.0, rng=rng)) == test

@@ -17,17 +17,11 @@ from reportlab.lib.units import cm  # noqa: E402
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # noqa: E402
 
 from posture.export import label  # noqa: E402
-from posture.landmarks import Landmark as L  # noqa: E402
+from posture.landmarks import BONES, Landmark as L  # noqa: E402
 from posture.store.compare import compare  # noqa: E402
 from posture.store.export import readings  # noqa: E402
 from posture.store.models import RecordedTest, Session  # noqa: E402
 from posture.store.records import series_from_bytes  # noqa: E402
-
-BONES = [(L.LEFT_EAR, L.RIGHT_EAR), (L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP),
-         *[(getattr(L, f"{s}_{a}"), getattr(L, f"{s}_{b}")) for s in ("LEFT", "RIGHT")
-           for a, b in (("SHOULDER", "ELBOW"), ("ELBOW", "WRIST"), ("WRIST", "INDEX"), ("SHOULDER", "HIP"),
-                        ("HIP", "KNEE"), ("KNEE", "ANKLE"), ("ANKLE", "HEEL"), ("HEEL", "FOOT_INDEX"))]]
-
 
 def _png(fig) -> io.BytesIO:
     buf = io.BytesIO()

@@ -1,0 +1,37 @@
+"""Which test does a recording show? From the view and the movement, for "let the tool recognise it"."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posture.errors import NoPersonError
+from posture.landmarks import LandmarkSeries
+from posture.measures.common import view_ratio
+from posture.measures.movement import neutral_frames
+from posture.measures.posture import facing_direction, trunk_inclination, trunk_lateral_lean
+from posture.measures.rotation import foreshortening_rotation
+from posture.trials import FilterConfig, lowpass
+
+SIDE_ON_RATIO = 0.3      # shoulder and hip width over torso length below this: a side view
+
+
+def _excursion(signal: np.ndarray, series: LandmarkSeries, neutral: np.ndarray) -> float:
+    """Largest filtered departure from the neutral level, degrees."""
+    smooth = lowpass(signal, series.t)
+    return float(np.nanmax(np.abs(smooth - np.nanmedian(smooth[neutral]))))
+
+
+def recognise_test(series: LandmarkSeries) -> str:
+    """The test name: side view bending (forward-bend) or still; front view leaning, turning or still."""
+    if not series.detected.any():
+        raise NoPersonError("No person was found in the video, so the test cannot be recognised.")
+    neutral = neutral_frames(series)
+    if view_ratio(series, neutral) < SIDE_ON_RATIO:
+        incl = trunk_inclination(series, facing_direction(series, neutral))
+        return "forward-bend" if _excursion(incl, series, neutral) > 10.0 else "posture-sagittal"
+    if _excursion(trunk_lateral_lean(series), series, neutral) > 5.0:
+        return "side-bend"
+    # Shoulders narrowed by 6% (about 20 degrees) for a tenth of the clip; a slow filter keeps jitter out.
+    if np.nanpercentile(foreshortening_rotation(series, FilterConfig(cutoff_hz=1.0)), 90) > 20.0:
+        return "rotation"
+    return "posture-frontal"
