@@ -19,16 +19,17 @@ setup() {
 }
 
 system_packages() {
-    # Debian packages the tests use: a PostgreSQL server for the storage tests.
+    # Debian packages the tests use: a PostgreSQL server for the storage tests, Chromium for the browser tests.
     local missing=()
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "Installing ${missing[*]} from Debian..." >&2
         { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-            "${missing[@]}" >/dev/null; } || echo "Could not install ${missing[*]}: its tests will be skipped." >&2
+            "${missing[@]}" >/dev/null; } || echo "Could not install ${missing[*]}: those tests will be skipped." >&2
     else
-        echo "${missing[*]} is not installed and this is not root: its tests will be skipped." >&2
+        echo "${missing[*]} not installed and this is not root: those tests will be skipped." >&2
     fi
 }
 

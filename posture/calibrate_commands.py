@@ -39,51 +39,29 @@ def cmd_lens(args: argparse.Namespace) -> int:
     return 0
 
 
-def _profile_for(args: argparse.Namespace, picture):
-    """The named profile (or a new one without lens calibration) and that picture's size."""
-    from posture.calibration import CameraProfile, load_profile, profile_path
-
-    size = (picture.shape[1], picture.shape[0])
-    if profile_path(args.name, args.dir).exists():
-        return load_profile(args.name, args.dir)
-    return CameraProfile(name=args.name, image_size=size)
-
-
 def _one_picture(path: Path):
     from posture.video import read_pictures
 
     return next(iter(read_pictures([path], frames_per_video=1)))
 
 
-def _found_board(gray, board, path: Path):
-    from posture.calibration import find_board
-    from posture.errors import CalibrationError
-
-    corners = find_board(gray, board)
-    if corners is None:
-        raise CalibrationError(f"No {board.cols}x{board.rows} board was found in {path.name}: the whole board "
-                               "must be in the picture, evenly lit, with its white border showing.")
-    return corners
-
-
 def cmd_roll(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from posture.calibration import roll_from_board, roll_from_line, save_profile
+    from posture.calibration import profile_for_picture, roll_from_line, save_profile, with_board_roll
 
     gray = _one_picture(args.picture)
-    saved = _profile_for(args, gray)
-    profile = saved.for_size(gray.shape[1], gray.shape[0])
+    saved = profile_for_picture(args.name, args.dir, gray)
     if args.line:
         x1, y1, x2, y2 = args.line
-        roll = roll_from_line((x1, y1), (x2, y2), profile, vertical=not args.level)
+        roll = roll_from_line((x1, y1), (x2, y2), saved.for_size(gray.shape[1], gray.shape[0]),
+                              vertical=not args.level)
         source = f"{'level' if args.level else 'vertical'} line ({x1:g},{y1:g})-({x2:g},{y2:g}) in {args.picture.name}"
+        updated = replace(saved, roll_deg=roll, roll_source=source)
     else:
-        board = _board(args)
-        roll = roll_from_board(_found_board(gray, board, args.picture), board, profile)
-        source = f"level board in {args.picture.name}"
-    path = save_profile(replace(saved, roll_deg=roll, roll_source=source), args.dir)
-    print(f"Camera roll {roll:+.2f} degrees (from the {source}). Saved {path}")
+        updated = with_board_roll(saved, gray, _board(args), args.picture.name)
+    path = save_profile(updated, args.dir)
+    print(f"Camera roll {updated.roll_deg:+.2f} degrees (from the {updated.roll_source}). Saved {path}")
     if not saved.has_lens:
         print("The lens is not calibrated: `posture calibrate lens` makes the roll exact for tipped cameras.")
     return 0
@@ -92,13 +70,13 @@ def cmd_roll(args: argparse.Namespace) -> int:
 def cmd_scale(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from posture.calibration import save_profile, scale_from_board
+    from posture.calibration import profile_for_picture, require_board, save_profile, scale_from_board
 
     gray = _one_picture(args.picture)
-    saved = _profile_for(args, gray)
+    saved = profile_for_picture(args.name, args.dir, gray)
     board = _board(args)
     h, w = gray.shape
-    cm_per_px = scale_from_board(_found_board(gray, board, args.picture), board, saved.for_size(w, h))
+    cm_per_px = scale_from_board(require_board(gray, board, args.picture.name), board, saved.for_size(w, h))
     native = cm_per_px * w / saved.image_size[0]
     path = save_profile(replace(saved, cm_per_px=native, scale_source=f"board held at the subject's place "
                                 f"in {args.picture.name}"), args.dir)

@@ -228,6 +228,29 @@ def roll_from_board(corners: np.ndarray, board: Board, profile: CameraProfile) -
     return fold90(float(np.degrees(np.arctan2(g[0], g[1]))))
 
 
+def require_board(gray: np.ndarray, board: Board, picture: str) -> np.ndarray:
+    """The board's corners in a picture, or a CalibrationError saying what to fix."""
+    corners = find_board(gray, board)
+    if corners is None:
+        raise CalibrationError(f"No {board.cols}x{board.rows} board was found in {picture}: the whole board "
+                               "must be in the picture, evenly lit, with its white border showing.")
+    return corners
+
+
+def profile_for_picture(name: str, directory: str | Path, gray: np.ndarray) -> CameraProfile:
+    """The saved profile of that name, or a new one without a lens calibration, sized like the picture."""
+    if profile_path(name, directory).exists():
+        return load_profile(name, directory)
+    return CameraProfile(name=name, image_size=(gray.shape[1], gray.shape[0]))
+
+
+def with_board_roll(profile: CameraProfile, gray: np.ndarray, board: Board, picture: str) -> CameraProfile:
+    """The profile with its roll measured from a picture of a board hung level."""
+    corners = require_board(gray, board, picture)
+    roll = roll_from_board(corners, board, profile.for_size(gray.shape[1], gray.shape[0]))
+    return replace(profile, roll_deg=roll, roll_source=f"level board in {picture}")
+
+
 def roll_from_line(p1: tuple[float, float], p2: tuple[float, float], profile: CameraProfile,
                    vertical: bool = True) -> float:
     """Camera roll from two points on a line that is truly vertical (a door frame) or level.

@@ -8,7 +8,7 @@ a recorded video would be, so live and offline numbers agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -70,6 +70,15 @@ class Prompt:
     problem: str = ""
 
 
+def primary_angle(series: LandmarkSeries, test: str, forward: float | None = None, roll: float = 0.0) -> np.ndarray:
+    """The one angle per frame that shows a test's movement (the big number on screen, the curve in Compare)."""
+    if test in ("forward-bend", "posture-sagittal"):
+        fwd = facing_direction(series) if forward is None else forward
+        return trunk_inclination(series, fwd, roll)
+    return {"side-bend": trunk_lateral_lean, "rotation": world_rotation,
+            "posture-frontal": shoulder_tilt}[test](series, roll)
+
+
 def framing_problem(xy: np.ndarray | None, vis: np.ndarray | None, width: int, height: int, view: str,
                     brightness: float, config: LiveConfig, moving: bool = False) -> str:
     """The first thing wrong with the picture, in words, or '' when it is fine.
@@ -81,9 +90,9 @@ def framing_problem(xy: np.ndarray | None, vis: np.ndarray | None, width: int, h
     if xy is None or not np.isfinite(xy).all():
         return "Nobody is in view: stand in front of the camera so that your whole body shows."
     parts = [i for idx in WHOLE_BODY.values() for i in idx]
-    margin = 0.01 * width
+    margin = 0.01 * width        # positions only: from the side, the far limbs are hidden but still placed
     inside = ((xy[parts, 0] > -margin) & (xy[parts, 0] < width + margin)
-              & (xy[parts, 1] > -margin) & (xy[parts, 1] < height + margin) & (vis[parts] > 0.3))
+              & (xy[parts, 1] > -margin) & (xy[parts, 1] < height + margin))
     span = (np.max(xy[parts, 1]) - np.min(xy[parts, 1])) / height
     if not inside.all() or span > config.max_body_share:
         return "Part of your body is out of the picture: step back until your head and feet both show."
@@ -123,13 +132,7 @@ class GuidedCheck:
     def _angle(self, xy: np.ndarray, vis: np.ndarray, world: np.ndarray) -> float:
         s = LandmarkSeries(image=xy[None], visibility=vis[None], world=world[None], t=np.zeros(1),
                            width=self.width, height=self.height)
-        roll = self.config.analysis.roll_deg
-        value = {"forward-bend": lambda: trunk_inclination(s, self.forward, roll),
-                 "posture-sagittal": lambda: trunk_inclination(s, self.forward, roll),
-                 "side-bend": lambda: trunk_lateral_lean(s, roll),
-                 "rotation": lambda: world_rotation(s, roll),
-                 "posture-frontal": lambda: shoulder_tilt(s, roll)}[self.test]()
-        return float(value[0])
+        return float(primary_angle(s, self.test, self.forward, self.config.analysis.roll_deg)[0])
 
     def series(self) -> LandmarkSeries:
         """Every frame kept since the neutral capture began."""
@@ -145,7 +148,11 @@ class GuidedCheck:
                                   moving=self.step == MOVING)
         if self.step == FRAMING:
             return self._framing(t, problem)
-        if problem:        # lost the framing mid-test: keep the frame as missing and say what is wrong
+        if problem and (self.step == NEUTRAL or xy is None):
+            if self.step == NEUTRAL:           # the still period must be seen whole: start it again
+                self.frames, self.angles, self.smoothed = [], [], []
+                return Prompt(NEUTRAL, problem, problem=problem)
+            # Nobody in view mid-test: a gap in the series (the analysis bridges short ones).
             self.frames.append((t, np.full((N_LANDMARKS, 2), np.nan), np.zeros(N_LANDMARKS),
                                 np.full((N_LANDMARKS, 3), np.nan)))
             self.angles.append(float("nan"))
@@ -155,7 +162,10 @@ class GuidedCheck:
         self.angles.append(self._angle(xy, vis, world))
         angle = self.smooth(self.angles[-1], t)
         self.smoothed.append(angle)
-        return self._neutral(t, angle) if self.step == NEUTRAL else self._moving(t, angle)
+        if self.step == NEUTRAL:
+            return self._neutral(t, angle)
+        prompt = self._moving(t, angle)
+        return replace(prompt, instruction=problem, problem=problem) if problem and prompt.step == MOVING else prompt
 
     def _framing(self, t: float, problem: str) -> Prompt:
         if problem:

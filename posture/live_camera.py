@@ -51,25 +51,32 @@ class LiveRun:
 
     def __init__(self, test: str, config: LiveConfig = LiveConfig()):
         self.test, self.config = test, config
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._pose: MediaPipePose | None = None
         self._check: GuidedCheck | None = None
         self._prompt = Prompt("framing", "Starting the camera ...")
         self.frames_seen = 0
+        self.saved_session: int | None = None       # set by the app once the result is stored
 
     def process(self, rgb: np.ndarray, t: float) -> np.ndarray:
         """Take one frame (RGB, seconds) and give back the frame to show."""
         with self._lock:
             if self._pose is None:
                 self._pose = MediaPipePose(video_mode=True)
-            if self._check is None:
-                self._check = GuidedCheck(self.test, rgb.shape[1], rgb.shape[0], self.config)
             found = self._pose.detect(rgb)
             xy, vis, world = found if found is not None else (None, None, None)
-            self._prompt = self._check.update(t, xy, vis, world, float(rgb.mean()))
-            self.frames_seen += 1
-            prompt = self._prompt
+            prompt = self.feed(t, xy, vis, world, rgb.shape[1], rgb.shape[0], float(rgb.mean()))
         return draw_overlay(rgb, xy, prompt, PROTOCOLS[self.test].angle_name)
+
+    def feed(self, t: float, xy: np.ndarray | None, vis: np.ndarray | None, world: np.ndarray | None,
+             width: int, height: int, brightness: float = 128.0) -> Prompt:
+        """One frame's landmarks (None when nobody was found) into the guided check."""
+        with self._lock:
+            if self._check is None:
+                self._check = GuidedCheck(self.test, width, height, self.config)
+            self._prompt = self._check.update(t, xy, vis, world, brightness)
+            self.frames_seen += 1
+            return self._prompt
 
     def prompt(self) -> Prompt:
         with self._lock:

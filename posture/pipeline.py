@@ -10,10 +10,12 @@ from pathlib import Path
 import numpy as np
 
 from posture.calibration import CameraProfile, scale_from_height, undistort_series
-from posture.errors import FramingError, VideoError
+from posture.errors import FramingError, NoPersonError, VideoError
 from posture.landmarks import Landmark as L, LandmarkSeries, unmirror
 from posture.measures import AnalysisConfig, TestResult, analyse
+from posture.measures.common import NO_PERSON
 from posture.measures.movement import neutral_frames
+from posture.measures.recognise import recognise_test
 from posture.pose import MediaPipePose, PoseEstimator, track
 from posture.video import probe, read_frames
 
@@ -104,7 +106,7 @@ def analyse_video(path: str | Path, test: str, config: AnalysisConfig = Analysis
                   mirrored: bool = False, height_cm: float | None = None,
                   on_frame: Callable[[], None] | None = None,
                   profile: CameraProfile | None = None) -> tuple[LandmarkSeries, TestResult]:
-    """Landmarks of a video (or a saved .npz series) and the result of one test.
+    """Landmarks of a video (or a saved .npz series) and the result of one test ("auto": recognised).
 
     profile: the camera's calibration (undistortion, roll, scale).
     Scale: config.cm_per_px, else from height_cm (the subject standing still), else the profile's.
@@ -119,9 +121,13 @@ def analyse_video(path: str | Path, test: str, config: AnalysisConfig = Analysis
         series, config = apply_profile(series, config, profile, mirrored)
     if mirrored:
         series = unmirror(series)
+    if not series.detected.any():
+        raise NoPersonError(NO_PERSON)
     if height_cm and not config.cm_per_px:
-        neutral = neutral_frames(series) if series.detected.any() else slice(None)
-        config = replace(config, cm_per_px=scale_from_height(series, height_cm, neutral, config.roll_deg))
+        config = replace(config, cm_per_px=scale_from_height(series, height_cm, neutral_frames(series),
+                                                             config.roll_deg))
     elif profile is not None and profile.cm_per_px and not config.cm_per_px:
         config = replace(config, cm_per_px=profile.cm_per_px)
+    if test == "auto":
+        test = recognise_test(series)
     return series, analyse(series, test, config)

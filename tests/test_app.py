@@ -1,24 +1,157 @@
-"""The Streamlit page's logic, run headless with AppTest (real inference on a sample)."""
+"""Every page's logic, run headless with Streamlit's AppTest on a real SQLite file."""
 
+from __future__ import annotations
+
+from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from conftest import FPS, ROOT
+from posture.measures import analyse
+from posture.store.db import open_database
+from posture.store.records import client_sessions, save_session
+from posture.synthetic.camera import sagittal_camera
+from posture.synthetic.scene import forward_bend_poses, landmark_series
+
+APP = str(ROOT / "app.py")
 
 
-def test_app_starts_with_a_sample_and_its_test():
-    at = AppTest.from_file(APP, default_timeout=60).run()
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    path = tmp_path / "clinic.db"
+    monkeypatch.setenv("POSTURE_DB", str(path))
+    monkeypatch.setenv("POSTURE_CALIBRATION_DIR", str(tmp_path / "calibration"))
+    return path
+
+
+def app(page: str | None = None, mode: str = "Therapist") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["mode"] = mode
+    at.run()
+    if page:
+        at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def bend(peak: float, seed: int = 0):
+    series = landmark_series(forward_bend_poses(peak, FPS), sagittal_camera(), FPS, noise_px=1.0,
+                             rng=np.random.default_rng(seed))
+    return analyse(series, "forward-bend"), series
+
+
+@pytest.fixture
+def visit(db):
+    """One client with a pre and a post session on the same day: 55 then 75 degrees of flexion."""
+    engine = open_database(db)
+    save_session(engine, "AB-1", "pre", [bend(55.0)], visit_date=date(2026, 3, 2), pain=6)
+    save_session(engine, "AB-1", "post", [bend(75.0, 1)], visit_date=date(2026, 3, 2), pain=3)
+    return engine
+
+
+def test_first_start_with_an_empty_database_offers_the_demo(db):
+    at = app()
+    assert at.button[0].label.startswith("Load the demo client")
+    assert db.exists()                          # created and migrated on first start
+
+
+def test_home_mode_shows_only_the_check_in_plain_words(db):
+    at = app(mode="Home check")
+    assert at.title[0].value == "Your home check"
+    assert "whole body" in at.markdown[0].value
+
+
+class Stream:
+    """Stands in for the browser's WebRTC stream, which AppTest has no browser for (the e2e test has one)."""
+
+    def __init__(self, playing: bool):
+        self.state = type("State", (), {"playing": playing})()
+
+
+@pytest.fixture
+def camera(monkeypatch):
+    """The webcam component replaced by a stream that is stopped or playing."""
+    state = {"playing": False}
+    monkeypatch.setattr("streamlit_webrtc.webrtc_streamer", lambda **kw: Stream(state["playing"]))
+    return state
+
+
+def test_live_page_waits_for_start(db, camera):
+    at = app("live")
+    assert at.title[0].value == "Live assessment"
+    assert at.selectbox(key="live-test").value == "forward-bend"
+    assert any("allow camera access" in c.value for c in at.caption)
+
+
+def test_live_page_saves_a_finished_check(db, camera):
+    from posture.live_camera import LiveRun
+    from posture.synthetic.scene import still_poses
+    from posture.synthetic.skeleton import Pose
+
+    at = app("live")
+    at.text_input(key="live-new").input("GH-4").run()
+    at.selectbox(key="live-label").select("post").run()
+    run = LiveRun("forward-bend")              # the camera thread's work, done here on posed landmarks
+    s = landmark_series(still_poses(Pose(arms="gravity"), FPS, 1.5) + forward_bend_poses(65.0, FPS),
+                        sagittal_camera(), FPS, noise_px=1.0, rng=np.random.default_rng(3))
+    for k in range(len(s)):
+        run.feed(s.t[k], s.image[k], s.visibility[k], s.world[k], s.width, s.height)
+    at.session_state["run-forward-bend"] = run
+    camera["playing"] = True
+    at.run()
     assert not at.exception
+    assert any("Saved as session 1 for GH-4" in i.value for i in at.info)
+    (saved,) = client_sessions(open_database(db), "GH-4")
+    flex = next(m.value for m in saved.tests[0].measurements if m.name == "trunk_flexion")
+    assert saved.label == "post" and saved.source == "live" and flex == pytest.approx(65.0, abs=3.0)
+    at.run()                                   # a rerun does not save it twice
+    assert len(client_sessions(open_database(db), "GH-4")) == 1
+
+
+def test_analyse_page_offers_recognition_and_the_samples(db):
+    at = app("analyse")
     assert at.selectbox[1].value == "forward-bend"      # the first sample's own test
+    assert "auto" in at.selectbox[1].options or "Recognise the test automatically" in at.selectbox[1].options
 
 
 @pytest.mark.slow
-def test_app_analyses_a_sample():
-    at = AppTest.from_file(APP, default_timeout=300).run()
-    at.selectbox[0].select(Path(APP).parent / "sample_videos" / "posture_front.mp4").run()
+def test_analyse_a_sample_and_save_it(db):
+    at = app("analyse")
+    at.selectbox[0].select(Path(ROOT) / "sample_videos" / "posture_front.mp4").run()
     at.button[0].click().run()
     assert not at.exception and not at.error
-    table = at.table[0].value
-    assert "Shoulder tilt" in list(table["Measurement"])
+    assert "Shoulder tilt" in list(at.table[0].value["Measurement"])
+    at.text_input(key="analyse-new").input("CD-2").run()
+    at.button[1].click().run()                 # Save
+    assert not at.error
+    (s,) = client_sessions(open_database(db), "CD-2")
+    assert s.tests[0].test == "posture-frontal"
+
+
+def test_clients_page_adds_a_client_and_shows_history(visit):
+    at = app("clients")
+    assert list(at.dataframe[0].value["Label"]) == ["pre", "post"]
+    at.text_input[0].input("EF-3").run()
+    at.button[0].click().run()                 # the form's Add
+    assert any("Client EF-3 added" in s.value for s in at.success)
+    assert at.selectbox(key="history-client").options == ["AB-1", "EF-3"]
+
+
+def test_compare_page_flags_the_real_change(visit):
+    at = app("compare")
+    table = at.dataframe[0].value
+    flex = table[table["Measurement"] == "Trunk flexion"].iloc[0]
+    assert flex["Real change"] == "yes" and flex["Change"] == pytest.approx(20.0, abs=1.5)
+    assert any("an improvement" in m.value for m in at.markdown)
+
+
+def test_calibration_page_picks_a_profile(db, tmp_path):
+    from posture.calibration import CameraProfile, save_profile
+
+    save_profile(CameraProfile(name="clinic-cam", image_size=(640, 480), roll_deg=2.0), tmp_path / "calibration")
+    at = app("calibration")
+    at.selectbox[0].select("clinic-cam").run()
+    assert at.session_state["profile"] == "clinic-cam"

@@ -147,6 +147,8 @@ def test_corrupt_video(tmp_path):
 def test_nobody_in_the_video(tmp_path):
     video = still_video(tmp_path / "empty_room.mp4", people=())
     expect_refusal(posture("analyze", video, "--test", "posture-frontal"), "No person was found")
+    # A height given for the scale must not hide the real problem.
+    expect_refusal(posture("analyze", video, "--test", "posture-frontal", "--height-cm", "170"), "No person was found")
 
 
 def test_two_people(tmp_path):

@@ -24,3 +24,30 @@ def still_video(path: Path, cam: Camera = frontal_camera(), seconds: float = 3.0
     frame = render_people(frame_people, cam, rng)
     write_video(path, [frame] * int(seconds * FPS), FPS)
     return path
+
+
+def to_y4m(src: Path, dst: Path, width: int = 640, height: int = 480) -> Path:
+    """A video as an uncompressed Y4M file for Chromium's fake camera, fitted into a landscape webcam frame.
+
+    The sides are filled with the picture's own edge colour, as a wider view of the same wall would be.
+    """
+    import cv2
+
+    cap = cv2.VideoCapture(str(src))
+    fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+    with open(dst, "wb") as f:
+        f.write(f"YUV4MPEG2 W{width} H{height} F{round(fps)}:1 Ip A1:1 C420jpeg\n".encode())
+        while True:
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            k = height / bgr.shape[0]
+            small = cv2.resize(bgr, (int(bgr.shape[1] * k) // 2 * 2, height), interpolation=cv2.INTER_AREA)
+            edge = np.median(np.concatenate([small[:, :4], small[:, -4:]], axis=1).reshape(-1, 3), axis=0)
+            canvas = np.empty((height, width, 3), np.uint8)
+            canvas[:] = edge
+            x0 = (width - small.shape[1]) // 2
+            canvas[:, x0:x0 + small.shape[1]] = small
+            f.write(b"FRAME\n" + cv2.cvtColor(canvas, cv2.COLOR_BGR2YUV_I420).tobytes())
+    cap.release()
+    return dst

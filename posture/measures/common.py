@@ -11,6 +11,7 @@ from posture.landmarks import Landmark as L, LandmarkSeries
 from posture.trials import FilterConfig, mdc95, repeatability
 
 FRONTAL, SAGITTAL = "frontal", "sagittal"
+NO_PERSON = "No person was found in the video: make sure the whole body is in view and the room is well lit."
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,7 @@ def check_person(series: LandmarkSeries, parts: dict[str, tuple[int, ...]], min_
     """Raise a plain-language error unless one whole person is seen; return the detected share."""
     share = float(series.detected.mean()) if len(series) else 0.0
     if share == 0.0:
-        raise NoPersonError("No person was found in the video: make sure the whole body is in view "
-                            "and the room is well lit.")
+        raise NoPersonError(NO_PERSON)
     if share < min_detected:
         raise NoPersonError(f"A person was found in only {share:.0%} of the frames: keep the whole body "
                             "in view for the entire recording.")

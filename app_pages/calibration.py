@@ -1,0 +1,67 @@
+"""Camera profiles: lens from board pictures, roll from a level board, and the profile in use."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from app_pages.common import calibration_dir
+from posture.calibration import (Board, board_svg, calibrate_lens, profile_for_picture, save_profile, search_boards,
+                                 with_board_roll)
+from posture.errors import PostureError
+from posture.video import read_pictures
+
+st.title("Calibration")
+CALIBRATION_DIR = calibration_dir()
+profiles = sorted(p.stem for p in CALIBRATION_DIR.glob("*.json"))
+choice = st.selectbox("Camera profile in use", ["None (uncalibrated)", *profiles])
+st.session_state["profile"] = None if choice.startswith("None") else choice
+if st.session_state["profile"]:
+    st.json(json.loads((CALIBRATION_DIR / f"{choice}.json").read_text()), expanded=False)
+
+c1, c2, c3 = st.columns(3)
+board = Board(c1.number_input("Inner corners across", 3, 20, 9), c2.number_input("Inner corners down", 3, 20, 6),
+              c3.number_input("Square size, mm", 5.0, 200.0, 20.0))
+st.download_button("Printable board (SVG, print at 100%)", board_svg(board),
+                   file_name=f"board-{board.cols}x{board.rows}-{board.square_mm:g}mm.svg", mime="image/svg+xml")
+
+
+def saved_uploads(files, folder: str) -> list[Path]:
+    paths = []
+    for f in files:
+        paths.append(Path(folder) / Path(f.name).name)
+        paths[-1].write_bytes(f.getvalue())
+    return paths
+
+
+st.subheader("1. Lens")
+name = st.text_input("Profile name", "clinic-webcam")
+files = st.file_uploader("Pictures or a video of the board, tilted every way", accept_multiple_files=True,
+                         type=["png", "jpg", "jpeg", "mp4", "mov", "webm"])
+if files and st.button("Calibrate the lens", type="primary"):
+    with tempfile.TemporaryDirectory() as tmp, st.spinner("Finding the board in each picture ..."):
+        try:
+            found = search_boards(read_pictures(saved_uploads(files, tmp)), board)
+            profile = calibrate_lens(found, board, name)
+            save_profile(profile, CALIBRATION_DIR)
+            st.success(f"Saved '{name}': {found.summary()}; reprojection error "
+                       f"{profile.reprojection_error_px:.2f} px.")
+        except PostureError as e:
+            st.error(str(e))
+
+st.subheader("2. True vertical")
+level = st.file_uploader("A picture with the board hung level, from where the camera stays", type=["png", "jpg",
+                                                                                                    "jpeg"])
+if level and st.button("Measure the camera roll"):
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            (path,) = saved_uploads([level], tmp)
+            gray = next(read_pictures([path]))
+            profile = with_board_roll(profile_for_picture(name, CALIBRATION_DIR, gray), gray, board, level.name)
+            save_profile(profile, CALIBRATION_DIR)
+            st.success(f"Camera roll {profile.roll_deg:+.2f} degrees, saved in '{name}'.")
+        except PostureError as e:
+            st.error(str(e))

@@ -1,0 +1,59 @@
+"""Clients and their history: add a client, see every session, trends, exports and home checks."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import client_names, engine
+from posture.errors import PostureError
+from posture.export import label
+from posture.store.export import readings, sessions_csv, sessions_json
+from posture.store.models import CONDITIONS
+from posture.store.records import add_client, client_sessions, import_bundle, pair_client
+
+st.title("Clients and history")
+
+with st.expander("Add a client"):
+    with st.form("add-client", clear_on_submit=True):
+        pseudonym = st.text_input("Pseudonym (initials or a code; no real names are needed)")
+        birth_year = st.number_input("Birth year (optional)", 0, 2030, 0)
+        conditions = st.multiselect("Conditions", CONDITIONS)
+        if st.form_submit_button("Add"):
+            try:
+                add_client(engine(), pseudonym.strip(), birth_year or None, tuple(conditions))
+                st.success(f"Client {pseudonym} added.")
+            except PostureError as e:
+                st.error(str(e))
+
+with st.expander("Import a home check"):
+    bundle = st.file_uploader("Home-check file from a patient", type=["json"], key="bundle")
+    if bundle is not None and st.button("Import"):
+        try:
+            st.success(f"Imported as session {import_bundle(engine(), bundle.getvalue())}.")
+        except PostureError as e:
+            st.error(str(e))
+
+names = client_names()
+if not names:
+    st.info("No clients yet: add one above, or load the demo client on the Start page.")
+    st.stop()
+client = st.selectbox("Client", names, key="history-client")
+sessions = client_sessions(engine(), client)
+st.dataframe(pd.DataFrame([{"Session": s.id, "Date": s.visit.visit_date, "Visit": s.visit_id, "Label": s.label,
+                            "Pain": s.pain, "Tests": ", ".join(label(t.test) for t in s.tests), "From": s.source}
+                           for s in sessions]), hide_index=True)
+
+rows = [{"Date": pd.Timestamp(s.visit.visit_date), "Series": s.label, "Measure": f"{label(r.test)}: {label(r.name)}"
+         f" ({r.unit})", "Value": r.value} for s in sessions for r in readings(s) if r.value is not None]
+if rows:
+    data = pd.DataFrame(rows)
+    measure = st.selectbox("Trend of", sorted(data["Measure"].unique()))
+    chart = data[data["Measure"] == measure].pivot_table(index="Date", columns="Series", values="Value")
+    st.line_chart(chart)
+
+c1, c2, c3 = st.columns(3)
+c1.download_button("History as CSV", sessions_csv(sessions), file_name=f"{client}.csv", mime="text/csv")
+c2.download_button("History as JSON", sessions_json(sessions), file_name=f"{client}.json", mime="application/json")
+if c3.button("New home-check code"):
+    st.info(f"Home-check code for {client}: **{pair_client(engine(), client)}** (give it to the patient)")
