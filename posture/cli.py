@@ -8,7 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from posture import calibrate_commands, session_commands
+from posture import batch_commands, calibrate_commands, session_commands
 from posture.errors import PostureError
 from posture.export import format_table, result_csv, result_dict
 from posture.measures import TESTS, AnalysisConfig
@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.set_defaults(func=cmd_analyze)
     calibrate_commands.add_parser(sub)
     session_commands.add_parser(sub)
+    batch_commands.add_parser(sub)
     return parser
 
 

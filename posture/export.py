@@ -6,7 +6,7 @@ import csv
 import io
 from dataclasses import asdict
 
-from posture.measures import TestResult
+from posture.measures import Measurement, TestResult
 
 
 def label(name: str) -> str:
@@ -62,3 +62,19 @@ def result_csv(result: TestResult) -> str:
                     "" if m.spread is None else round(m.spread, 3),
                     "" if m.mdc95 is None else round(m.mdc95, 3), m.reason])
     return out.getvalue()
+
+
+def _number(v) -> float | None:
+    if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+        raise TypeError(f"{v!r} is not a number")
+    return None if v is None else float(v)
+
+
+def result_from_dict(d: dict) -> TestResult:
+    """The inverse of result_dict; TypeError, KeyError or ValueError when the data is not a result."""
+    ms = tuple(Measurement(str(m["name"]), _number(m["value"]), str(m["unit"]), float(_number(m["quality"])),
+                           str(m.get("reason", "")), tuple(map(str, m.get("flags", []))),
+                           tuple(_number(v) for v in m.get("trials", [])), _number(m.get("spread")),
+                           _number(m.get("maximum"))) for m in d["measurements"])
+    return TestResult(str(d["test"]), str(d["view"]), ms, tuple(map(str, d.get("notes", []))),
+                      float(d["detected_share"]), tuple(tuple(int(i) for i in f) for f in d.get("trial_frames", [])))

@@ -102,6 +102,18 @@ def apply_profile(series: LandmarkSeries, config: AnalysisConfig, profile: Camer
     return series, config
 
 
+def apply_height(series: LandmarkSeries, config: AnalysisConfig, height_cm: float | None) -> AnalysisConfig:
+    """The config with the scale from the subject's standing height, unless it has a scale already.
+
+    Nobody in the video is said first: it is the real problem, not the missing scale.
+    """
+    if not series.detected.any():
+        raise NoPersonError(NO_PERSON)
+    if not height_cm or config.cm_per_px:
+        return config
+    return replace(config, cm_per_px=scale_from_height(series, height_cm, neutral_frames(series), config.roll_deg))
+
+
 def analyse_video(path: str | Path, test: str, config: AnalysisConfig = AnalysisConfig(),
                   mirrored: bool = False, height_cm: float | None = None,
                   on_frame: Callable[[], None] | None = None,
@@ -121,12 +133,8 @@ def analyse_video(path: str | Path, test: str, config: AnalysisConfig = Analysis
         series, config = apply_profile(series, config, profile, mirrored)
     if mirrored:
         series = unmirror(series)
-    if not series.detected.any():
-        raise NoPersonError(NO_PERSON)
-    if height_cm and not config.cm_per_px:
-        config = replace(config, cm_per_px=scale_from_height(series, height_cm, neutral_frames(series),
-                                                             config.roll_deg))
-    elif profile is not None and profile.cm_per_px and not config.cm_per_px:
+    config = apply_height(series, config, height_cm)
+    if profile is not None and profile.cm_per_px and not config.cm_per_px:
         config = replace(config, cm_per_px=profile.cm_per_px)
     if test == "auto":
         test = recognise_test(series)

@@ -18,7 +18,8 @@ import uuid
 from datetime import date, datetime, timezone
 
 from posture.errors import PostureError
-from posture.measures import TESTS, Measurement, TestResult
+from posture.export import result_from_dict
+from posture.measures import TESTS, TestResult
 from posture.store.models import SESSION_LABELS, Session
 
 FORMAT = "posture-home-bundle/1"
@@ -87,17 +88,6 @@ def verify(doc: dict, code: str) -> dict:
     return doc["payload"]
 
 
-def _measurement(m: dict) -> Measurement:
-    def num(v):
-        if v is not None and not isinstance(v, (int, float)):
-            raise TypeError(f"{v!r} is not a number")
-        return None if v is None else float(v)
-
-    return Measurement(str(m["name"]), num(m["value"]), str(m["unit"]), float(num(m["quality"])),
-                       str(m.get("reason", "")), tuple(map(str, m.get("flags", []))),
-                       tuple(num(v) for v in m.get("trials", [])), num(m.get("spread")), num(m.get("maximum")))
-
-
 def parse_payload(payload: dict) -> tuple[dict, list[tuple[TestResult, bytes | None]]]:
     """Session fields and tests of a verified payload, checked for shape and range."""
     try:
@@ -110,9 +100,7 @@ def parse_payload(payload: dict) -> tuple[dict, list[tuple[TestResult, bytes | N
         for t in s["tests"]:
             if t["test"] not in TESTS:
                 raise ValueError(f"unknown test {t['test']!r}")
-            result = TestResult(t["test"], str(t["view"]), tuple(_measurement(m) for m in t["measurements"]),
-                                tuple(map(str, t.get("notes", []))), float(t["detected_share"]),
-                                tuple(tuple(int(i) for i in f) for f in t.get("trial_frames", [])))
+            result = result_from_dict(t)
             blob = base64.b64decode(t["landmarks"], validate=True) if t.get("landmarks") else None
             tests.append((result, blob))
     except (KeyError, TypeError, ValueError, binascii.Error) as e:

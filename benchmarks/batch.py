@@ -1,0 +1,113 @@
+"""Batch throughput with 1 and 2 worker processes against a bare MediaPipe loop, and what --stride costs.
+
+Part 1 runs the same set of videos three ways in one run: a bare MediaPipe
+loop in this process, then `run_batch` with 1 and with 2 workers (each in a
+fresh output folder, so nothing is skipped). Throughput is frames per second
+of wall time, start-up included.
+
+Part 2 analyses every bundled sample at stride 1, 2 and 3 and reports the
+mean absolute error against the sidecar's expected values and the time taken.
+
+    python benchmarks/batch.py [--copies N] [--strides 1 2 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from posture.batch import Job, Settings, run_batch
+from posture.pipeline import landmarks_from_video
+from posture.measures import analyse
+from posture.video import probe, read_frames, write_video
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_videos"
+
+
+def copies(video: Path, n: int, folder: Path) -> list[Path]:
+    """n re-encoded copies of a video, each with one pixel changed so that its content hash differs."""
+    info = probe(video)
+    frames = [rgb for _, rgb in read_frames(info)]
+    out = []
+    for k in range(n):
+        first = frames[0].copy()
+        first[0, k] = 255 - first[0, k]
+        out.append(folder / f"copy{k}.mp4")
+        write_video(out[-1], [first, *frames[1:]], info.fps)
+    return out
+
+
+def bare_loop(videos: list[Path]) -> tuple[float, int]:
+    import mediapipe as mp
+
+    t0, n = time.perf_counter(), 0
+    for v in videos:                 # a fresh tracker per video, as the batch has
+        with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1, smooth_landmarks=False) as pose:
+            cap = cv2.VideoCapture(str(v))
+            while True:
+                ok, bgr = cap.read()
+                if not ok:
+                    break
+                pose.process(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+                n += 1
+            cap.release()
+    return time.perf_counter() - t0, n
+
+
+def batch(videos: list[Path], workers: int, folder: Path) -> float:
+    t0 = time.perf_counter()
+    summary = run_batch([Job(str(v), "forward-bend") for v in videos], folder, workers=workers)
+    assert len(summary.done) == len(videos), summary.text()
+    return time.perf_counter() - t0
+
+
+def stride_errors(stride: int) -> tuple[float, float, int]:
+    """Mean absolute error over every expected value of every sample, seconds, values compared."""
+    errors, t0 = [], time.perf_counter()
+    for sidecar in sorted(SAMPLES.glob("*.json")):
+        truth = json.loads(sidecar.read_text())
+        series = landmarks_from_video(sidecar.with_suffix(".mp4"), stride=stride)
+        result = analyse(series, truth["test"])
+        for m in result.measurements:
+            want = truth["expected"].get(m.name)
+            if want is not None and m.value is not None and m.unit == "deg":
+                errors.append(abs(m.value - want))
+    return float(np.mean(errors)), time.perf_counter() - t0, len(errors)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--copies", type=int, default=6, help="videos in the throughput batch")
+    ap.add_argument("--strides", type=int, nargs="*", default=[1, 2, 3], help="none: skip part 2")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        videos = copies(SAMPLES / "forward_bend_side.mp4", args.copies, tmp)
+        bare_s, frames = bare_loop(videos)
+        one = batch(videos, 1, tmp / "one")
+        two = batch(videos, 2, tmp / "two")
+    print(f"{len(videos)} videos of forward_bend_side.mp4 (480x640), {frames} frames in all")
+    print("| run | seconds | frames/s | vs bare loop |")
+    print("| --- | --- | --- | --- |")
+    for name, s in (("bare MediaPipe loop, 1 process", bare_s), ("batch, 1 worker", one), ("batch, 2 workers", two)):
+        print(f"| {name} | {s:.1f} | {frames / s:.1f} | {bare_s / s:.2f} |")
+    print(f"2 workers / 1 worker: {one / two:.2f}x")
+    if not args.strides:
+        return
+    print()
+    print("| stride | MAE vs sidecars (deg) | seconds for the 5 samples | values |")
+    print("| --- | --- | --- | --- |")
+    for k in args.strides:
+        mae, s, n = stride_errors(k)
+        print(f"| {k} | {mae:.2f} | {s:.1f} | {n} |")
+
+
+if __name__ == "__main__":
+    main()
