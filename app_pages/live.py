@@ -10,7 +10,7 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from app_pages.common import TEST_NAMES, active_profile, client_picker, engine, home_mode, session_fields, show_result
 from posture.errors import PostureError
-from posture.live import DONE, LiveConfig
+from posture.live import LiveConfig
 from posture.live_camera import LiveRun
 from posture.measures import AnalysisConfig
 from posture.store.bundle import bundle_session

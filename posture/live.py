@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from posture.errors import PostureError
-from posture.landmarks import N_LANDMARKS, Landmark as L, LandmarkSeries
+from posture.landmarks import N_LANDMARKS, LandmarkSeries
 from posture.measures import AnalysisConfig, TestResult, analyse
 from posture.measures.common import FRONTAL, SAGITTAL, WHOLE_BODY, view_fit, view_ratio
 from posture.measures.posture import facing_direction, shoulder_tilt, trunk_inclination, trunk_lateral_lean

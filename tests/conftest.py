@@ -55,3 +55,14 @@ def db_url(request, tmp_path) -> str:
         conn.execute(sa.text(f"CREATE DATABASE {name}"))
     admin.dispose()
     return server.url(name)
+
+
+def bend(peak: float, seed: int = 0):
+    """A forward-bend test to `peak` degrees (3 repetitions, 1 px noise) and its landmarks."""
+    from posture.measures import analyse
+    from posture.synthetic.camera import sagittal_camera
+    from posture.synthetic.scene import forward_bend_poses, landmark_series
+
+    series = landmark_series(forward_bend_poses(peak, FPS), sagittal_camera(), FPS, noise_px=1.0,
+                             rng=np.random.default_rng(seed))
+    return analyse(series, "forward-bend"), series

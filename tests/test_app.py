@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import FPS, ROOT
-from posture.measures import analyse
+from conftest import FPS, ROOT, bend
 from posture.store.db import open_database
 from posture.store.records import client_sessions, save_session
 from posture.synthetic.camera import sagittal_camera
@@ -35,12 +34,6 @@ def app(page: str | None = None, mode: str = "Therapist") -> AppTest:
         at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, at.exception
     return at
-
-
-def bend(peak: float, seed: int = 0):
-    series = landmark_series(forward_bend_poses(peak, FPS), sagittal_camera(), FPS, noise_px=1.0,
-                             rng=np.random.default_rng(seed))
-    return analyse(series, "forward-bend"), series
 
 
 @pytest.fixture
@@ -155,3 +148,15 @@ def test_calibration_page_picks_a_profile(db, tmp_path):
     at = app("calibration")
     at.selectbox[0].select("clinic-cam").run()
     assert at.session_state["profile"] == "clinic-cam"
+
+
+@pytest.mark.slow
+def test_demo_client_gives_real_results_in_one_click(db):
+    at = app()
+    at.button[0].click().run()
+    assert not at.exception and not at.warning
+    assert any("Demo client loaded" in s.value for s in at.success)
+    (s,) = client_sessions(open_database(db), "Demo")
+    assert sorted(t.test for t in s.tests) == sorted(["forward-bend", "side-bend", "rotation", "posture-frontal",
+                                                      "posture-sagittal"])
+    assert "is loaded" in app().info[0].value          # the next start says so instead of offering it again

@@ -15,7 +15,7 @@ from posture.calibration import (Board, CameraProfile, calibrate_lens, find_boar
 from posture.cli import main
 from posture.errors import CalibrationError
 from posture.measures import AnalysisConfig, analyse
-from posture.synthetic.board import BoardPlacement, inner_corners_world, render_board
+from posture.synthetic.board import BoardPlacement, render_board
 from posture.synthetic.camera import Camera
 from posture.synthetic.scene import landmark_series, still_poses
 from posture.synthetic.skeleton import Pose

@@ -203,6 +203,30 @@ def test_camera_denied_shows_a_message_and_the_app_keeps_working(server, playwri
         browser.close()
 
 
+def test_lens_calibration_from_uploaded_board_pictures(server, playwright, tmp_path):
+    import cv2
+
+    from test_calibration import views
+
+    pictures = []
+    for k, img in enumerate(views()):
+        pictures.append(str(tmp_path / f"board{k}.png"))
+        cv2.imwrite(pictures[-1], img)
+    url, _ = server
+    browser, page = open_browser(playwright)
+    try:
+        page.goto(f"{url}/calibration")
+        page.get_by_label("Square size, mm").fill("25")
+        page.keyboard.press("Enter")
+        page.locator("input[type=file]").first.set_input_files(pictures)
+        page.get_by_role("button", name="Calibrate the lens").click()
+        wait_for_text(page, "reprojection error", "could not", timeout_s=120)
+        shot(page, "calibration-done")
+        assert "Saved 'clinic-webcam': the board was found sharp in 10 of 10 pictures" in page.inner_text("body")
+    finally:
+        browser.close()
+
+
 def test_screenshots_of_every_page(server, playwright):
     url, _ = server
     browser, page = open_browser(playwright)

@@ -15,28 +15,19 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select, text
 
-from conftest import ARTIFACTS, FPS, ROOT
+from conftest import ARTIFACTS, ROOT, bend
 from posture.errors import PostureError
 from posture.measures import analyse
 from posture.store.compare import DEFAULT_MDC95, Reading, compare
-from posture.store.db import StorageError, migrate, open_database, schema_revision, writing
+from posture.store.db import StorageError, migrate, open_database, schema_revision
 from posture.store.export import readings, sessions_csv, sessions_json
 from posture.store.report import visit_report
-from posture.store.models import Client, MeasurementRecord, Session, RecordedTest, Visit
+from posture.store.models import RecordedTest
 from posture.store.bundle import BundleError, bundle_session, new_home_key, sign
 from posture.store.records import (add_client, client_sessions, import_bundle, load_session, pair_client,
                                    save_session, series_from_bytes, visit_sessions)
-from posture.synthetic.camera import sagittal_camera
-from posture.synthetic.scene import forward_bend_poses, landmark_series
 
 WRITER = [sys.executable, str(ROOT / "tests" / "writer.py")]
-
-
-def bend(peak: float, seed: int = 0):
-    """A forward-bend test to `peak` degrees (3 repetitions) and its landmarks."""
-    series = landmark_series(forward_bend_poses(peak, FPS), sagittal_camera(), FPS, noise_px=1.0,
-                             rng=np.random.default_rng(seed))
-    return analyse(series, "forward-bend"), series
 
 
 @pytest.fixture

@@ -39,16 +39,6 @@ def board_size_m(board: Board, margin_squares: float = 1.0) -> tuple[float, floa
     return (board.cols + 1 + 2 * margin_squares) * s, (board.rows + 1 + 2 * margin_squares) * s
 
 
-def inner_corners_world(board: Board, place: BoardPlacement) -> np.ndarray:
-    """World positions of the inner corners, row by row from the printed top left."""
-    s = board.square_mm / 1000
-    right, down, _ = place.axes()
-    i, j = np.meshgrid(np.arange(board.cols), np.arange(board.rows))
-    u = (i.ravel() + 1 - (board.cols + 1) / 2) * s
-    v = (j.ravel() + 1 - (board.rows + 1) / 2) * s
-    return np.asarray(place.centre) + u[:, None] * right + v[:, None] * down
-
-
 @lru_cache(maxsize=2)
 def _rays(cam: Camera) -> tuple[np.ndarray, np.ndarray]:
     """The camera's rays, kept: inverting the lens distortion is the slow part of a render."""
