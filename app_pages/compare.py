@@ -39,7 +39,7 @@ changes = compare(readings(before), readings(after))
 st.dataframe(pd.DataFrame([{"Test": label(c.test), "Measurement": label(c.name), "Unit": c.unit,
                             before.label.capitalize(): c.before, after.label.capitalize(): c.after,
                             "Change": c.difference, "MDC95": c.mdc, "Real change": "yes" if c.real else "no"}
-                           for c in changes]), hide_index=True)
+                           for c in changes]).round(1), hide_index=True)
 for c in changes:
     if c.real:
         st.markdown(f"- **{c.words}**")

@@ -228,14 +228,22 @@ def test_lens_calibration_from_uploaded_board_pictures(server, playwright, tmp_p
 
 
 def test_screenshots_of_every_page(server, playwright):
-    url, _ = server
+    from datetime import date
+
+    from conftest import bend
+    from posture.store.records import save_session
+
+    url, db = server
+    engine = open_database(db)                  # a visit with a real change, for the Compare page
+    save_session(engine, "AA-SHOT", "pre", [bend(55.0)], visit_date=date(2026, 3, 2), pain=6)
+    save_session(engine, "AA-SHOT", "post", [bend(75.0, 1)], visit_date=date(2026, 3, 2), pain=3)
     browser, page = open_browser(playwright)
     try:
-        for path, title in (("", "posture"), ("clients", "Clients and history"), ("compare", "Compare"),
+        for path, title in (("", "posture"), ("clients", "Clients and history"), ("compare", "PDF report"),
                             ("calibration", "Calibration")):
             page.goto(f"{url}/{path}")
             wait_for_text(page, title)
-            time.sleep(1.0)
+            time.sleep(1.5)
             shot(page, path or "start")
     finally:
         browser.close()
