@@ -116,8 +116,9 @@ def analyse_job(job: Job, sha: str, out: str, settings: Settings, progress=None)
     A bad video gives a failed record with its reason; it is not written to
     done/, so that a later run tries it again.
     """
-    from posture.pipeline import apply_height, landmarks_from_video, recognise_test
     from posture.measures import AnalysisConfig, analyse
+    from posture.measures.recognise import recognise_test
+    from posture.pipeline import apply_height, landmarks_from_video
     from posture.video import probe
 
     start = time.monotonic()
