@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import IntEnum
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -120,14 +121,14 @@ class LandmarkSeries:
         return replace(self, image=self.image[s], visibility=self.visibility[s],
                        world=self.world[s], t=self.t[s])
 
-    def save(self, path: str | Path) -> None:
-        """Write the series to a compressed .npz file for replay."""
+    def save(self, path: str | Path | BinaryIO) -> None:
+        """Write the series to a compressed .npz file (or an open binary file) for replay."""
         np.savez_compressed(path, image=self.image, visibility=self.visibility,
                             world=self.world, t=self.t,
                             size=np.array([self.width, self.height]))
 
     @classmethod
-    def load(cls, path: str | Path) -> LandmarkSeries:
+    def load(cls, path: str | Path | BinaryIO) -> LandmarkSeries:
         """Read a series written by `save`."""
         with np.load(path) as f:
             width, height = (int(v) for v in f["size"])
