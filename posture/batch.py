@@ -15,6 +15,7 @@ import json
 import os
 import tempfile
 import time
+from contextlib import nullcontext
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
@@ -163,8 +164,9 @@ def _local(todo: list[tuple[Job, str]], out: Path, settings: Settings, workers: 
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")       # a clean interpreter per worker: MediaPipe does not survive fork well
-    with ctx.Manager() as manager, ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        queue = manager.Queue() if on_progress else None
+    # The progress queue needs a manager process of its own: started only when progress is shown.
+    with ctx.Manager() if on_progress else nullcontext() as manager, ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        queue = manager.Queue() if manager else None
         pending = {pool.submit(analyse_job, job, sha, str(out), settings, queue) for job, sha in todo}
         while pending:
             done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -199,8 +201,9 @@ def run_batch(jobs: list[Job], out: str | Path, settings: Settings = Settings(),
         (out / sub).mkdir(parents=True, exist_ok=True)
     before = finished(out)
     summary, todo, queued = Summary(), [], set()
+    hashes = {job.video: content_hash(job.video) for job in jobs}
     for job in jobs:
-        sha = content_hash(job.video)
+        sha = hashes[job.video]
         if sha is None:
             summary.failed[job.video] = "the file does not exist or cannot be read"
         elif sha in before:
@@ -222,7 +225,7 @@ def run_batch(jobs: list[Job], out: str | Path, settings: Settings = Settings(),
         _ray(todo, out, settings, ray_address, record_done)
     elif todo:
         _local(todo, out, settings, workers or os.cpu_count() or 1, record_done, on_progress)
-    write_table(out, jobs, summary)
+    write_table(out, jobs, summary, hashes)
     return summary
 
 
@@ -241,12 +244,12 @@ def table_rows(record: dict) -> list[dict]:
             for m in result["measurements"]]
 
 
-def write_table(out: Path, jobs: list[Job], summary: Summary) -> None:
+def write_table(out: Path, jobs: list[Job], summary: Summary, hashes: dict[str, str | None]) -> None:
     """results.csv and results.parquet: every finished video (this run or before) and this run's failures."""
     import pandas as pd
 
     records = list(finished(out).values())
-    failed = [{"job": asdict(j), "sha256": content_hash(j.video) or "", "status": "failed",
+    failed = [{"job": asdict(j), "sha256": hashes[j.video] or "", "status": "failed",
                "reason": summary.failed[j.video], "result": None, "frames": 0} for j in jobs if j.video in summary.failed]
     rows = [row for r in sorted(records, key=lambda r: r["job"]["video"]) + failed for row in table_rows(r)]
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
