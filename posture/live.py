@@ -187,8 +187,9 @@ class GuidedCheck:
             return Prompt(NEUTRAL, f"Keep still ... {hold - span:.0f} s", angle)
         if self.test in ("forward-bend", "posture-sagittal"):
             # Which way the person faces decides the sign of the bend: settle it on the still frames.
-            self.forward = facing_direction(self.series())
-            self.angles = [self._angle(*f[1:]) for f in self.frames]
+            series = self.series()
+            self.forward = facing_direction(series)
+            self.angles = list(primary_angle(series, self.test, self.forward, self.config.analysis.roll_deg))
             self.smooth = OneEuroFilter()
         self.baseline = float(np.nanmedian(self.angles))
         if not self.protocol.sides:
