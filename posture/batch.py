@@ -165,7 +165,8 @@ def _local(todo: list[tuple[Job, str]], out: Path, settings: Settings, workers: 
 
     ctx = mp.get_context("spawn")       # a clean interpreter per worker: MediaPipe does not survive fork well
     # The progress queue needs a manager process of its own: started only when progress is shown.
-    with ctx.Manager() if on_progress else nullcontext() as manager, ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+    progress_manager = ctx.Manager() if on_progress else nullcontext()
+    with progress_manager as manager, ProcessPoolExecutor(workers, mp_context=ctx) as pool:
         queue = manager.Queue() if manager else None
         pending = {pool.submit(analyse_job, job, sha, str(out), settings, queue) for job, sha in todo}
         while pending:
@@ -250,7 +251,8 @@ def write_table(out: Path, jobs: list[Job], summary: Summary, hashes: dict[str, 
 
     records = list(finished(out).values())
     failed = [{"job": asdict(j), "sha256": hashes[j.video] or "", "status": "failed",
-               "reason": summary.failed[j.video], "result": None, "frames": 0} for j in jobs if j.video in summary.failed]
+               "reason": summary.failed[j.video], "result": None, "frames": 0}
+              for j in jobs if j.video in summary.failed]
     rows = [row for r in sorted(records, key=lambda r: r["job"]["video"]) + failed for row in table_rows(r)]
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     table.to_csv(out / "results.csv", index=False)
