@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import client_names, engine
+from app_pages.common import engine, existing_client
 from posture.errors import PostureError
 from posture.export import label
 from posture.store.export import readings, sessions_csv, sessions_json
 from posture.store.models import CONDITIONS
-from posture.store.records import add_client, client_sessions, import_bundle, pair_client
+from posture.store.records import add_client, import_bundle, pair_client
 
 st.title("Clients and history")
 
@@ -34,12 +34,8 @@ with st.expander("Import a home check"):
         except PostureError as e:
             st.error(str(e))
 
-names = client_names()
-if not names:
-    st.info("No clients yet: add one above, or load the demo client on the Start page.")
-    st.stop()
-client = st.selectbox("Client", names, key="history-client")
-sessions = client_sessions(engine(), client)
+client, sessions = existing_client("history-client", "No clients yet: add one above, or load the demo client "
+                                                     "on the Start page.")
 st.dataframe(pd.DataFrame([{"Session": s.id, "Date": s.visit.visit_date, "Visit": s.visit_id, "Label": s.label,
                             "Pain": s.pain, "Tests": ", ".join(label(t.test) for t in s.tests), "From": s.source}
                            for s in sessions]), hide_index=True)

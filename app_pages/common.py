@@ -13,7 +13,7 @@ from posture.export import label, measurement_rows
 from posture.measures import TestResult
 from posture.store.db import DEFAULT_DB, open_database
 from posture.store.models import SESSION_LABELS
-from posture.store.records import list_clients
+from posture.store.records import client_sessions, list_clients
 
 THERAPIST, HOME = "Therapist", "Home check"
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +59,16 @@ def client_picker(key: str) -> str:
         return st.text_input("Pseudonym of the new client (initials or a code, no real names)",
                              key=f"{key}-new").strip()
     return choice
+
+
+def existing_client(key: str, when_none: str) -> tuple[str, list]:
+    """Pick one of the saved clients and load their sessions; stop the page with `when_none` if there are none."""
+    names = client_names()
+    if not names:
+        st.info(when_none)
+        st.stop()
+    client = st.selectbox("Client", names, key=key)
+    return client, client_sessions(engine(), client)
 
 
 def session_fields(key: str) -> tuple[str, int | None, str]:

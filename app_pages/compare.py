@@ -6,21 +6,17 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import client_names, engine
+from app_pages.common import existing_client
 from posture.export import label
 from posture.live import primary_angle
 from posture.store.compare import compare
 from posture.store.export import readings
-from posture.store.records import client_sessions, series_from_bytes
+from posture.store.records import series_from_bytes
 from posture.store.report import skeleton_figure, visit_report
 
 st.title("Compare")
-names = client_names()
-if not names:
-    st.info("No clients yet: load the demo client on the Start page, or save a session first.")
-    st.stop()
-client = st.selectbox("Client", names, key="compare-client")
-sessions = client_sessions(engine(), client)
+client, sessions = existing_client("compare-client", "No clients yet: load the demo client on the Start page, "
+                                                     "or save a session first.")
 if len(sessions) < 2:
     st.info(f"{client} has {len(sessions)} session: two are needed for a comparison.")
     st.stop()
