@@ -17,10 +17,12 @@ from posture.landmarks import N_LANDMARKS, LandmarkSeries
 from posture.measures import AnalysisConfig, TestResult, analyse
 from posture.measures.common import FRONTAL, SAGITTAL, WHOLE_BODY, view_fit, view_ratio
 from posture.measures.posture import facing_direction, shoulder_tilt, trunk_inclination, trunk_lateral_lean
-from posture.measures.rotation import world_rotation
+from posture.measures.movement import neutral_frames
+from posture.measures.rotation import rotation_against, trunk_rotation, world_rotation
 from posture.trials import OneEuroFilter
 
 FRAMING, NEUTRAL, MOVING, DONE = "framing", "neutral", "moving", "done"
+DESPIKE_FRAMES = 5      # a running median before the One-Euro filter: one-frame spikes never count
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,9 @@ PROTOCOLS = {
                              "your knees straight, then stand up again.", 10.0, (1,), 3),
     "side-bend": Protocol(FRONTAL, "Side bend", "Slide one hand down the side of your leg as far as is "
                           "comfortable, come back up, then bend to the other side.", 5.0, (1, -1), 2),
-    "rotation": Protocol(FRONTAL, "Trunk rotation", "Keep your hips still and turn your upper body to one side "
-                         "as far as is comfortable, back to the middle, then to the other side.", 8.0, (1, -1), 2),
+    "rotation": Protocol(FRONTAL, "Trunk rotation", "Keep your hips still and your arms hanging loose, and turn "
+                         "your upper body to one side as far as is comfortable, back to the middle, then to the "
+                         "other side.", 8.0, (1, -1), 2),
     "posture-frontal": Protocol(FRONTAL, "Shoulder tilt", "Stand naturally and keep still."),
     "posture-sagittal": Protocol(SAGITTAL, "Trunk inclination", "Stand naturally and keep still."),
 }
@@ -70,13 +73,19 @@ class Prompt:
     problem: str = ""
 
 
-def primary_angle(series: LandmarkSeries, test: str, forward: float | None = None, roll: float = 0.0) -> np.ndarray:
-    """The one angle per frame that shows a test's movement (the big number on screen, the curve in Compare)."""
+def primary_angle(series: LandmarkSeries, test: str, forward: float | None = None, roll: float = 0.0,
+                  neutral: LandmarkSeries | None = None) -> np.ndarray:
+    """The one angle per frame that shows a test's movement (the big number on screen, the curve in Compare).
+
+    Rotation is measured against still neutral frames: `neutral` live, else the series' opening second.
+    """
     if test in ("forward-bend", "posture-sagittal"):
         fwd = facing_direction(series) if forward is None else forward
         return trunk_inclination(series, fwd, roll)
-    return {"side-bend": trunk_lateral_lean, "rotation": world_rotation,
-            "posture-frontal": shoulder_tilt}[test](series, roll)
+    if test == "rotation":
+        return (trunk_rotation(series, neutral_frames(series), roll) if neutral is None
+                else rotation_against(series, neutral, roll))
+    return {"side-bend": trunk_lateral_lean, "posture-frontal": shoulder_tilt}[test](series, roll)
 
 
 def framing_problem(xy: np.ndarray | None, vis: np.ndarray | None, width: int, height: int, view: str,
@@ -122,6 +131,7 @@ class GuidedCheck:
         self.angles: list[float] = []       # raw angle of each kept frame (NaN when the person was lost)
         self.smoothed: list[float] = []     # the same through the live filter, to judge stillness
         self.baseline: float | None = None
+        self.neutral: LandmarkSeries | None = None    # the still frames, once settled
         self.forward = 1.0
         self.reps = {s: 0 for s in self.protocol.sides}
         self.out_side = 0
@@ -132,7 +142,11 @@ class GuidedCheck:
     def _angle(self, xy: np.ndarray, vis: np.ndarray, world: np.ndarray) -> float:
         s = LandmarkSeries(image=xy[None], visibility=vis[None], world=world[None], t=np.zeros(1),
                            width=self.width, height=self.height)
-        return float(primary_angle(s, self.test, self.forward, self.config.analysis.roll_deg)[0])
+        roll = self.config.analysis.roll_deg
+        if self.test == "rotation" and self.neutral is None:
+            # Stillness only: the turn's size needs the settled neutral arm width; the world yaw sees motion.
+            return float(world_rotation(s, roll)[0])
+        return float(primary_angle(s, self.test, self.forward, roll, self.neutral)[0])
 
     def series(self) -> LandmarkSeries:
         """Every frame kept since the neutral capture began."""
@@ -160,7 +174,7 @@ class GuidedCheck:
             return Prompt(self.step, problem, None, dict(self.reps), problem)
         self.frames.append((t, xy, vis, world))
         self.angles.append(self._angle(xy, vis, world))
-        angle = self.smooth(self.angles[-1], t)
+        angle = self.smooth(float(np.nanmedian(self.angles[-DESPIKE_FRAMES:])), t)
         self.smoothed.append(angle)
         if self.step == NEUTRAL:
             return self._neutral(t, angle)
@@ -185,11 +199,13 @@ class GuidedCheck:
         span = t - self.frames[0][0]
         if span < hold:
             return Prompt(NEUTRAL, f"Keep still ... {hold - span:.0f} s", angle)
+        self.neutral = self.series()
         if self.test in ("forward-bend", "posture-sagittal"):
-            # Which way the person faces decides the sign of the bend: settle it on the still frames.
-            series = self.series()
-            self.forward = facing_direction(series)
-            self.angles = list(primary_angle(series, self.test, self.forward, self.config.analysis.roll_deg))
+            self.forward = facing_direction(self.neutral)     # the facing decides the sign of a bend
+        if self.test in ("forward-bend", "posture-sagittal", "rotation"):
+            # These angles depend on the settled neutral (facing, arm width): take them again against it.
+            self.angles = list(primary_angle(self.neutral, self.test, self.forward, self.config.analysis.roll_deg,
+                                             self.neutral))
             self.smooth = OneEuroFilter()
         self.baseline = float(np.nanmedian(self.angles))
         if not self.protocol.sides:

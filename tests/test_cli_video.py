@@ -63,8 +63,6 @@ def test_side_bend_sample():
         assert got[f"fingertip_travel_{side}"]["value"] == pytest.approx(want[f"fingertip_travel_{side}"], abs=3.0)
 
 
-@pytest.mark.xfail(strict=True, reason="one frontal camera: MediaPipe sees about 12 of 40 deg of rotation on "
-                                       "the renders (world depth barely changes, shoulders hardly narrow)")
 def test_rotation_sample():
     got, want = analyse_sample("rotation_front", "rotation")
     for side in ("left", "right"):

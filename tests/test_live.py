@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import FPS
+from conftest import FPS, sample
 from posture.live import DONE, FRAMING, MOVING, NEUTRAL, GuidedCheck, LiveConfig, framing_problem
 from posture.synthetic.camera import frontal_camera, sagittal_camera
-from posture.synthetic.scene import (forward_bend_poses, landmark_series, side_bend_poses, still_poses, truth)
+from posture.synthetic.scene import (forward_bend_poses, landmark_series, rotation_poses, side_bend_poses,
+                                     still_poses, truth)
 from posture.synthetic.skeleton import Pose
 
 
@@ -41,6 +42,33 @@ def test_side_bend_counts_each_side(rng):
     prompts = feed(check, series)
     assert prompts[-1].step == DONE and prompts[-1].reps == {1: 2, -1: 2}
     assert check.result.get("side_bend_left").value == pytest.approx(20.0, abs=3.0)
+
+
+def test_rotation_shows_the_turn_and_counts_each_side(rng):
+    poses = still_poses(Pose(arm_abduction=14.0), FPS, 1.5) + rotation_poses(35.0, FPS)
+    series = landmark_series(poses, frontal_camera(), FPS, noise_px=1.0, rng=rng)
+    check = GuidedCheck("rotation", series.width, series.height)
+    prompts = feed(check, series)
+    assert prompts[-1].step == DONE and prompts[-1].reps == {1: 2, -1: 2}
+    live = [p.angle for p in prompts if p.step == MOVING]
+    assert max(live) == pytest.approx(35.0, abs=5.0) and min(live) == pytest.approx(-35.0, abs=5.0)
+    assert check.result.get("rotation_left").value == pytest.approx(35.0, abs=5.0)
+
+
+@pytest.mark.slow
+def test_rotation_live_on_real_landmarks():
+    """MediaPipe on the rendered rotation sample, its opening second held longer to settle the neutral."""
+    from posture.pipeline import landmarks_from_video
+
+    video, truth_ = sample("rotation_front")
+    s = landmarks_from_video(video)
+    order = np.concatenate([np.arange(int(s.fps)), np.arange(int(s.fps)), np.arange(len(s))])
+    check = GuidedCheck("rotation", s.width, s.height)
+    prompts = [check.update(k / s.fps, s.image[i], s.visibility[i], s.world[i]) for k, i in enumerate(order)]
+    assert prompts[-1].step == DONE and prompts[-1].reps == {1: 2, -1: 2}
+    live = [p.angle for p in prompts if p.step == MOVING]
+    assert max(live) == pytest.approx(truth_["expected"]["rotation_left"], abs=6.0)
+    assert -min(live) == pytest.approx(truth_["expected"]["rotation_right"], abs=6.0)
 
 
 def test_standing_posture_needs_no_movement(rng):
@@ -100,7 +128,6 @@ def test_losing_the_person_mid_test_is_said_and_kept_as_a_gap(rng):
 @pytest.mark.parametrize("test", ["forward-bend", "side-bend", "rotation", "posture-frontal", "posture-sagittal"])
 def test_the_test_is_recognised_from_view_and_movement(test, rng):
     from posture.measures.recognise import recognise_test
-    from posture.synthetic.scene import rotation_poses
 
     poses = {"forward-bend": lambda: forward_bend_poses(60.0, FPS), "side-bend": lambda: side_bend_poses(15.0, FPS),
              "rotation": lambda: rotation_poses(35.0, FPS), "posture-frontal": lambda: still_poses(Pose(), FPS),

@@ -31,7 +31,7 @@ def recognise_test(series: LandmarkSeries) -> str:
         return "forward-bend" if _excursion(incl, series, neutral) > 10.0 else "posture-sagittal"
     if _excursion(trunk_lateral_lean(series), series, neutral) > 5.0:
         return "side-bend"
-    # Shoulders narrowed by 6% (about 20 degrees) for a tenth of the clip; a slow filter keeps jitter out.
-    if np.nanpercentile(foreshortening_rotation(series, FilterConfig(cutoff_hz=1.0)), 90) > 20.0:
+    # The arms narrowed by 6% (about 20 degrees) for a tenth of the clip; a slow filter keeps jitter out.
+    if np.nanpercentile(foreshortening_rotation(series, neutral, FilterConfig(cutoff_hz=1.0)), 90) > 20.0:
         return "rotation"
     return "posture-frontal"

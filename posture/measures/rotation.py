@@ -1,9 +1,12 @@
 """Trunk rotation, seen from the front: shoulder line against pelvis line, each way.
 
-One frontal camera sees axial rotation only as depth, so two estimates are
-combined: (a) the yaw between the 3-D world shoulder and hip lines on the
-horizontal plane, and (b) the 2-D shoulder width's foreshortening against
-neutral (normalised by hip width to cancel distance changes), signed by (a).
+One frontal camera sees axial rotation only as depth. The 3-D world landmarks
+give its direction (a), the yaw of the shoulder line against the hip line, but
+read far too little of its size; the size comes from foreshortening (b): the
+arms hang from the shoulders, so the 2-D width between the elbows and between
+the wrists narrows by the cosine of the thorax's turn. It is taken against the
+trunk length, which turning leaves alone, to cancel distance changes. Why not
+the shoulders and hips themselves: docs/measurements.md.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from posture.trials import FilterConfig, lowpass
 
 PELVIS_LIMIT_DEG = 10.0
 TRUNK = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
+ARM_PAIRS = ((L.LEFT_ELBOW, L.RIGHT_ELBOW), (L.LEFT_WRIST, L.RIGHT_WRIST))
 
 
 def _world_yaw(series: LandmarkSeries, right: L, left: L, roll: float) -> np.ndarray:
@@ -40,25 +44,36 @@ def pelvis_yaw(series: LandmarkSeries, roll: float = 0.0) -> np.ndarray:
     return _world_yaw(series, L.RIGHT_HIP, L.LEFT_HIP, roll)
 
 
-def foreshortening_rotation(series: LandmarkSeries, config: FilterConfig = FilterConfig()) -> np.ndarray:
-    """Estimate (b), unsigned: acos of the shoulder/hip width ratio against its neutral value.
-
-    acos is steep near 1, so the ratio is low-pass filtered and its neutral value
-    taken as the 90th percentile of the clip (turning only ever narrows the shoulders).
-    """
-    sw = np.linalg.norm(series.point(L.LEFT_SHOULDER) - series.point(L.RIGHT_SHOULDER), axis=-1)
-    hw = np.linalg.norm(series.point(L.LEFT_HIP) - series.point(L.RIGHT_HIP), axis=-1)
-    ratio = lowpass(sw / hw, series.t, config)
-    return np.degrees(np.arccos(np.clip(ratio / np.nanpercentile(ratio, 90), 0.0, 1.0)))
+def arm_width_ratio(series: LandmarkSeries) -> np.ndarray:
+    """Mean 2-D width between the elbows and between the wrists, over the trunk length, per frame."""
+    trunk = np.linalg.norm(series.midpoint(L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+                           - series.midpoint(L.LEFT_HIP, L.RIGHT_HIP), axis=-1)
+    width = np.mean([np.linalg.norm(series.point(a) - series.point(b), axis=-1) for a, b in ARM_PAIRS], axis=0)
+    return width / trunk
 
 
-def trunk_rotation(series: LandmarkSeries, neutral: np.ndarray, roll: float = 0.0,
-                   world_weight: float = 0.5) -> np.ndarray:
-    """Combined per-frame rotation estimate, degrees, + to the subject's left."""
+def turn_from_width(ratio: np.ndarray, neutral_ratio: float) -> np.ndarray:
+    """Estimate (b), unsigned: the turn that foreshortens the neutral width to this one."""
+    return np.degrees(np.arccos(np.clip(ratio / neutral_ratio, 0.0, 1.0)))
+
+
+def foreshortening_rotation(series: LandmarkSeries, neutral: np.ndarray,
+                            config: FilterConfig = FilterConfig()) -> np.ndarray:
+    """Estimate (b) per frame on the low-pass filtered width ratio (acos is steep near neutral)."""
+    ratio = lowpass(arm_width_ratio(series), series.t, config)
+    return turn_from_width(ratio, float(np.nanmedian(ratio[neutral])))
+
+
+def trunk_rotation(series: LandmarkSeries, neutral: np.ndarray, roll: float = 0.0) -> np.ndarray:
+    """Per-frame rotation, degrees, + to the subject's left: the size of (b) with the sign of (a)."""
     a = world_rotation(series, roll)
-    a = a - np.nanmedian(a[neutral])
-    b = np.sign(lowpass(a, series.t)) * foreshortening_rotation(series)
-    return world_weight * a + (1.0 - world_weight) * b
+    return np.sign(lowpass(a - np.nanmedian(a[neutral]), series.t)) * foreshortening_rotation(series, neutral)
+
+
+def rotation_against(series: LandmarkSeries, reference: LandmarkSeries, roll: float = 0.0) -> np.ndarray:
+    """The same frame by frame, unfiltered, against a still reference recording (live use)."""
+    a = world_rotation(series, roll) - np.nanmedian(world_rotation(reference, roll))
+    return np.sign(a) * turn_from_width(arm_width_ratio(series), float(np.nanmedian(arm_width_ratio(reference))))
 
 
 def rotation(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig()) -> TestResult:
