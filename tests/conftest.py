@@ -57,6 +57,14 @@ def db_url(request, tmp_path) -> str:
     return server.url(name)
 
 
+def true_flexion(peak: float) -> float:
+    """The trunk flexion built into `bend(peak)`: the hip-to-shoulder line also follows the shoulder girdle."""
+    from posture.synthetic.scene import forward_bend_poses, truth
+
+    poses = forward_bend_poses(peak, FPS)
+    return truth(max(poses, key=lambda p: p.trunk_flexion))["trunk_inclination"] - truth(poses[0])["trunk_inclination"]
+
+
 def bend(peak: float, seed: int = 0):
     """A forward-bend test to `peak` degrees (3 repetitions, 1 px noise) and its landmarks."""
     from posture.measures import analyse

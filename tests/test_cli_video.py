@@ -45,13 +45,15 @@ def test_forward_bend_sample_distances():
     assert got["knee_flexion_at_peak"]["value"] == pytest.approx(want["knee_flexion_at_peak"], abs=3.0)
 
 
-@pytest.mark.xfail(strict=True, reason="at the 75 deg peak MediaPipe puts the rendered figure's shoulder about "
-                                       "9 px (3 cm) nearer the floor than its joint, towards the hanging arm "
-                                       "(within 1 deg with the arms along the trunk): about 5 deg more trunk "
-                                       "and hip flexion than built")
-def test_forward_bend_sample_angles():
+def test_forward_bend_sample_trunk_flexion():
     got, want = analyse_sample("forward_bend_side", "forward-bend")
     assert got["trunk_flexion"]["value"] == pytest.approx(want["trunk_flexion"], abs=3.0)
+
+
+@pytest.mark.xfail(strict=True, reason="at the 77.5 deg peak MediaPipe puts the hip about 5 px above the joint "
+                                       "and the thigh leans 2.6 deg more: about 5.5 deg more hip flexion than built")
+def test_forward_bend_sample_hip_flexion():
+    got, want = analyse_sample("forward_bend_side", "forward-bend")
     assert got["hip_flexion"]["value"] == pytest.approx(want["hip_flexion"], abs=3.0)
 
 

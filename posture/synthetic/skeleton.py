@@ -61,6 +61,10 @@ class Body:
     def head_radius(self) -> float:
         return 0.062 * self.height
 
+    @property
+    def clavicle(self) -> float:
+        return 0.09 * self.height
+
 
 @dataclass(frozen=True)
 class Pose:
@@ -149,12 +153,34 @@ def _hand_points(wrist: np.ndarray, direction: np.ndarray, outward: np.ndarray,
     }
 
 
+CLAVICLE_PROTRACTION = 10.0 / 90.0    # degrees of clavicle protraction per degree of arm flexion
+
+
+def arm_directions(pose: Pose, trunk: np.ndarray, girdle: np.ndarray) -> dict[str, np.ndarray]:
+    """Unit upper-arm direction per side: along the trunk or straight down, abducted outwards."""
+    along = trunk @ np.array([0.0, -1.0, 0.0]) if pose.arms == "trunk" else np.array([0.0, -1.0, 0.0])
+    a = np.radians(pose.arm_abduction)
+    return {side: _unit(np.cos(a) * along + np.sin(a) * (girdle @ np.array([sx, 0.0, 0.0])))
+            for side, sx in (("left", 1), ("right", -1))}
+
+
+def protraction(upper: np.ndarray, trunk: np.ndarray, body: Body) -> np.ndarray:
+    """How far the shoulder joint moves forward on the thorax as the arm flexes (metres, world).
+
+    The shoulder girdle follows the arm: with about 10 degrees of clavicle
+    protraction at 90 degrees of arm flexion the joint comes some 2.5 cm forward,
+    as a hanging arm does in a forward bend.
+    """
+    fwd, down = trunk @ np.array([0.0, 0.0, 1.0]), trunk @ np.array([0.0, -1.0, 0.0])
+    flexion = max(np.degrees(np.arctan2(upper @ fwd, upper @ down)), 0.0)
+    return fwd * body.clavicle * np.sin(np.radians(CLAVICLE_PROTRACTION * flexion))
+
+
 def pose_skeleton(pose: Pose, body: Body = Body()) -> PosedSkeleton:
     """Place all 33 landmarks for `pose` with the feet planted on the floor."""
     H = body.height
     yaw = rot_y(pose.pelvis_yaw)
     forward = yaw @ np.array([0.0, 0.0, 1.0])
-    down = np.array([0.0, -1.0, 0.0])
 
     ankles = {s: yaw @ np.array([sx * body.foot_separation / 2, body.ankle_height, 0.0])
               for s, sx in (("left", 1), ("right", -1))}
@@ -172,8 +198,9 @@ def pose_skeleton(pose: Pose, body: Body = Body()) -> PosedSkeleton:
     trunk = yaw @ rot_x(pose.trunk_flexion) @ rot_z(-pose.trunk_lateral) @ rot_y(pose.trunk_rotation)
     mid_shoulder = pelvis_centre + trunk @ np.array([0.0, body.trunk_length, 0.0])
     girdle = trunk @ rot_z(pose.shoulder_tilt)
+    arms = arm_directions(pose, trunk, girdle)
     shoulders = {s: mid_shoulder + girdle @ np.array([sx * body.shoulder_width * H / 2, 0, 0])
-                 for s, sx in (("left", 1), ("right", -1))}
+                 + protraction(arms[s], trunk, body) for s, sx in (("left", 1), ("right", -1))}
 
     neck_base = mid_shoulder + trunk @ np.array([0.0, 0.01 * H, -0.01 * H])
     neck_dir = trunk @ rot_x(pose.neck_forward) @ np.array([0.0, 1.0, 0.0])
@@ -197,9 +224,7 @@ def pose_skeleton(pose: Pose, body: Body = Body()) -> PosedSkeleton:
     for side, sx in (("left", 1), ("right", -1)):
         S = side.upper()
         outward = girdle @ np.array([sx * 1.0, 0, 0])
-        along = trunk @ np.array([0.0, -1.0, 0.0]) if pose.arms == "trunk" else down
-        upper = _unit(np.cos(np.radians(pose.arm_abduction)) * along
-                      + np.sin(np.radians(pose.arm_abduction)) * outward)
+        upper = arms[side]
         elbow = shoulders[side] + upper * body.upper_arm
         fore = _unit(upper + forward * 0.12)
         wrist = elbow + fore * body.forearm
