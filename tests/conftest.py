@@ -66,7 +66,7 @@ def true_flexion(peak: float) -> float:
 
 
 def bend(peak: float, seed: int = 0):
-    """A forward-bend test to `peak` degrees (3 repetitions, 1 px noise) and its landmarks."""
+    """A forward-bend test with `peak` degrees of thorax flexion (3 repetitions, 1 px noise), and its landmarks."""
     from posture.measures import analyse
     from posture.synthetic.camera import sagittal_camera
     from posture.synthetic.scene import forward_bend_poses, landmark_series
