@@ -57,12 +57,14 @@ def db_url(request, tmp_path) -> str:
     return server.url(name)
 
 
-def true_flexion(peak: float) -> float:
+def true_flexion(peak: float, body=None) -> float:
     """The trunk flexion built into `bend(peak)`: the hip-to-shoulder line also follows the shoulder girdle."""
     from posture.synthetic.scene import forward_bend_poses, truth
+    from posture.synthetic.skeleton import Body
 
-    poses = forward_bend_poses(peak, FPS)
-    return truth(max(poses, key=lambda p: p.trunk_flexion))["trunk_inclination"] - truth(poses[0])["trunk_inclination"]
+    poses, body = forward_bend_poses(peak, FPS), body or Body()
+    return (truth(max(poses, key=lambda p: p.trunk_flexion), body)["trunk_inclination"]
+            - truth(poses[0], body)["trunk_inclination"])
 
 
 def bend(peak: float, seed: int = 0):
