@@ -10,7 +10,7 @@ import streamlit as st
 from posture.calibration import CameraProfile, load_profile
 from posture.errors import PostureError
 from posture.export import label, measurement_rows
-from posture.measures import TestResult
+from posture.measures import TESTS, TestResult
 from posture.store.db import DEFAULT_DB, open_database
 from posture.store.models import SESSION_LABELS
 from posture.store.records import client_sessions, list_clients
@@ -18,9 +18,7 @@ from posture.store.records import client_sessions, list_clients
 THERAPIST, HOME = "Therapist", "Home check"
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_videos"
-TEST_NAMES = {"forward-bend": "Forward bend (camera at your side)", "side-bend": "Side bend (camera in front)",
-              "rotation": "Trunk rotation (camera in front)", "posture-frontal": "Standing posture, from the front",
-              "posture-sagittal": "Standing posture, from the side"}
+TEST_NAMES = {name: spec.label for name, spec in TESTS.items()}
 
 
 def calibration_dir() -> Path:

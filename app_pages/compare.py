@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_pages.common import existing_client
 from posture.export import label
-from posture.live import primary_angle
+from posture.measures import TESTS
 from posture.store.compare import compare
 from posture.store.export import readings
 from posture.store.records import series_from_bytes
@@ -50,7 +50,7 @@ for test in dict.fromkeys(t.test for t in before.tests + after.tests):
         rec = next((t for t in s.tests if t.test == test and t.landmarks), None)
         if rec is not None:
             series = series_from_bytes(rec.landmarks)
-            curves[f"{s.label} #{s.id}"] = pd.Series(primary_angle(series, test), index=np.round(series.t, 2))
+            curves[f"{s.label} #{s.id}"] = pd.Series(TESTS[test].primary_angle(series), index=np.round(series.t, 2))
     if curves:
         st.markdown(f"**{label(test)}** (degrees against seconds)")
         st.line_chart(pd.DataFrame(curves))

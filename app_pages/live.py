@@ -12,7 +12,7 @@ from app_pages.common import TEST_NAMES, active_profile, client_picker, engine, 
 from posture.errors import PostureError
 from posture.live import LiveConfig
 from posture.live_camera import LiveRun
-from posture.measures import AnalysisConfig
+from posture.measures import TESTS, AnalysisConfig
 from posture.store.bundle import bundle_session
 from posture.store.records import load_session, save_session
 
@@ -54,7 +54,7 @@ with words:
     instruction = st.empty()
     counter = st.empty()
     instruction.markdown("### Press **Start** and allow the camera. Stand where your whole body shows, "
-                         + ("side-on to the camera." if "side" in TEST_NAMES[test] else "facing the camera."))
+                         + TESTS[test].camera_advice)
 
 while ctx.state.playing and run.outcome() == (None, None, ""):
     prompt = run.prompt()

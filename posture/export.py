@@ -6,7 +6,7 @@ import csv
 import io
 from dataclasses import asdict
 
-from posture.measures import Measurement, TestResult
+from posture.measures import TESTS, Measurement, TestResult
 
 
 def label(name: str) -> str:
@@ -29,8 +29,7 @@ def format_table(result: TestResult) -> str:
     """A readable table of one test result, with reasons for withheld values."""
     trials = len(result.trial_frames)
     head = (f"{label(result.test)} ({result.view} view): person found in {result.detected_share:.0%} "
-            f"of frames" + (f", {trials} trial(s)" if result.test not in ("posture-frontal", "posture-sagittal")
-                            else ""))
+            f"of frames" + (f", {trials} trial(s)" if TESTS[result.test].moves else ""))
     body = measurement_rows(result)
     rows = [tuple(body[0])] + [tuple(r.values()) for r in body]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]

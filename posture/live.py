@@ -14,40 +14,13 @@ import numpy as np
 
 from posture.errors import PostureError
 from posture.landmarks import N_LANDMARKS, LandmarkSeries
-from posture.measures import AnalysisConfig, TestResult, analyse
-from posture.measures.common import FRONTAL, SAGITTAL, WHOLE_BODY, view_fit, view_ratio
-from posture.measures.posture import facing_direction, shoulder_tilt, trunk_inclination, trunk_lateral_lean
-from posture.measures.movement import neutral_frames
-from posture.measures.rotation import rotation_against, trunk_rotation, world_rotation
+from posture.measures import TESTS, AnalysisConfig, TestResult, analyse
+from posture.measures.common import FRONTAL, WHOLE_BODY, view_fit, view_ratio
+from posture.measures.posture import facing_direction
 from posture.trials import OneEuroFilter
 
 FRAMING, NEUTRAL, MOVING, DONE = "framing", "neutral", "moving", "done"
 DESPIKE_FRAMES = 5      # a running median before the One-Euro filter: one-frame spikes never count
-
-
-@dataclass(frozen=True)
-class Protocol:
-    """What one test asks of the person, live."""
-
-    view: str
-    angle_name: str
-    move: str                        # the instruction while moving
-    min_excursion: float = 0.0       # degrees from neutral that count as a repetition
-    sides: tuple[int, ...] = ()      # (1,) one-sided; (1, -1) both ways; () no movement (posture)
-    reps_per_side: int = 3
-
-
-PROTOCOLS = {
-    "forward-bend": Protocol(SAGITTAL, "Trunk flexion", "Bend forward slowly, as far as is comfortable, with "
-                             "your knees straight, then stand up again.", 10.0, (1,), 3),
-    "side-bend": Protocol(FRONTAL, "Side bend", "Slide one hand down the side of your leg as far as is "
-                          "comfortable, come back up, then bend to the other side.", 5.0, (1, -1), 2),
-    "rotation": Protocol(FRONTAL, "Trunk rotation", "Keep your hips still and your arms hanging loose, and turn "
-                         "your upper body to one side as far as is comfortable, back to the middle, then to the "
-                         "other side.", 8.0, (1, -1), 2),
-    "posture-frontal": Protocol(FRONTAL, "Shoulder tilt", "Stand naturally and keep still."),
-    "posture-sagittal": Protocol(SAGITTAL, "Trunk inclination", "Stand naturally and keep still."),
-}
 
 
 @dataclass(frozen=True)
@@ -71,21 +44,6 @@ class Prompt:
     angle: float | None = None
     reps: dict[int, int] = field(default_factory=dict)
     problem: str = ""
-
-
-def primary_angle(series: LandmarkSeries, test: str, forward: float | None = None, roll: float = 0.0,
-                  neutral: LandmarkSeries | None = None) -> np.ndarray:
-    """The one angle per frame that shows a test's movement (the big number on screen, the curve in Compare).
-
-    Rotation is measured against still neutral frames: `neutral` live, else the series' opening second.
-    """
-    if test in ("forward-bend", "posture-sagittal"):
-        fwd = facing_direction(series) if forward is None else forward
-        return trunk_inclination(series, fwd, roll)
-    if test == "rotation":
-        return (trunk_rotation(series, neutral_frames(series), roll) if neutral is None
-                else rotation_against(series, neutral, roll))
-    return {"side-bend": trunk_lateral_lean, "posture-frontal": shoulder_tilt}[test](series, roll)
 
 
 def framing_problem(xy: np.ndarray | None, vis: np.ndarray | None, width: int, height: int, view: str,
@@ -121,10 +79,10 @@ class GuidedCheck:
     """One live test from framing to result; feed it frames with `update`."""
 
     def __init__(self, test: str, width: int, height: int, config: LiveConfig = LiveConfig()):
-        if test not in PROTOCOLS:
+        if test not in TESTS:
             raise PostureError(f"'{test}' has no live protocol.")
         self.test, self.width, self.height, self.config = test, width, height, config
-        self.protocol = PROTOCOLS[test]
+        self.spec = TESTS[test]
         self.step = FRAMING
         self.framed_since: float | None = None
         self.frames: list[tuple[float, np.ndarray, np.ndarray, np.ndarray]] = []
@@ -133,7 +91,7 @@ class GuidedCheck:
         self.baseline: float | None = None
         self.neutral: LandmarkSeries | None = None    # the still frames, once settled
         self.forward = 1.0
-        self.reps = {s: 0 for s in self.protocol.sides}
+        self.reps = {s: 0 for s in self.spec.sides}
         self.out_side = 0
         self.smooth = OneEuroFilter()
         self.result: TestResult | None = None
@@ -143,10 +101,10 @@ class GuidedCheck:
         s = LandmarkSeries(image=xy[None], visibility=vis[None], world=world[None], t=np.zeros(1),
                            width=self.width, height=self.height)
         roll = self.config.analysis.roll_deg
-        if self.test == "rotation" and self.neutral is None:
-            # Stillness only: the turn's size needs the settled neutral arm width; the world yaw sees motion.
-            return float(world_rotation(s, roll)[0])
-        return float(primary_angle(s, self.test, self.forward, roll, self.neutral)[0])
+        if self.spec.settle_angle is not None and self.neutral is None:
+            # Stillness only: e.g. a turn's size needs the settled neutral arm width; the world yaw sees motion.
+            return float(self.spec.settle_angle(s, roll)[0])
+        return float(self.spec.primary_angle(s, self.forward, roll, self.neutral)[0])
 
     def series(self) -> LandmarkSeries:
         """Every frame kept since the neutral capture began."""
@@ -158,7 +116,7 @@ class GuidedCheck:
         """Advance the protocol by one frame (landmarks in pixels, None when nobody was found)."""
         if self.step == DONE:
             return self._done_prompt()
-        problem = framing_problem(xy, vis, self.width, self.height, self.protocol.view, brightness, self.config,
+        problem = framing_problem(xy, vis, self.width, self.height, self.spec.view, brightness, self.config,
                                   moving=self.step == MOVING)
         if self.step == FRAMING:
             return self._framing(t, problem)
@@ -192,7 +150,7 @@ class GuidedCheck:
         return Prompt(FRAMING, "Good, hold that position.")
 
     def _neutral(self, t: float, angle: float) -> Prompt:
-        hold = self.config.hold_posture_s if not self.protocol.sides else self.config.still_s
+        hold = self.config.still_s if self.spec.moves else self.config.hold_posture_s
         if np.nanmax(self.smoothed) - np.nanmin(self.smoothed) > self.config.still_range_deg:
             del self.frames[:-1], self.angles[:-1], self.smoothed[:-1]    # moved: start the still period again
             return Prompt(NEUTRAL, "Please keep still for a moment.", angle)
@@ -200,22 +158,22 @@ class GuidedCheck:
         if span < hold:
             return Prompt(NEUTRAL, f"Keep still ... {hold - span:.0f} s", angle)
         self.neutral = self.series()
-        if self.test in ("forward-bend", "posture-sagittal"):
+        if self.spec.side_on:
             self.forward = facing_direction(self.neutral)     # the facing decides the sign of a bend
-        if self.test in ("forward-bend", "posture-sagittal", "rotation"):
+        if self.spec.side_on or self.spec.settle_angle is not None:
             # These angles depend on the settled neutral (facing, arm width): take them again against it.
-            self.angles = list(primary_angle(self.neutral, self.test, self.forward, self.config.analysis.roll_deg,
-                                             self.neutral))
+            self.angles = list(self.spec.primary_angle(self.neutral, self.forward,
+                                                           self.config.analysis.roll_deg, self.neutral))
             self.smooth = OneEuroFilter()
         self.baseline = float(np.nanmedian(self.angles))
-        if not self.protocol.sides:
+        if not self.spec.moves:
             return self._finish()
         self.step = MOVING
-        return Prompt(MOVING, self.protocol.move, 0.0, dict(self.reps))
+        return Prompt(MOVING, self.spec.instruction, 0.0, dict(self.reps))
 
     def _moving(self, t: float, angle: float) -> Prompt:
         rel = angle - self.baseline
-        p = self.protocol
+        p = self.spec
         side = int(np.sign(rel)) if abs(rel) >= p.min_excursion and np.sign(rel) in p.sides else 0
         if side and not self.out_side:
             self.out_side = side
@@ -225,7 +183,7 @@ class GuidedCheck:
         if all(n >= p.reps_per_side for n in self.reps.values()) and not self.out_side:
             return self._finish()
         todo = [s for s in p.sides if self.reps[s] < p.reps_per_side]
-        say = p.move
+        say = p.instruction
         if len(p.sides) == 2 and len(todo) == 1:
             say = f"Now to your {'left' if todo[0] > 0 else 'right'} side. " + say.split(",")[0] + "."
         return Prompt(MOVING, say, rel, dict(self.reps))

@@ -13,8 +13,8 @@ import cv2
 import numpy as np
 
 from posture.landmarks import BONES, LandmarkSeries
-from posture.live import DONE, PROTOCOLS, GuidedCheck, LiveConfig, Prompt
-from posture.measures import TestResult
+from posture.live import DONE, GuidedCheck, LiveConfig, Prompt
+from posture.measures import TESTS, TestResult
 from posture.pose import MediaPipePose
 
 GREEN, AMBER, WHITE = (60, 200, 90), (255, 190, 40), (255, 255, 255)
@@ -66,7 +66,7 @@ class LiveRun:
             found = self._pose.detect(rgb)
             xy, vis, world = found if found is not None else (None, None, None)
             prompt = self.feed(t, xy, vis, world, rgb.shape[1], rgb.shape[0], float(rgb.mean()))
-        return draw_overlay(rgb, xy, prompt, PROTOCOLS[self.test].angle_name)
+        return draw_overlay(rgb, xy, prompt, TESTS[self.test].angle_name)
 
     def feed(self, t: float, xy: np.ndarray | None, vis: np.ndarray | None, world: np.ndarray | None,
              width: int, height: int, brightness: float = 128.0) -> Prompt:

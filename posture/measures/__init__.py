@@ -1,30 +1,16 @@
-"""One module per test; `analyse` picks the right one by name."""
+"""One module per test; `analyse` picks the right one through the registry of test specs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from posture.landmarks import LandmarkSeries
 from posture.measures.common import AnalysisConfig, Measurement, TestResult
-from posture.measures.forward_bend import forward_bend
-from posture.measures.posture import standing_frontal, standing_sagittal
-from posture.measures.rotation import rotation
-from posture.measures.side_bend import side_bend
-
-TESTS: dict[str, Callable[[LandmarkSeries, AnalysisConfig], TestResult]] = {
-    "forward-bend": forward_bend,
-    "side-bend": side_bend,
-    "rotation": rotation,
-    "posture-frontal": standing_frontal,
-    "posture-sagittal": standing_sagittal,
-}
+from posture.measures.registry import MEASURES, TESTS, MeasureSpec, TestSpec, spec_for
 
 
 def analyse(series: LandmarkSeries, test: str, config: AnalysisConfig = AnalysisConfig()) -> TestResult:
     """Run one named test on a landmark series."""
-    if test not in TESTS:
-        raise ValueError(f"Unknown test {test!r}: choose one of {', '.join(TESTS)}.")
-    return TESTS[test](series, config)
+    return spec_for(test).analyse(series, config)
 
 
-__all__ = ["TESTS", "AnalysisConfig", "Measurement", "TestResult", "analyse"]
+__all__ = ["MEASURES", "TESTS", "AnalysisConfig", "Measurement", "MeasureSpec", "TestResult", "TestSpec", "analyse",
+           "spec_for"]

@@ -12,6 +12,8 @@ from posture.measures.movement import around, find_movement, neutral_frames
 from posture.measures.posture import facing_direction, trunk_inclination
 
 KNEE_LIMIT_DEG = 15.0
+MIN_EXCURSION_DEG = 10.0     # a bend shorter than this from neutral is not a repetition
+DIRECTIONS = (1,)           # forward only
 TRUNK = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
 LEGS = (L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE)
 FEET = (L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX)
@@ -52,7 +54,7 @@ def forward_bend(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig
     roll = config.roll_deg
     fwd = facing_direction(series, neutral_frames(series))
     move = find_movement(trunk_inclination(series, fwd, roll), series, config, SAGITTAL,
-                         min_excursion=10.0, directions=(1,))
+                         min_excursion=MIN_EXCURSION_DEG, directions=DIRECTIONS)
     hips, knees = hip_flexion(series, fwd, roll), knee_flexion(series)
     floor = np.nanmedian(floor_level(series, roll)[neutral_frames(series)])
     finger = fingertip_height(series, roll)

@@ -9,6 +9,7 @@ from posture.landmarks import LandmarkSeries
 from posture.measures.common import view_ratio
 from posture.measures.movement import neutral_frames
 from posture.measures.posture import facing_direction, trunk_inclination, trunk_lateral_lean
+from posture.measures.registry import TESTS
 from posture.measures.rotation import foreshortening_rotation
 from posture.trials import FilterConfig, lowpass
 
@@ -28,8 +29,9 @@ def recognise_test(series: LandmarkSeries) -> str:
     neutral = neutral_frames(series)
     if view_ratio(series, neutral) < SIDE_ON_RATIO:
         incl = trunk_inclination(series, facing_direction(series, neutral))
-        return "forward-bend" if _excursion(incl, series, neutral) > 10.0 else "posture-sagittal"
-    if _excursion(trunk_lateral_lean(series), series, neutral) > 5.0:
+        bends = _excursion(incl, series, neutral) > TESTS["forward-bend"].min_excursion
+        return "forward-bend" if bends else "posture-sagittal"
+    if _excursion(trunk_lateral_lean(series), series, neutral) > TESTS["side-bend"].min_excursion:
         return "side-bend"
     # The arms narrowed by 6% (about 20 degrees) for a tenth of the clip; a slow filter keeps jitter out.
     if np.nanpercentile(foreshortening_rotation(series, neutral, FilterConfig(cutoff_hz=1.0)), 90) > 20.0:

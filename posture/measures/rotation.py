@@ -21,6 +21,8 @@ from posture.measures.movement import around, find_movement, neutral_frames
 from posture.trials import FilterConfig, lowpass
 
 PELVIS_LIMIT_DEG = 10.0
+MIN_EXCURSION_DEG = 8.0      # a turn shorter than this from neutral is not a repetition
+DIRECTIONS = (1, -1)         # + to the subject's left
 TRUNK = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
 ARM_PAIRS = ((L.LEFT_ELBOW, L.RIGHT_ELBOW), (L.LEFT_WRIST, L.RIGHT_WRIST))
 
@@ -81,7 +83,7 @@ def rotation(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig()) 
     share = check_person(series, WHOLE_BODY, config.min_detected)
     neutral = neutral_frames(series)
     move = find_movement(trunk_rotation(series, neutral, config.roll_deg), series, config, FRONTAL,
-                         min_excursion=8.0, directions=(1, -1))
+                         min_excursion=MIN_EXCURSION_DEG, directions=DIRECTIONS)
     yaw = pelvis_yaw(series, config.roll_deg)
     yaw = yaw - np.nanmedian(yaw[neutral])
     trunk_q = frame_quality(series, TRUNK) * move.fit

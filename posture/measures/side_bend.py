@@ -13,6 +13,7 @@ from posture.measures.posture import trunk_lateral_lean
 
 TRUNK = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
 SIDES = {1: ("left", L.LEFT_INDEX), -1: ("right", L.RIGHT_INDEX)}
+MIN_EXCURSION_DEG = 5.0      # a lean shorter than this from neutral is not a repetition
 
 
 def side_bend(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig()) -> TestResult:
@@ -20,7 +21,7 @@ def side_bend(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig())
     share = check_person(series, WHOLE_BODY, config.min_detected)
     roll = config.roll_deg
     move = find_movement(trunk_lateral_lean(series, roll), series, config, FRONTAL,
-                         min_excursion=5.0, directions=(1, -1))
+                         min_excursion=MIN_EXCURSION_DEG, directions=tuple(SIDES))
     trunk_q = frame_quality(series, TRUNK) * move.fit
     neutral = neutral_frames(series)
     ms = []

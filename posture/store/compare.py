@@ -13,24 +13,20 @@ import math
 from dataclasses import dataclass
 
 from posture.export import label
+from posture.measures import MEASURES
+from posture.measures.registry import LARGER, SMALLER
 from posture.trials import mdc95
 
-# Default MDC95 per measurement when the sessions have too few trials of their own.
-# Conservative round figures in the range reported for photographic, video and
-# inclinometer measures of these movements (test-retest, healthy and low-back-pain
-# adults); a clinic can replace them with its own.
-DEFAULT_MDC95 = {
-    "trunk_flexion": 8.0, "hip_flexion": 8.0, "fingertip_to_floor": 4.5, "knee_flexion_at_peak": 5.0,
-    "side_bend_left": 5.0, "side_bend_right": 5.0, "fingertip_travel_left": 3.0, "fingertip_travel_right": 3.0,
-    "rotation_left": 8.0, "rotation_right": 8.0, "pelvis_yaw_left": 5.0, "pelvis_yaw_right": 5.0,
-    "shoulder_tilt": 2.5, "pelvic_tilt": 2.5, "trunk_lateral_lean": 2.0, "head_tilt": 3.0, "lateral_shift": 1.5,
-    "head_forward_angle": 5.0, "trunk_inclination": 3.0,
-}
+# Default MDC95 per measurement when the sessions have too few trials of their own: each test's spec
+# (posture/measures/registry.py) holds conservative round figures in the range reported for photographic,
+# video and inclinometer measures of these movements (test-retest, healthy and low-back-pain adults).
+DEFAULT_MDC95 = {name: m.default_mdc95 for name, m in MEASURES.items() if m.default_mdc95 is not None}
 FALLBACK_MDC95 = {"deg": 5.0, "cm": 2.0}
-# Which way is better: a larger range, a smaller distance, or a posture nearer to level.
-LARGER_IS_BETTER = ("trunk_flexion", "hip_flexion", "side_bend_", "rotation_", "fingertip_travel_",
-                    "head_forward_angle")
-SMALLER_IS_BETTER = ("fingertip_to_floor",)
+
+
+def default_mdc95(name: str, unit: str) -> float | None:
+    """The between-session MDC95 of a measurement when its trials cannot give one (None: unknown)."""
+    return DEFAULT_MDC95.get(name, FALLBACK_MDC95.get(unit))
 
 
 @dataclass(frozen=True)
@@ -69,7 +65,7 @@ class Change:
 
 def change_mdc(before: Reading, after: Reading) -> tuple[float | None, str]:
     """MDC95 of a difference: from the pooled trial SD (3+ trials each) or the default, whichever is larger."""
-    default = DEFAULT_MDC95.get(after.name, FALLBACK_MDC95.get(after.unit))
+    default = default_mdc95(after.name, after.unit)
     if len(before.trials) >= 3 and len(after.trials) >= 3 and before.spread is not None and after.spread is not None:
         own = mdc95(math.sqrt((before.spread ** 2 + after.spread ** 2) / 2))
         if default is None or own > default:
@@ -79,9 +75,10 @@ def change_mdc(before: Reading, after: Reading) -> tuple[float | None, str]:
 
 def direction(name: str, before: float, after: float) -> str:
     """'better', 'worse' or 'changed' for a difference, by what counts as improvement for this measure."""
-    if name.startswith(LARGER_IS_BETTER):
+    better = MEASURES[name].better if name in MEASURES else None
+    if better == LARGER:
         return "better" if abs(after) > abs(before) else "worse"
-    if name.startswith(SMALLER_IS_BETTER):
+    if better == SMALLER:
         return "better" if after < before else "worse"
     return "better" if abs(after) < abs(before) else "worse"
 

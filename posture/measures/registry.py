@@ -1,0 +1,150 @@
+"""One spec per clinical test: the view, the analysis, the angle shown live, the protocol, and how changes are judged.
+
+Every part of the tool that needs to know about a test (the command line, the
+live check, the app, the recogniser, the comparison and the exports) reads it
+here. Adding a test is one spec below and one analysis function in its module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from posture.landmarks import LandmarkSeries
+from posture.measures import forward_bend as fb, rotation as rot, side_bend as sb
+from posture.measures.common import FRONTAL, SAGITTAL, AnalysisConfig, TestResult
+from posture.measures.movement import neutral_frames
+from posture.measures.posture import (facing_direction, shoulder_tilt, standing_frontal, standing_sagittal,
+                                      trunk_inclination, trunk_lateral_lean)
+
+LARGER, SMALLER, LEVEL = "larger", "smaller", "level"      # which way a measurement is better
+STILL = "Stand naturally and keep still."
+
+# The angle per frame that shows a test's movement: (series, forward, roll, neutral) -> degrees.
+# forward: +1/-1 facing of a side-on subject (None: found from the series); neutral: still reference frames.
+AngleFunction = Callable[[LandmarkSeries, "float | None", float, "LandmarkSeries | None"], np.ndarray]
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    """One measurement a test reports.
+
+    default_mdc95: the conservative MDC95 between sessions when the sessions have
+    too few trials of their own (units of the measurement; see docs/measurements.md).
+    better: LARGER (a range), SMALLER (a distance to the floor) or LEVEL (nearer zero).
+    """
+
+    name: str
+    default_mdc95: float | None      # None: the unit's fallback (its unit varies with the scale)
+    better: str = LEVEL
+
+
+@dataclass(frozen=True)
+class TestSpec:
+    """Everything the tool knows about one clinical test."""
+
+    __test__ = False                 # not a pytest test class
+
+    name: str                        # the key used everywhere: "forward-bend"
+    label: str                       # as the app lists it
+    view: str                        # FRONTAL or SAGITTAL
+    analyse: Callable[[LandmarkSeries, AnalysisConfig], TestResult]
+    angle: AngleFunction
+    angle_name: str                  # what the angle on screen is called
+    measures: tuple[MeasureSpec, ...]
+    instruction: str                 # the live instruction while moving (or holding still)
+    min_excursion: float = 0.0       # degrees from neutral that count as a repetition
+    sides: tuple[int, ...] = ()      # (1,) one-sided; (1, -1) both ways; () no movement (posture)
+    reps_per_side: int = 0           # live repetitions asked for per side
+    settle_angle: Callable[[LandmarkSeries, float], np.ndarray] | None = None
+    # ^ the angle that judges stillness live before the neutral is settled, when `angle` needs the neutral
+
+    @property
+    def moves(self) -> bool:
+        """A range-of-motion test with repetitions (else a still posture)."""
+        return bool(self.sides)
+
+    @property
+    def side_on(self) -> bool:
+        return self.view == SAGITTAL
+
+    @property
+    def camera_advice(self) -> str:
+        """Where the person stands, to end 'Stand where your whole body shows, ...'."""
+        return "side-on to the camera." if self.side_on else "facing the camera."
+
+    def primary_angle(self, series: LandmarkSeries, forward: float | None = None, roll: float = 0.0,
+                      neutral: LandmarkSeries | None = None) -> np.ndarray:
+        """The one angle per frame that shows the movement (the big number live, the curve in Compare)."""
+        return self.angle(series, forward, roll, neutral)
+
+    def measure(self, name: str) -> MeasureSpec | None:
+        return next((m for m in self.measures if m.name == name), None)
+
+
+def _inclination(series: LandmarkSeries, forward: float | None, roll: float,
+                 neutral: LandmarkSeries | None) -> np.ndarray:
+    return trunk_inclination(series, facing_direction(series) if forward is None else forward, roll)
+
+
+def _lateral_lean(series, forward, roll, neutral) -> np.ndarray:
+    return trunk_lateral_lean(series, roll)
+
+
+def _shoulder_tilt(series, forward, roll, neutral) -> np.ndarray:
+    return shoulder_tilt(series, roll)
+
+
+def _rotation(series: LandmarkSeries, forward: float | None, roll: float,
+              neutral: LandmarkSeries | None) -> np.ndarray:
+    """Against still neutral frames: `neutral` live, else the series' opening second."""
+    if neutral is None:
+        return rot.trunk_rotation(series, neutral_frames(series), roll)
+    return rot.rotation_against(series, neutral, roll)
+
+
+def _per_side(*measures: tuple[str, float, str]) -> tuple[MeasureSpec, ...]:
+    """Left then right of each (prefix, default MDC95, better), in the order the analysis reports them."""
+    return tuple(MeasureSpec(f"{prefix}_{side}", mdc, better) for side in ("left", "right")
+                 for prefix, mdc, better in measures)
+
+
+SPECS = (
+    TestSpec("forward-bend", "Forward bend (camera at your side)", SAGITTAL, fb.forward_bend, _inclination,
+             "Trunk flexion",
+             (MeasureSpec("trunk_flexion", 8.0, LARGER), MeasureSpec("hip_flexion", 8.0, LARGER),
+              MeasureSpec("fingertip_to_floor", 4.5, SMALLER), MeasureSpec("knee_flexion_at_peak", 5.0)),
+             "Bend forward slowly, as far as is comfortable, with your knees straight, then stand up again.",
+             fb.MIN_EXCURSION_DEG, fb.DIRECTIONS, 3),
+    TestSpec("side-bend", "Side bend (camera in front)", FRONTAL, sb.side_bend, _lateral_lean, "Side bend",
+             _per_side(("side_bend", 5.0, LARGER), ("fingertip_travel", 3.0, LARGER)),
+             "Slide one hand down the side of your leg as far as is comfortable, come back up, then bend to "
+             "the other side.", sb.MIN_EXCURSION_DEG, tuple(sb.SIDES), 2),
+    TestSpec("rotation", "Trunk rotation (camera in front)", FRONTAL, rot.rotation, _rotation, "Trunk rotation",
+             _per_side(("rotation", 8.0, LARGER), ("pelvis_yaw", 5.0, LEVEL)),
+             "Keep your hips still and your arms hanging loose, and turn your upper body to one side as far as "
+             "is comfortable, back to the middle, then to the other side.", rot.MIN_EXCURSION_DEG, rot.DIRECTIONS,
+             2, settle_angle=rot.world_rotation),
+    TestSpec("posture-frontal", "Standing posture, from the front", FRONTAL, standing_frontal, _shoulder_tilt,
+             "Shoulder tilt",
+             (MeasureSpec("shoulder_tilt", 2.5), MeasureSpec("pelvic_tilt", 2.5),
+              MeasureSpec("trunk_lateral_lean", 2.0), MeasureSpec("head_tilt", 3.0),
+              MeasureSpec("lateral_shift", 1.5)), STILL),
+    TestSpec("posture-sagittal", "Standing posture, from the side", SAGITTAL, standing_sagittal, _inclination,
+             "Trunk inclination",
+             (MeasureSpec("head_forward_angle", 5.0, LARGER), MeasureSpec("trunk_inclination", 3.0),
+              *(MeasureSpec(f"plumb_{p}", None) for p in ("ear", "shoulder", "hip", "knee"))), STILL),
+)
+
+TESTS: dict[str, TestSpec] = {s.name: s for s in SPECS}
+MEASURES: dict[str, MeasureSpec] = {m.name: m for s in SPECS for m in s.measures}
+
+
+def spec_for(name: str) -> TestSpec:
+    """The spec of a named test, or ValueError naming the known ones."""
+    if name not in TESTS:
+        raise ValueError(f"Unknown test {name!r}: choose one of {', '.join(TESTS)}.")
+    return TESTS[name]
+
