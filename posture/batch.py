@@ -22,11 +22,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from posture.errors import PostureError
-from posture.export import result_dict
+from posture.export import ROW_COLUMNS, rows, result_dict, result_from_dict
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v"}
-TABLE_COLUMNS = ["video", "sha256", "client", "session", "test", "status", "reason", "measurement", "value", "unit",
-                 "quality", "trials", "spread", "detected_share", "frames", "seconds"]
+# A failed video's reason is in `reason`, a measurement's own too (a withheld value).
+TABLE_COLUMNS = ["video", "sha256", "client", "session", "test", "status", *ROW_COLUMNS, "detected_share", "frames",
+                 "seconds"]
 
 
 @dataclass(frozen=True)
@@ -236,13 +237,11 @@ def table_rows(record: dict) -> list[dict]:
     base = {"video": job["video"], "sha256": record["sha256"], "client": job["client"], "session": job["session"],
             "status": record["status"], "reason": record["reason"], "frames": record["frames"],
             "seconds": record.get("seconds")}
-    result = record["result"]
-    if not result:
+    if not record["result"]:
         return [base | {"test": job["test"]}]
-    return [base | {"test": result["test"], "measurement": m["name"], "value": m["value"], "unit": m["unit"],
-                    "quality": m["quality"], "trials": " ".join(f"{v:.3f}" for v in m["trials"]),
-                    "spread": m["spread"], "detected_share": result["detected_share"], "reason": m["reason"]}
-            for m in result["measurements"]]
+    result = result_from_dict(record["result"])
+    return [base | {"test": result.test, "detected_share": result.detected_share} | row.as_csv()
+            for row in rows(result)]
 
 
 def write_table(out: Path, jobs: list[Job], summary: Summary, hashes: dict[str, str | None]) -> None:

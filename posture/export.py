@@ -1,12 +1,17 @@
-"""Results as a readable table, plain data (JSON) and CSV rows."""
+"""Results as a readable table, plain data (JSON) and CSV rows, all from one measurement row."""
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 from posture.measures import TESTS, Measurement, TestResult
+from posture.measures.registry import default_mdc95
+
+# The columns of one measurement in every CSV (a result, a client's history, a batch).
+ROW_COLUMNS = ["measurement", "value", "unit", "quality", "trials", "spread", "maximum", "mdc95", "mdc95_default",
+               "flags", "reason"]
 
 
 def label(name: str) -> str:
@@ -18,11 +23,56 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def _round(v: float | None) -> float | None:
+    return None if v is None else round(v, 3)
+
+
+@dataclass(frozen=True)
+class MeasurementRow:
+    """One measurement as every table, CSV and JSON export carries it.
+
+    mdc95: the smallest real change from this test's own trials (3 or more), else None.
+    mdc95_default: the conservative one between sessions (the test's spec, else the unit's), None if unknown.
+    """
+
+    measurement: Measurement
+
+    @property
+    def mdc95(self) -> float | None:
+        return self.measurement.mdc95
+
+    @property
+    def mdc95_default(self) -> float | None:
+        return default_mdc95(self.measurement.name, self.measurement.unit)
+
+    def as_json(self) -> dict:
+        """Plain data: the measurement's fields (the inverse is result_from_dict) and both MDC95s."""
+        return asdict(self.measurement) | {"flags": list(self.measurement.flags),
+                                           "trials": list(self.measurement.trials),
+                                           "mdc95": self.mdc95, "mdc95_default": self.mdc95_default}
+
+    def as_csv(self) -> dict:
+        """ROW_COLUMNS: numbers to 3 decimals, None when missing (an empty CSV cell); trials space-separated, flags '; '-separated."""
+        m = self.measurement
+        return {"measurement": m.name, "value": _round(m.value), "unit": m.unit, "quality": round(m.quality, 3),
+                "trials": " ".join(f"{v:.3f}" for v in m.trials), "spread": _round(m.spread),
+                "maximum": _round(m.maximum), "mdc95": _round(self.mdc95), "mdc95_default": _round(self.mdc95_default),
+                "flags": "; ".join(m.flags), "reason": m.reason}
+
+    def as_display(self) -> dict[str, str]:
+        """As the command line and the app show it (reasons and flags go beside or below)."""
+        m = self.measurement
+        return {"Measurement": label(m.name), "Value": _fmt(m.value), "Unit": m.unit, "Quality": f"{m.quality:.2f}",
+                "Trials": ", ".join(_fmt(v) for v in m.trials), "Spread": _fmt(m.spread), "MDC95": _fmt(self.mdc95)}
+
+
+def rows(result: TestResult) -> list[MeasurementRow]:
+    return [MeasurementRow(m) for m in result.measurements]
+
+
 def measurement_rows(result: TestResult) -> list[dict[str, str]]:
     """One display row per measurement, as both the command line and the app show it."""
-    return [{"Measurement": label(m.name), "Value": _fmt(m.value), "Unit": m.unit, "Quality": f"{m.quality:.2f}",
-             "Trials": ", ".join(_fmt(v) for v in m.trials), "Spread": _fmt(m.spread), "MDC95": _fmt(m.mdc95)}
-            for m in result.measurements]
+    return [r.as_display() for r in rows(result)]
 
 
 def format_table(result: TestResult) -> str:
@@ -43,24 +93,23 @@ def format_table(result: TestResult) -> str:
 
 
 def result_dict(result: TestResult) -> dict:
-    """Plain data for JSON export; MDC95 included where it can be computed."""
-    data = asdict(result)
-    for m, row in zip(result.measurements, data["measurements"]):
-        row["mdc95"] = m.mdc95
-    return data
+    """Plain data for JSON export: every measurement as its row (flags, both MDC95s)."""
+    return asdict(result) | {"measurements": [r.as_json() for r in rows(result)]}
+
+
+def csv_text(header: list[str], lines: list[dict]) -> str:
+    """A CSV with this header; each line a dict by column."""
+    out = io.StringIO()
+    w = csv.DictWriter(out, header)
+    w.writeheader()
+    w.writerows(lines)
+    return out.getvalue()
 
 
 def result_csv(result: TestResult) -> str:
     """One row per measurement."""
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(["test", "view", "measurement", "value", "unit", "quality", "trials", "spread", "mdc95", "reason"])
-    for m in result.measurements:
-        w.writerow([result.test, result.view, m.name, "" if m.value is None else round(m.value, 3), m.unit,
-                    round(m.quality, 3), ";".join(f"{v:.3f}" for v in m.trials),
-                    "" if m.spread is None else round(m.spread, 3),
-                    "" if m.mdc95 is None else round(m.mdc95, 3), m.reason])
-    return out.getvalue()
+    return csv_text(["test", "view", *ROW_COLUMNS],
+                    [{"test": result.test, "view": result.view} | r.as_csv() for r in rows(result)])
 
 
 def _number(v) -> float | None:

@@ -86,6 +86,23 @@ def test_the_live_check_runs_the_test_to_its_result(name):
 
 
 @pytest.mark.parametrize("name", list(TESTS))
+def test_the_exports_carry_the_specs_defaults(name):
+    import csv
+    import io
+
+    from posture.export import format_table, result_csv, result_dict
+    from posture.store.compare import default_mdc95
+
+    result = analyse(clip(name), name)
+    rows = list(csv.DictReader(io.StringIO(result_csv(result))))
+    assert [r["measurement"] for r in rows] == [m.name for m in TESTS[name].measures]
+    for row, m in zip(rows, result_dict(result)["measurements"]):
+        default = default_mdc95(m["name"], m["unit"])
+        assert m["mdc95_default"] == default and row["mdc95_default"] == ("" if default is None else str(default))
+    assert format_table(result).startswith(f"{name.capitalize()} ({TESTS[name].view} view)")
+
+
+@pytest.mark.parametrize("name", list(TESTS))
 def test_the_comparison_judges_every_measurement(name):
     from posture.store.compare import Reading, compare, default_mdc95
 

@@ -140,6 +140,15 @@ SPECS = (
 
 TESTS: dict[str, TestSpec] = {s.name: s for s in SPECS}
 MEASURES: dict[str, MeasureSpec] = {m.name: m for s in SPECS for m in s.measures}
+FALLBACK_MDC95 = {"deg": 5.0, "cm": 2.0}        # by unit, for a measurement without a default of its own
+
+
+def default_mdc95(name: str, unit: str) -> float | None:
+    """The between-session MDC95 of a measurement when its trials cannot give one (None: unknown)."""
+    spec = MEASURES.get(name)
+    if spec is not None and spec.default_mdc95 is not None:
+        return spec.default_mdc95
+    return FALLBACK_MDC95.get(unit)
 
 
 def spec_for(name: str) -> TestSpec:

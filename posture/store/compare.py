@@ -14,19 +14,13 @@ from dataclasses import dataclass
 
 from posture.export import label
 from posture.measures import MEASURES
-from posture.measures.registry import LARGER, SMALLER
+from posture.measures.registry import FALLBACK_MDC95, LARGER, SMALLER, default_mdc95
 from posture.trials import mdc95
 
 # Default MDC95 per measurement when the sessions have too few trials of their own: each test's spec
 # (posture/measures/registry.py) holds conservative round figures in the range reported for photographic,
 # video and inclinometer measures of these movements (test-retest, healthy and low-back-pain adults).
 DEFAULT_MDC95 = {name: m.default_mdc95 for name, m in MEASURES.items() if m.default_mdc95 is not None}
-FALLBACK_MDC95 = {"deg": 5.0, "cm": 2.0}
-
-
-def default_mdc95(name: str, unit: str) -> float | None:
-    """The between-session MDC95 of a measurement when its trials cannot give one (None: unknown)."""
-    return DEFAULT_MDC95.get(name, FALLBACK_MDC95.get(unit))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from posture.calibration import CameraProfile
 from posture.errors import PostureError
 from posture.landmarks import LandmarkSeries
-from posture.measures import TestResult
+from posture.measures import Measurement, TestResult
 from posture.store.db import reading, serialise_on, writing
 from posture.store.models import SESSION_LABELS, Client, MeasurementRecord, Session, RecordedTest, Visit
 
@@ -48,6 +48,20 @@ def test_record(result: TestResult, series: LandmarkSeries | bytes | None) -> Re
         measurements=[MeasurementRecord(name=m.name, value=m.value, unit=m.unit, quality=m.quality, reason=m.reason,
                                         flags=list(m.flags), trials=list(m.trials), spread=m.spread,
                                         maximum=m.maximum) for m in result.measurements])
+
+
+def stored_result(record: RecordedTest) -> TestResult:
+    """A stored test's result (its landmarks left packed)."""
+    return TestResult(
+        test=record.test, view=record.view, detected_share=record.detected_share, notes=tuple(record.notes),
+        trial_frames=tuple(tuple(int(i) for i in f) for f in record.trial_frames),
+        measurements=tuple(Measurement(m.name, m.value, m.unit, m.quality, m.reason, tuple(m.flags), tuple(m.trials),
+                                       m.spread, m.maximum) for m in record.measurements))
+
+
+def load_test(record: RecordedTest) -> tuple[TestResult, LandmarkSeries | None]:
+    """The inverse of test_record: a stored test as its result and its landmarks (None when none were kept)."""
+    return stored_result(record), series_from_bytes(record.landmarks) if record.landmarks else None
 
 
 def check_session_fields(label: str, pain: int | None) -> None:

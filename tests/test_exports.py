@@ -1,0 +1,116 @@
+"""Every CSV and JSON export carries one measurement row: flags (knees bent, pelvis turned) and both MDC95s."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+import pytest
+
+from conftest import FPS
+from posture.cli import main
+from posture.export import ROW_COLUMNS, result_csv, result_dict, result_from_dict
+from posture.measures import analyse
+from posture.store.db import open_database
+from posture.store.export import sessions_csv, sessions_json
+from posture.store.records import client_sessions, load_test, save_session
+from posture.synthetic.camera import frontal_camera, sagittal_camera
+from posture.synthetic.scene import forward_bend_poses, landmark_series, rotation_poses
+
+
+@pytest.fixture(scope="module")
+def flagged():
+    """A forward bend with the knees bent 30 degrees and a rotation with the pelvis turning half as far."""
+    bend = landmark_series(forward_bend_poses(70.0, FPS, knee_deg=30.0), sagittal_camera(), FPS)
+    turn = landmark_series(rotation_poses(40.0, FPS, pelvis_share=0.5), frontal_camera(), FPS)
+    out = [(analyse(bend, "forward-bend"), bend), (analyse(turn, "rotation"), turn)]
+    assert "knees bent" in out[0][0].get("trunk_flexion").flags[0]
+    assert "pelvis turned" in out[1][0].get("rotation_left").flags[0]
+    return out
+
+
+def expected(result):
+    """name -> (flags, own MDC95, default MDC95) as every export must carry them."""
+    from posture.store.compare import default_mdc95
+
+    return {m.name: ("; ".join(m.flags), m.mdc95, default_mdc95(m.name, m.unit)) for m in result.measurements}
+
+
+def check_csv_rows(rows: list[dict], results) -> None:
+    want = {k: v for r in results for k, v in expected(r).items()}
+    assert {r["measurement"] for r in rows} == set(want)
+    for row in rows:
+        flags, own, default = want[row["measurement"]]
+        assert row["flags"] == flags
+        assert row["mdc95"] == ("" if own is None else pytest.approx(own, abs=1e-3))
+        assert row["mdc95_default"] == ("" if default is None else pytest.approx(default, abs=1e-3))
+    assert any(r["flags"] for r in rows) and all(r["mdc95_default"] != "" for r in rows)
+    bends = [r for r in rows if r["measurement"] == "trunk_flexion"]
+    assert all(r["mdc95"] != "" for r in bends)          # three trials give a test its own MDC95
+
+
+def read_csv(text: str) -> list[dict]:
+    rows = list(csv.DictReader(io.StringIO(text)))
+    for r in rows:
+        for k in ("mdc95", "mdc95_default"):
+            r[k] = float(r[k]) if r[k] else ""
+    return rows
+
+
+def check_json_measurements(measurements: list[dict], results) -> None:
+    want = {k: v for r in results for k, v in expected(r).items()}
+    assert {m["name"] for m in measurements} == set(want)
+    for m in measurements:
+        flags, own, default = want[m["name"]]
+        assert "; ".join(m["flags"]) == flags and m["mdc95"] == own and m["mdc95_default"] == default
+
+
+def test_result_csv_and_json(flagged):
+    for result, _ in flagged:
+        rows = read_csv(result_csv(result))
+        assert list(rows[0]) == ["test", "view", *ROW_COLUMNS]
+        check_csv_rows(rows, [result])
+        data = json.loads(json.dumps(result_dict(result)))
+        check_json_measurements(data["measurements"], [result])
+        assert result_from_dict(data) == result
+
+
+def test_analyze_on_the_command_line_as_csv_and_json(flagged, tmp_path, capsys):
+    result, series = flagged[0]
+    series.save(tmp_path / "bend.npz")
+    assert main(["analyze", str(tmp_path / "bend.npz"), "--test", "forward-bend", "--csv"]) == 0
+    check_csv_rows(read_csv(capsys.readouterr().out), [result])
+    assert main(["analyze", str(tmp_path / "bend.npz"), "--test", "forward-bend", "--json"]) == 0
+    check_json_measurements(json.loads(capsys.readouterr().out)["measurements"], [result])
+
+
+def test_stored_sessions_as_csv_and_json(flagged, tmp_path, capsys):
+    engine = open_database(f"sqlite:///{tmp_path / 'clinic.db'}")
+    save_session(engine, "AB-1", "pre", flagged, visit_date=date(2026, 3, 2))
+    sessions = client_sessions(engine, "AB-1")
+    results = [r for r, _ in flagged]
+    check_csv_rows(read_csv(sessions_csv(sessions)), results)
+    (doc,) = json.loads(sessions_json(sessions))
+    check_json_measurements([m for t in doc["tests"] for m in t["measurements"]], results)
+    # The command line's export is the same table.
+    assert main(["sessions", "--db", f"sqlite:///{tmp_path / 'clinic.db'}", "export", "--client", "AB-1",
+                 "--format", "csv"]) == 0
+    check_csv_rows(read_csv(capsys.readouterr().out), results)
+    # Stored results come back as the domain types they were saved from.
+    for (result, series), record in zip(flagged, sessions[0].tests):
+        again, landmarks = load_test(record)
+        assert again == result and len(landmarks) == len(series)
+
+
+def test_batch_table_rows(flagged):
+    from posture.batch import TABLE_COLUMNS, table_rows
+
+    results = [r for r, _ in flagged]
+    records = [{"job": {"video": f"v{k}.mp4", "client": "", "session": "", "test": "auto"}, "sha256": "x",
+                "status": "done", "reason": "", "frames": 10, "seconds": 1.0,
+                "result": json.loads(json.dumps(result_dict(r)))} for k, r in enumerate(results)]
+    rows = [row for rec in records for row in table_rows(rec)]
+    assert set(ROW_COLUMNS) <= set(TABLE_COLUMNS) and all(set(r) <= set(TABLE_COLUMNS) for r in rows)
+    check_csv_rows([r | {k: "" if r[k] is None else r[k] for k in ("mdc95", "mdc95_default")} for r in rows], results)
