@@ -12,7 +12,7 @@ from app_pages.common import TEST_NAMES, active_profile, client_picker, engine, 
 from posture.errors import PostureError
 from posture.live import LiveConfig
 from posture.live_camera import LiveRun
-from posture.measures import TESTS, AnalysisConfig
+from posture.measures import TESTS
 from posture.store.bundle import bundle_session
 from posture.store.records import load_session, save_session
 
@@ -28,12 +28,10 @@ with st.expander("Test and client", expanded=True):
         client = client_picker("live")
         lab, pain, notes = session_fields("live")
 
-profile = active_profile()
-config = LiveConfig(analysis=AnalysisConfig(roll_deg=profile.roll_deg or 0.0, calibrated=profile.roll_deg is not None,
-                                            cm_per_px=profile.cm_per_px) if profile else AnalysisConfig())
+profile = active_profile()      # fitted to the webcam's resolution, with undistortion, by the live check itself
 key = f"run-{test}"
 if key not in st.session_state or st.session_state[key].test != test:
-    st.session_state[key] = LiveRun(test, config)
+    st.session_state[key] = LiveRun(test, LiveConfig(), profile)
 run: LiveRun = st.session_state[key]
 
 

@@ -21,8 +21,13 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from posture.errors import PostureError
 from posture.export import ROW_COLUMNS, rows, result_dict, result_from_dict
+
+if TYPE_CHECKING:
+    from posture.calibration import CameraProfile
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v"}
 # A failed video's reason is in `reason`, a measurement's own too (a withheld value).
@@ -46,6 +51,7 @@ class Settings:
 
     stride: int = 1                  # analyse every k-th frame
     height_cm: float | None = None
+    profile: CameraProfile | None = None     # the camera's calibration, when all videos come from one
 
 
 @dataclass
@@ -118,9 +124,10 @@ def analyse_job(job: Job, sha: str, out: str, settings: Settings, progress=None)
     A bad video gives a failed record with its reason; it is not written to
     done/, so that a later run tries it again.
     """
-    from posture.measures import AnalysisConfig, analyse
+    from posture.measures import analyse
     from posture.measures.recognise import recognise_test
-    from posture.pipeline import apply_height, landmarks_from_video
+    from posture.pipeline import landmarks_from_video
+    from posture.prepare import prepare
     from posture.video import probe
 
     start = time.monotonic()
@@ -134,8 +141,8 @@ def analyse_job(job: Job, sha: str, out: str, settings: Settings, progress=None)
             if progress is not None and count[0] % 10 == 0:
                 progress.put((job.video, count[0] * settings.stride, total))
 
-        series = landmarks_from_video(job.video, on_frame=tick, stride=settings.stride)
-        config = apply_height(series, AnalysisConfig(), settings.height_cm)
+        series, config = prepare(landmarks_from_video(job.video, on_frame=tick, stride=settings.stride),
+                                 profile=settings.profile, height_cm=settings.height_cm)
         test = recognise_test(series) if job.test == "auto" else job.test
         result = analyse(series, test, config)
         landmarks = Path(out) / "landmarks" / f"{sha[:16]}.npz"

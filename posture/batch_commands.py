@@ -59,14 +59,16 @@ def save_records(out: Path, db: str) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from posture.batch import Settings, collect_jobs, run_batch
+    from posture.calibration import load_profile
     from posture.errors import PostureError
 
     jobs = collect_jobs(args.inputs, args.test)
     if not jobs:
         raise PostureError("No videos were found in the given files, folders, patterns or manifests.")
+    profile = load_profile(args.profile, args.calibration_dir) if args.profile else None
     overall, progress, close = _bars(args.quiet, len(jobs))
     try:
-        summary = run_batch(jobs, args.out, Settings(args.stride, args.height_cm), args.workers, args.ray,
+        summary = run_batch(jobs, args.out, Settings(args.stride, args.height_cm, profile), args.workers, args.ray,
                             on_record=(lambda r: overall.update(1)) if overall else None, on_progress=progress)
     finally:
         close()
@@ -90,6 +92,8 @@ def add_parser(sub) -> None:
     b.add_argument("--ray", metavar="ADDRESS", help="run on a Ray cluster: its address, 'auto', or 'local'")
     b.add_argument("--stride", type=int, default=1, help="analyse every k-th frame (faster, see the README)")
     b.add_argument("--height-cm", type=float, help="one standing height for every subject, for distances")
+    b.add_argument("--profile", help="camera profile name or .json file, when every video comes from that camera")
+    b.add_argument("--calibration-dir", type=Path, default=Path("calibration"), help="profile folder")
     b.add_argument("--db", help="also store videos with a client as sessions (database file or URL)")
     b.add_argument("--quiet", action="store_true", help="no progress bars")
     b.set_defaults(func=cmd_batch)

@@ -115,11 +115,40 @@ class LandmarkSeries:
         """Image midpoint of two landmarks, frames x 2 pixels."""
         return (self.image[:, a] + self.image[:, b]) / 2.0
 
+    def __getitem__(self, frames: int | slice | np.ndarray) -> LandmarkSeries:
+        """Some frames as a new series: an index (one frame), a slice, indices or a boolean mask."""
+        if isinstance(frames, (int, np.integer)):
+            frames = slice(frames, frames + 1 if frames != -1 else None)
+        return replace(self, image=self.image[frames], visibility=self.visibility[frames],
+                       world=self.world[frames], t=self.t[frames])
+
     def slice(self, start: int, stop: int) -> LandmarkSeries:
         """Frames start..stop-1 as a new series."""
-        s = np.s_[start:stop]
-        return replace(self, image=self.image[s], visibility=self.visibility[s],
-                       world=self.world[s], t=self.t[s])
+        return self[start:stop]
+
+    @classmethod
+    def one(cls, image: np.ndarray, visibility: np.ndarray, world: np.ndarray | None = None, t: float = 0.0,
+            width: int = 0, height: int = 0) -> LandmarkSeries:
+        """A series of one frame: 33 x 2 px, 33 visibilities, 33 x 3 m world landmarks (None: unknown, NaN)."""
+        world = np.full((N_LANDMARKS, 3), np.nan) if world is None else world
+        return cls(image=np.asarray(image, float)[None], visibility=np.asarray(visibility, float)[None],
+                   world=np.asarray(world, float)[None], t=np.array([t], float), width=width, height=height)
+
+    @classmethod
+    def missing(cls, t: float = 0.0, width: int = 0, height: int = 0) -> LandmarkSeries:
+        """One frame in which nobody was found."""
+        return cls.one(np.full((N_LANDMARKS, 2), np.nan), np.zeros(N_LANDMARKS), None, t, width, height)
+
+    @classmethod
+    def concat(cls, parts: list[LandmarkSeries]) -> LandmarkSeries:
+        """The frames of several series of one camera, one after the other."""
+        if not parts:
+            raise ValueError("concat needs at least one series")
+        if len({(p.width, p.height) for p in parts}) > 1:
+            raise ValueError("series of different frame sizes cannot be joined")
+        return replace(parts[0], image=np.concatenate([p.image for p in parts]),
+                       visibility=np.concatenate([p.visibility for p in parts]),
+                       world=np.concatenate([p.world for p in parts]), t=np.concatenate([p.t for p in parts]))
 
     def save(self, path: str | Path | BinaryIO) -> None:
         """Write the series to a compressed .npz file (or an open binary file) for replay."""

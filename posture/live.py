@@ -12,11 +12,13 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from posture.calibration import CameraProfile
 from posture.errors import PostureError
 from posture.landmarks import N_LANDMARKS, LandmarkSeries
 from posture.measures import TESTS, AnalysisConfig, TestResult, analyse
 from posture.measures.common import FRONTAL, WHOLE_BODY, view_fit, view_ratio
 from posture.measures.posture import facing_direction
+from posture.prepare import Preparation
 from posture.trials import OneEuroFilter
 
 FRAMING, NEUTRAL, MOVING, DONE = "framing", "neutral", "moving", "done"
@@ -67,9 +69,7 @@ def framing_problem(xy: np.ndarray | None, vis: np.ndarray | None, width: int, h
         return ""
     if span < config.min_body_share:
         return "You are too far away: come a step closer to the camera."
-    series = LandmarkSeries(image=xy[None], visibility=vis[None], world=np.zeros((1, N_LANDMARKS, 3)),
-                            t=np.zeros(1), width=width, height=height)
-    if view_fit(view_ratio(series, slice(None)), view) < 0.5:
+    if view_fit(view_ratio(LandmarkSeries.one(xy, vis, width=width, height=height), slice(None)), view) < 0.5:
         return ("Turn to face the camera squarely." if view == FRONTAL
                 else "Turn sideways, so that the camera sees you from the side.")
     return ""
@@ -78,11 +78,14 @@ def framing_problem(xy: np.ndarray | None, vis: np.ndarray | None, width: int, h
 class GuidedCheck:
     """One live test from framing to result; feed it frames with `update`."""
 
-    def __init__(self, test: str, width: int, height: int, config: LiveConfig = LiveConfig()):
+    def __init__(self, test: str, width: int, height: int, config: LiveConfig = LiveConfig(),
+                 profile: CameraProfile | None = None, mirrored: bool = False):
         if test not in TESTS:
             raise PostureError(f"'{test}' has no live protocol.")
         self.test, self.width, self.height, self.config = test, width, height, config
         self.spec = TESTS[test]
+        # The same preparation as a recording's: the profile at this camera's resolution, undistortion, roll.
+        self.prep = Preparation.for_frames(width, height, config.analysis, profile, mirrored)
         self.step = FRAMING
         self.framed_since: float | None = None
         self.frames: list[tuple[float, np.ndarray, np.ndarray, np.ndarray]] = []
@@ -100,7 +103,7 @@ class GuidedCheck:
     def _angle(self, xy: np.ndarray, vis: np.ndarray, world: np.ndarray) -> float:
         s = LandmarkSeries(image=xy[None], visibility=vis[None], world=world[None], t=np.zeros(1),
                            width=self.width, height=self.height)
-        roll = self.config.analysis.roll_deg
+        roll = self.prep.config.roll_deg
         if self.spec.settle_angle is not None and self.neutral is None:
             # Stillness only: e.g. a turn's size needs the settled neutral arm width; the world yaw sees motion.
             return float(self.spec.settle_angle(s, roll)[0])
@@ -113,9 +116,11 @@ class GuidedCheck:
 
     def update(self, t: float, xy: np.ndarray | None, vis: np.ndarray | None, world: np.ndarray | None,
                brightness: float = 128.0) -> Prompt:
-        """Advance the protocol by one frame (landmarks in pixels, None when nobody was found)."""
+        """Advance the protocol by one frame (landmarks in pixels as the camera gives them, None when nobody was found)."""
         if self.step == DONE:
             return self._done_prompt()
+        if xy is not None:
+            xy, vis, world = self.prep.frame(xy, vis, world)
         problem = framing_problem(xy, vis, self.width, self.height, self.spec.view, brightness, self.config,
                                   moving=self.step == MOVING)
         if self.step == FRAMING:
@@ -162,8 +167,8 @@ class GuidedCheck:
             self.forward = facing_direction(self.neutral)     # the facing decides the sign of a bend
         if self.spec.side_on or self.spec.settle_angle is not None:
             # These angles depend on the settled neutral (facing, arm width): take them again against it.
-            self.angles = list(self.spec.primary_angle(self.neutral, self.forward,
-                                                           self.config.analysis.roll_deg, self.neutral))
+            self.angles = list(self.spec.primary_angle(self.neutral, self.forward, self.prep.config.roll_deg,
+                                                       self.neutral))
             self.smooth = OneEuroFilter()
         self.baseline = float(np.nanmedian(self.angles))
         if not self.spec.moves:
@@ -191,7 +196,8 @@ class GuidedCheck:
     def _finish(self) -> Prompt:
         self.step = DONE
         try:
-            self.result = analyse(self.series(), self.test, self.config.analysis)
+            series = self.series()
+            self.result = analyse(series, self.test, self.prep.scaled(series))
         except PostureError as e:
             self.error = str(e)
         return self._done_prompt()

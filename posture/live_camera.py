@@ -12,6 +12,7 @@ import textwrap
 import cv2
 import numpy as np
 
+from posture.calibration import CameraProfile
 from posture.landmarks import BONES, LandmarkSeries
 from posture.live import DONE, GuidedCheck, LiveConfig, Prompt
 from posture.measures import TESTS, TestResult
@@ -49,8 +50,8 @@ def draw_overlay(rgb: np.ndarray, xy: np.ndarray | None, prompt: Prompt, angle_n
 class LiveRun:
     """One live test on one camera stream; safe to call from the camera thread and read from the app."""
 
-    def __init__(self, test: str, config: LiveConfig = LiveConfig()):
-        self.test, self.config = test, config
+    def __init__(self, test: str, config: LiveConfig = LiveConfig(), profile: CameraProfile | None = None):
+        self.test, self.config, self.profile = test, config, profile
         self._lock = threading.RLock()
         self._pose: MediaPipePose | None = None
         self._check: GuidedCheck | None = None
@@ -73,7 +74,7 @@ class LiveRun:
         """One frame's landmarks (None when nobody was found) into the guided check."""
         with self._lock:
             if self._check is None:
-                self._check = GuidedCheck(self.test, width, height, self.config)
+                self._check = GuidedCheck(self.test, width, height, self.config, self.profile)
             self._prompt = self._check.update(t, xy, vis, world, brightness)
             self.frames_seen += 1
             return self._prompt

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from posture.calibration import CameraProfile, scale_from_height, undistort_series
-from posture.errors import FramingError, NoPersonError, VideoError
-from posture.landmarks import Landmark as L, LandmarkSeries, unmirror
+from posture.calibration import CameraProfile
+from posture.errors import FramingError, VideoError
+from posture.landmarks import Landmark as L, LandmarkSeries
 from posture.measures import AnalysisConfig, TestResult, analyse
-from posture.measures.common import NO_PERSON
-from posture.measures.movement import neutral_frames
 from posture.measures.recognise import recognise_test
 from posture.pose import MediaPipePose, PoseEstimator, track
+from posture.prepare import prepare
 from posture.video import probe, read_frames
 
 CROWD_SAMPLES = 3
@@ -90,30 +88,6 @@ def load_series(path: Path) -> LandmarkSeries:
         raise VideoError(f"{path.name} is not a landmark file saved by posture ({e}).") from e
 
 
-def apply_profile(series: LandmarkSeries, config: AnalysisConfig, profile: CameraProfile,
-                  mirrored: bool = False) -> tuple[LandmarkSeries, AnalysisConfig]:
-    """Undistort the landmarks and take the profile's roll where the config has none.
-
-    The profile describes the video as recorded, so a selfie-mirrored video's roll flips sign.
-    """
-    series = undistort_series(series, profile)
-    if profile.roll_deg is not None and not config.calibrated:
-        config = replace(config, roll_deg=-profile.roll_deg if mirrored else profile.roll_deg, calibrated=True)
-    return series, config
-
-
-def apply_height(series: LandmarkSeries, config: AnalysisConfig, height_cm: float | None) -> AnalysisConfig:
-    """The config with the scale from the subject's standing height, unless it has a scale already.
-
-    Nobody in the video is said first: it is the real problem, not the missing scale.
-    """
-    if not series.detected.any():
-        raise NoPersonError(NO_PERSON)
-    if not height_cm or config.cm_per_px:
-        return config
-    return replace(config, cm_per_px=scale_from_height(series, height_cm, neutral_frames(series), config.roll_deg))
-
-
 def analyse_video(path: str | Path, test: str, config: AnalysisConfig = AnalysisConfig(),
                   mirrored: bool = False, height_cm: float | None = None,
                   on_frame: Callable[[], None] | None = None,
@@ -128,14 +102,7 @@ def analyse_video(path: str | Path, test: str, config: AnalysisConfig = Analysis
         series = load_series(path)
     else:
         series = landmarks_from_video(path, on_frame=on_frame)
-    if profile is not None:
-        profile = profile.for_size(series.width, series.height)
-        series, config = apply_profile(series, config, profile, mirrored)
-    if mirrored:
-        series = unmirror(series)
-    config = apply_height(series, config, height_cm)
-    if profile is not None and profile.cm_per_px and not config.cm_per_px:
-        config = replace(config, cm_per_px=profile.cm_per_px)
+    series, config = prepare(series, config, profile, mirrored, height_cm)
     if test == "auto":
         test = recognise_test(series)
     return series, analyse(series, test, config)

@@ -1,8 +1,9 @@
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
-from posture.landmarks import MIRROR_PERMUTATION, Landmark as L, LandmarkSeries, unmirror
+from posture.landmarks import MIRROR_PERMUTATION, N_LANDMARKS, Landmark as L, LandmarkSeries, unmirror
 from posture.synthetic.camera import frontal_camera
 from posture.synthetic.scene import landmark_series, still_poses
 from posture.synthetic.skeleton import Pose
@@ -34,3 +35,22 @@ def test_unmirror_puts_left_shoulder_on_subjects_left():
     seen = replace(s, image=flipped[:, MIRROR_PERMUTATION])
     fixed = unmirror(seen)
     assert np.allclose(fixed.image, s.image)
+
+
+def test_a_series_slices_joins_and_builds_one_frame():
+
+    rng = np.random.default_rng(0)
+    n = 6
+    s = LandmarkSeries(image=rng.normal(size=(n, N_LANDMARKS, 2)), visibility=rng.random((n, N_LANDMARKS)),
+                       world=rng.normal(size=(n, N_LANDMARKS, 3)), t=np.arange(n) / 30.0, width=640, height=480)
+    assert len(s[2]) == 1 and s[2].t[0] == s.t[2] and len(s[-1]) == 1 and s[-1].t[0] == s.t[-1]
+    assert np.array_equal(s[1:4].image, s.image[1:4]) and np.array_equal(s.slice(1, 4).t, s.t[1:4])
+    mask = np.array([True, False, True, False, False, True])
+    assert np.array_equal(s[mask].t, s.t[mask]) and s[mask].width == 640
+    joined = LandmarkSeries.concat([s[:2], s[2:]])
+    assert all(np.array_equal(getattr(joined, k), getattr(s, k)) for k in ("image", "visibility", "world", "t"))
+    one = LandmarkSeries.one(s.image[3], s.visibility[3], t=1.5, width=640, height=480)
+    assert len(one) == 1 and one.t[0] == 1.5 and np.isnan(one.world).all() and one.detected.all()
+    assert not LandmarkSeries.missing(width=640, height=480).detected.any()
+    with pytest.raises(ValueError, match="different frame sizes"):
+        LandmarkSeries.concat([s, LandmarkSeries.missing(width=320, height=240)])
