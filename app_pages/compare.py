@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import existing_client
+from app_pages.common import database_label, engine, existing_client
+from posture.change import compare
+from posture.draw import skeleton_png
 from posture.export import label
-from posture.measures import TESTS
-from posture.store.compare import compare
 from posture.store.export import readings
-from posture.store.records import series_from_bytes
-from posture.store.report import skeleton_figure, visit_report
+from posture.store.records import load_session, stored_tests
+from posture.store.report import visit_report
 
 st.title("Compare")
 client, sessions = existing_client("compare-client", "No clients yet: load the demo client on the Start page, "
@@ -24,6 +24,13 @@ if len(sessions) < 2:
 
 def describe(s) -> str:
     return f"#{s.id} {s.visit.visit_date} {s.label}" + (f", pain {s.pain}" if s.pain is not None else "")
+
+
+@st.cache_data(show_spinner="Writing the PDF report ...")
+def report_pdf(database: str, visit_ids: tuple[int, ...], history_ids: tuple[int, ...]) -> bytes:
+    """The visit's PDF, made once per database and set of sessions (a saved session does not change)."""
+    return visit_report([load_session(engine(), i) for i in visit_ids],
+                        [load_session(engine(), i) for i in history_ids])
 
 
 pre_default = next((k for k, s in enumerate(sessions) if s.label == "pre"), 0)
@@ -43,25 +50,24 @@ with st.expander("Every measurement in words"):
     for c in changes:
         st.markdown(f"- {c.words}")
 
+tests = {s.id: stored_tests(s) for s in (before, after)}
 st.subheader("Angle over time")
-for test in dict.fromkeys(t.test for t in before.tests + after.tests):
+for test in dict.fromkeys(t.result.test for s in (before, after) for t in tests[s.id]):
     curves = {}
     for s in (before, after):
-        rec = next((t for t in s.tests if t.test == test and t.landmarks), None)
-        if rec is not None:
-            series = series_from_bytes(rec.landmarks)
-            curves[f"{s.label} #{s.id}"] = pd.Series(TESTS[test].primary_angle(series), index=np.round(series.t, 2))
+        stored = next((t for t in tests[s.id] if t.result.test == test and t.series is not None), None)
+        if stored is not None:
+            curves[f"{s.label} #{s.id}"] = pd.Series(stored.angle_curve(), index=np.round(stored.series.t, 2))
     if curves:
         st.markdown(f"**{label(test)}** (degrees against seconds)")
         st.line_chart(pd.DataFrame(curves))
 
 st.subheader("At the peak")
 cols = st.columns(4)
-figs = [(f"{label(t.test)}, {s.label}", skeleton_figure(t, f"{label(t.test)}, {s.label}"))
-        for s in (before, after) for t in s.tests]
-for k, (caption, fig) in enumerate(f for f in figs if f[1] is not None):
-    cols[k % 4].image(fig.getvalue(), caption=caption)
+figs = [(f"{label(t.result.test)}, {s.label}", t) for s in (before, after) for t in tests[s.id] if t.series is not None]
+for k, (caption, t) in enumerate(figs):
+    cols[k % 4].image(skeleton_png(t.series, t.result.peak_frame(), caption).getvalue(), caption=caption)
 
-visit = [s for s in sessions if s.visit_id == after.visit_id]
-st.download_button("PDF report of this visit", visit_report(visit, sessions), type="primary",
-                   file_name=f"{client}-{after.visit.visit_date}.pdf", mime="application/pdf")
+visit = tuple(s.id for s in sessions if s.visit_id == after.visit_id)
+st.download_button("PDF report of this visit", report_pdf(database_label(), visit, tuple(s.id for s in sessions)),
+                   type="primary", file_name=f"{client}-{after.visit.visit_date}.pdf", mime="application/pdf")

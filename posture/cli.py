@@ -109,13 +109,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def file_problem(e: OSError) -> str:
+    """An operating-system error on a file, as one sentence saying what to do."""
+    name = e.filename or "a file"
+    folder = Path(name).parent if e.filename else None
+    if isinstance(e, FileNotFoundError) and folder is not None and not folder.is_dir():
+        return f"{name} cannot be written or read: the folder {folder} does not exist; create it or give another path."
+    if isinstance(e, FileNotFoundError):
+        return f"{name} does not exist: check the file name and folder."
+    if isinstance(e, PermissionError):
+        return f"{name} cannot be opened: permission denied; choose a file or folder you may use."
+    if isinstance(e, IsADirectoryError):
+        return f"{name} is a folder: give a file name."
+    return f"{name} could not be used: {e.strerror or e}."
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every expected error ends as one sentence on stderr and exit code 1."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except PostureError as e:
         print(f"error: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except OSError as e:
+        print(f"error: {file_problem(e)}", file=sys.stderr)
+    return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

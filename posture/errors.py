@@ -27,3 +27,7 @@ class TrialError(PostureError):
 
 class CalibrationError(PostureError):
     """The calibration pictures or the camera profile cannot be used."""
+
+
+class FileError(PostureError):
+    """A file named by the user is missing, or cannot be read or written where asked."""

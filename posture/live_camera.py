@@ -7,44 +7,15 @@ the app reads the latest prompt and, at the end, the result.
 from __future__ import annotations
 
 import threading
-import textwrap
 
-import cv2
 import numpy as np
 
 from posture.calibration import CameraProfile
-from posture.landmarks import BONES, LandmarkSeries
+from posture.draw import draw_overlay
+from posture.landmarks import LandmarkSeries
 from posture.live import DONE, GuidedCheck, LiveConfig, Prompt
 from posture.measures import TESTS, TestResult
 from posture.pose import MediaPipePose
-
-GREEN, AMBER, WHITE = (60, 200, 90), (255, 190, 40), (255, 255, 255)
-
-
-def draw_overlay(rgb: np.ndarray, xy: np.ndarray | None, prompt: Prompt, angle_name: str) -> np.ndarray:
-    """The frame with the stick figure, the current angle in large type and the instruction."""
-    out = rgb.copy()
-    h, w = out.shape[:2]
-    colour = AMBER if prompt.problem else GREEN
-    if xy is not None and np.isfinite(xy).all():
-        for a, b in BONES:
-            cv2.line(out, tuple(int(v) for v in xy[a]), tuple(int(v) for v in xy[b]), colour, 3, cv2.LINE_AA)
-    scale = w / 640
-    if prompt.angle is not None:
-        text = f"{prompt.angle:+.0f} deg"
-        cv2.putText(out, text, (int(12 * scale), int(70 * scale)), cv2.FONT_HERSHEY_SIMPLEX, 2.0 * scale, (0, 0, 0),
-                    int(8 * scale) + 1, cv2.LINE_AA)
-        cv2.putText(out, text, (int(12 * scale), int(70 * scale)), cv2.FONT_HERSHEY_SIMPLEX, 2.0 * scale, WHITE,
-                    int(3 * scale) + 1, cv2.LINE_AA)
-        cv2.putText(out, angle_name, (int(14 * scale), int(100 * scale)), cv2.FONT_HERSHEY_SIMPLEX, 0.7 * scale,
-                    WHITE, 2, cv2.LINE_AA)
-    lines = textwrap.wrap(prompt.instruction, width=int(44 * max(w / h, 0.75)))[:3]
-    top = h - int(30 * scale) * len(lines) - 10
-    cv2.rectangle(out, (0, top - 8), (w, h), (0, 0, 0), -1)
-    for k, line in enumerate(lines):
-        cv2.putText(out, line, (10, top + int(24 * scale) + k * int(30 * scale)), cv2.FONT_HERSHEY_SIMPLEX,
-                    0.75 * scale, colour if k == 0 else WHITE, 2, cv2.LINE_AA)
-    return out
 
 
 class LiveRun:
@@ -67,7 +38,8 @@ class LiveRun:
             found = self._pose.detect(rgb)
             xy, vis, world = found if found is not None else (None, None, None)
             prompt = self.feed(t, xy, vis, world, rgb.shape[1], rgb.shape[0], float(rgb.mean()))
-        return draw_overlay(rgb, xy, prompt, TESTS[self.test].angle_name)
+        return draw_overlay(rgb, xy, prompt.instruction, prompt.angle, TESTS[self.test].angle_name,
+                            bool(prompt.problem))
 
     def feed(self, t: float, xy: np.ndarray | None, vis: np.ndarray | None, world: np.ndarray | None,
              width: int, height: int, brightness: float = 128.0) -> Prompt:

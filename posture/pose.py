@@ -17,9 +17,6 @@ import numpy as np
 
 from posture.landmarks import N_LANDMARKS, LandmarkSeries
 
-os.environ.setdefault("GLOG_minloglevel", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
 Detection = tuple[np.ndarray, np.ndarray, np.ndarray]   # image 33x2 px, visibility 33, world 33x3 m
 
 
@@ -47,6 +44,9 @@ class MediaPipePose:
     """BlazePose full, in tracking (video) mode for clips or single-image mode."""
 
     def __init__(self, video_mode: bool = True, min_detection: float = 0.5, min_tracking: float = 0.5):
+        # MediaPipe's native logging reads these when it loads: quiet unless the user asked otherwise.
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         import mediapipe as mp  # heavy import, kept at the edge
 
         with _native_logs_hidden():

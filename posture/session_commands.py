@@ -63,7 +63,7 @@ def cmd_show(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from posture.store.compare import compare, trend
+    from posture.change import compare, trend
     from posture.store.export import readings
     from posture.store.records import client_sessions, visit_sessions
 
@@ -129,11 +129,11 @@ def cmd_export_home(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from posture.errors import VideoError
+    from posture.errors import FileError
     from posture.store.records import import_bundle
 
     if not args.bundle.is_file():
-        raise VideoError(f"{args.bundle} does not exist: check the file name and folder.")
+        raise FileError(f"{args.bundle} does not exist: check the file name and folder.")
     sid = import_bundle(_engine(args), args.bundle.read_bytes())
     print(f"Imported as session {sid}.")
     return 0

@@ -33,7 +33,7 @@ def flagged():
 
 def expected(result):
     """name -> (flags, own MDC95, default MDC95) as every export must carry them."""
-    from posture.store.compare import default_mdc95
+    from posture.change import default_mdc95
 
     return {m.name: ("; ".join(m.flags), m.mdc95, default_mdc95(m.name, m.unit)) for m in result.measurements}
 

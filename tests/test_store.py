@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 from conftest import ARTIFACTS, ROOT, bend, true_flexion
 from posture.errors import PostureError
 from posture.measures import analyse
-from posture.store.compare import DEFAULT_MDC95, Reading, compare
+from posture.change import DEFAULT_MDC95, Reading, compare
 from posture.store.db import StorageError, migrate, open_database, schema_revision
 from posture.store.export import readings, sessions_csv, sessions_json
 from posture.store.report import visit_report

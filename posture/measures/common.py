@@ -69,6 +69,13 @@ class TestResult:
                 return m
         raise KeyError(name)
 
+    def peak_frame(self) -> int:
+        """The frame at the peak of the median repetition (the middle of the still period for posture)."""
+        if not self.trial_frames:
+            return 0
+        start, peak, end = self.trial_frames[len(self.trial_frames) // 2]
+        return peak if peak != start else (start + end) // 2
+
 
 WHOLE_BODY = {
     "head": (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR),

@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 
 from posture.export import ROW_COLUMNS, MeasurementRow, csv_text
-from posture.store.compare import Reading
+from posture import change
 from posture.store.models import Session
 from posture.store.records import stored_result
 
 CSV_COLUMNS = ["client", "visit_date", "session_id", "label", "pain", "recorded_at", "test", *ROW_COLUMNS]
 
 
-def readings(session: Session) -> list[Reading]:
-    return [Reading(r.test, m.name, m.value, m.unit, m.trials, m.spread)
-            for r in map(stored_result, session.tests) for m in r.measurements]
+def readings(session: Session) -> list[change.Reading]:
+    """Every measurement of a stored session, as the comparison needs them."""
+    return change.readings([stored_result(t) for t in session.tests])
 
 
 def session_dict(session: Session) -> dict:

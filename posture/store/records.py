@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from posture.calibration import CameraProfile
 from posture.errors import PostureError
 from posture.landmarks import LandmarkSeries
-from posture.measures import Measurement, TestResult
+from posture.measures import TESTS, Measurement, TestResult
 from posture.store.db import reading, serialise_on, writing
 from posture.store.models import SESSION_LABELS, Client, MeasurementRecord, Session, RecordedTest, Visit
 
@@ -62,6 +62,31 @@ def stored_result(record: RecordedTest) -> TestResult:
 def load_test(record: RecordedTest) -> tuple[TestResult, LandmarkSeries | None]:
     """The inverse of test_record: a stored test as its result and its landmarks (None when none were kept)."""
     return stored_result(record), series_from_bytes(record.landmarks) if record.landmarks else None
+
+
+@dataclass(frozen=True)
+class StoredTest:
+    """One test of a stored session back in domain types, with the camera roll it was measured against."""
+
+    result: TestResult
+    series: LandmarkSeries | None
+    roll_deg: float = 0.0
+
+    def angle_curve(self) -> np.ndarray | None:
+        """The test's primary angle per frame (degrees, against the true vertical), None without landmarks."""
+        if self.series is None:
+            return None
+        return TESTS[self.result.test].primary_angle(self.series, roll=self.roll_deg)
+
+
+def session_roll(session: Session) -> float:
+    """The camera roll of the profile a session was measured with (0 when uncalibrated)."""
+    return float((session.calibration or {}).get("roll_deg") or 0.0)
+
+
+def stored_tests(session: Session) -> list[StoredTest]:
+    """Every test of a session with its landmarks decoded."""
+    return [StoredTest(*load_test(t), session_roll(session)) for t in session.tests]
 
 
 def check_session_fields(label: str, pain: int | None) -> None:

@@ -5,70 +5,18 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 
-import matplotlib
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import cm
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from reportlab.lib import colors  # noqa: E402
-from reportlab.lib.pagesizes import A4  # noqa: E402
-from reportlab.lib.styles import getSampleStyleSheet  # noqa: E402
-from reportlab.lib.units import cm  # noqa: E402
-from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # noqa: E402
-
-from posture.export import label  # noqa: E402
-from posture.landmarks import BONES, Landmark as L  # noqa: E402
-from posture.store.compare import compare  # noqa: E402
-from posture.store.export import readings  # noqa: E402
-from posture.store.models import RecordedTest, Session  # noqa: E402
-from posture.store.records import series_from_bytes  # noqa: E402
-
-def _png(fig) -> io.BytesIO:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    buf.seek(0)
-    return buf
-
-
-def peak_frame(test: RecordedTest) -> int:
-    """The frame at the peak of the median repetition (the middle of the still period for posture)."""
-    if not test.trial_frames:
-        return 0
-    start, peak, end = test.trial_frames[len(test.trial_frames) // 2]
-    return peak if peak != start else (start + end) // 2
-
-
-def skeleton_figure(test: RecordedTest, title: str) -> io.BytesIO | None:
-    """The stick figure at the test's peak, as the camera saw it."""
-    if not test.landmarks:
-        return None
-    series = series_from_bytes(test.landmarks)
-    xy = series.image[min(peak_frame(test), len(series) - 1)]
-    fig, ax = plt.subplots(figsize=(2.2, 2.6))
-    for a, b in BONES:
-        ax.plot(*xy[[a, b]].T, color="#1f5f8b", lw=2)
-    ax.scatter(*xy[[L.NOSE]].T, color="#c0392b", s=12)
-    lo, hi = np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)
-    pad = 0.08 * (hi - lo).max()
-    ax.set_xlim(lo[0] - pad, hi[0] + pad)
-    ax.set_ylim(hi[1] + pad, lo[1] - pad)        # image y grows downwards
-    ax.set_aspect("equal")
-    ax.axis("off")
-    ax.set_title(title, fontsize=8)
-    return _png(fig)
-
-
-def trend_figure(name: str, unit: str, points: dict[str, list[tuple[str, float]]]) -> io.BytesIO:
-    """One measurement over visits, a line per session label."""
-    fig, ax = plt.subplots(figsize=(3.4, 2.0))
-    for lab, pts in points.items():
-        ax.plot([d for d, _ in pts], [v for _, v in pts], marker="o", label=lab)
-    ax.set_title(f"{label(name)} ({unit})", fontsize=8)
-    ax.tick_params(labelsize=6)
-    ax.legend(fontsize=6)
-    fig.autofmt_xdate()
-    return _png(fig)
+from posture.change import compare
+from posture.draw import skeleton_png, trend_png
+from posture.export import label
+from posture.store.export import readings
+from posture.store.models import Session
+from posture.store.records import stored_tests
 
 
 def _fmt(v: float | None) -> str:
@@ -114,8 +62,9 @@ def visit_report(visit_sessions: list[Session], history: list[Session]) -> bytes
     story += [Paragraph("Each measurement over visits", styles["Heading2"])]
     story += _trend_grid(history)
     story += [Paragraph("Peak of each test", styles["Heading2"])]
-    figs = [skeleton_figure(t, f"{label(t.test)}, {s.label}") for s in (before, after) for t in s.tests]
-    figs = [Image(f, width=4 * cm, height=4.7 * cm) for f in figs if f is not None]
+    figs = [Image(skeleton_png(t.series, t.result.peak_frame(), f"{label(t.result.test)}, {s.label}"),
+                  width=4 * cm, height=4.7 * cm)
+            for s in (before, after) for t in stored_tests(s) if t.series is not None]
     if figs:
         story.append(Table([figs[i:i + 4] for i in range(0, len(figs), 4)]))
     buf = io.BytesIO()
@@ -132,6 +81,6 @@ def _trend_grid(history: list[Session]) -> list:
             if r.value is not None:
                 series[(r.test, r.name)][s.label].append((s.visit.visit_date, r.value))
                 units[(r.test, r.name)] = r.unit
-    charts = [Image(trend_figure(name, units[(test, name)], pts), width=8.5 * cm, height=5 * cm)
+    charts = [Image(trend_png(f"{label(name)} ({units[(test, name)]})", pts), width=8.5 * cm, height=5 * cm)
               for (test, name), pts in series.items()]
     return [Table([charts[i:i + 2] for i in range(0, len(charts), 2)])] if charts else []

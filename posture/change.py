@@ -1,5 +1,7 @@
 """Is a change real? Pre vs post within a visit, and the trend across visits, in plain words.
 
+Pure: results in, judgements out; the store only supplies the results.
+
 A difference is a real change only when it exceeds the minimal detectable
 change (MDC95 = 1.96 * sqrt(2) * SEM). The MDC used is the larger of the one
 from the trial spread of both sessions (when each has 3 or more trials) and
@@ -13,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 from posture.export import label
-from posture.measures import MEASURES
+from posture.measures import MEASURES, TestResult
 from posture.measures.registry import FALLBACK_MDC95, LARGER, SMALLER, default_mdc95
 from posture.trials import mdc95
 
@@ -33,6 +35,11 @@ class Reading:
     unit: str
     trials: tuple[float, ...] = ()
     spread: float | None = None
+
+
+def readings(results: list[TestResult]) -> list[Reading]:
+    """Every measurement of some test results, as the comparison needs them."""
+    return [Reading(r.test, m.name, m.value, m.unit, m.trials, m.spread) for r in results for m in r.measurements]
 
 
 @dataclass(frozen=True)
