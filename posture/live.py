@@ -17,7 +17,7 @@ from posture.errors import PostureError
 from posture.landmarks import N_LANDMARKS, LandmarkSeries
 from posture.measures import TESTS, AnalysisConfig, TestResult, analyse
 from posture.measures.common import FRONTAL, WHOLE_BODY, view_fit, view_ratio
-from posture.measures.posture import facing_direction
+from posture.measures.angles import facing_direction
 from posture.prepare import Preparation
 from posture.trials import OneEuroFilter
 

@@ -9,7 +9,7 @@ from posture.landmarks import Landmark as L, LandmarkSeries
 from posture.measures.common import (SAGITTAL, WHOLE_BODY, AnalysisConfig, TestResult, check_person,
                                      frame_quality, needs_scale, roll_note, summarise_trials)
 from posture.measures.movement import around, find_movement, neutral_frames
-from posture.measures.posture import facing_direction, trunk_inclination
+from posture.measures.angles import facing_direction, trunk_inclination
 
 KNEE_LIMIT_DEG = 15.0
 MIN_EXCURSION_DEG = 10.0     # a bend shorter than this from neutral is not a repetition

@@ -1,90 +1,19 @@
-"""Standing posture, frontal and sagittal, and the per-frame angles other tests reuse.
-
-Frontal angles assume the subject faces the camera (checked), so the
-subject's left is the image's right. Sagittal angles are signed + forward,
-whichever way the subject faces.
-"""
+"""Standing posture, frontal and sagittal: the shared angles (angles.py) over a still period."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from posture.errors import TrialError
-from posture.geometry import incline_from_horizontal, incline_from_vertical, upright
+from posture.geometry import upright
 from posture.landmarks import Landmark as L, LandmarkSeries
+from posture.measures.angles import (PLUMB_POINTS, facing_direction, head_forward_angle, head_tilt, pelvic_tilt,
+                                     plumb_offsets_px, shoulder_tilt, trunk_axis, trunk_inclination,
+                                     trunk_lateral_lean)
 from posture.measures.common import (FRONTAL, SAGITTAL, WHOLE_BODY, AnalysisConfig, Measurement,
                                      TestResult, check_person, check_view, frame_quality, roll_note,
                                      withhold_if_poor)
 from posture.trials import FilterConfig, longest_still_period, lowpass
-
-
-def _line_tilt(series: LandmarkSeries, right: L, left: L, roll: float) -> np.ndarray:
-    """Right-to-left line from the true horizontal, + when the left end is higher."""
-    return incline_from_horizontal(upright(series.point(left) - series.point(right), roll))
-
-
-def shoulder_tilt(series: LandmarkSeries, roll: float = 0.0) -> np.ndarray:
-    """Degrees, + when the left shoulder is higher (frontal view)."""
-    return _line_tilt(series, L.RIGHT_SHOULDER, L.LEFT_SHOULDER, roll)
-
-
-def pelvic_tilt(series: LandmarkSeries, roll: float = 0.0) -> np.ndarray:
-    """Degrees, + when the left hip is higher (frontal view)."""
-    return _line_tilt(series, L.RIGHT_HIP, L.LEFT_HIP, roll)
-
-
-def head_tilt(series: LandmarkSeries, roll: float = 0.0) -> np.ndarray:
-    """Degrees, + when the left ear is higher (frontal view)."""
-    return _line_tilt(series, L.RIGHT_EAR, L.LEFT_EAR, roll)
-
-
-def trunk_axis(series: LandmarkSeries, roll: float = 0.0) -> np.ndarray:
-    """Mid-hip to mid-shoulder, upright pixels."""
-    return upright(series.midpoint(L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-                   - series.midpoint(L.LEFT_HIP, L.RIGHT_HIP), roll)
-
-
-def trunk_lateral_lean(series: LandmarkSeries, roll: float = 0.0) -> np.ndarray:
-    """Degrees from the true vertical, + leaning to the subject's left (frontal view)."""
-    return incline_from_vertical(trunk_axis(series, roll))
-
-
-def facing_direction(series: LandmarkSeries, frames: slice | np.ndarray = slice(None)) -> float:
-    """+1 when a side-on subject faces the image's right, -1 when the left (toes, else nose)."""
-    image = series.image[frames]
-    toes = image[:, [L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX], 0] - image[:, [L.LEFT_HEEL, L.RIGHT_HEEL], 0]
-    lead = np.nanmedian(toes)
-    if not np.isfinite(lead) or abs(lead) < 1.0:
-        ears = series.midpoint(L.LEFT_EAR, L.RIGHT_EAR)[frames, 0]
-        lead = np.nanmedian(series.image[frames, L.NOSE, 0] - ears)
-    return 1.0 if lead >= 0 else -1.0
-
-
-def trunk_inclination(series: LandmarkSeries, forward: float, roll: float = 0.0) -> np.ndarray:
-    """Hip-to-shoulder angle from the true vertical, + forward (sagittal view)."""
-    return incline_from_vertical(trunk_axis(series, roll), forward)
-
-
-def head_forward_angle(series: LandmarkSeries, forward: float, roll: float = 0.0) -> np.ndarray:
-    """Shoulder-to-ear line above the horizontal, seen from the front of the subject.
-
-    A craniovertebral-angle proxy: 90 with the ear straight above the shoulder,
-    smaller as the head moves forward.
-    """
-    v = upright(series.midpoint(L.LEFT_EAR, L.RIGHT_EAR)
-                - series.midpoint(L.LEFT_SHOULDER, L.RIGHT_SHOULDER), roll)
-    return np.degrees(np.arctan2(v[..., 1], forward * v[..., 0]))
-
-
-PLUMB_POINTS = {"ear": (L.LEFT_EAR, L.RIGHT_EAR), "shoulder": (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
-                "hip": (L.LEFT_HIP, L.RIGHT_HIP), "knee": (L.LEFT_KNEE, L.RIGHT_KNEE)}
-
-
-def plumb_offsets_px(series: LandmarkSeries, forward: float, roll: float = 0.0) -> dict[str, np.ndarray]:
-    """Horizontal offset of ear, shoulder, hip and knee from the vertical through the ankle, + forward."""
-    ankle = upright(series.midpoint(L.LEFT_ANKLE, L.RIGHT_ANKLE), roll)[..., 0]
-    return {name: forward * (upright(series.midpoint(a, b), roll)[..., 0] - ankle)
-            for name, (a, b) in PLUMB_POINTS.items()}
 
 
 def still_period(series: LandmarkSeries, config: AnalysisConfig) -> slice:

@@ -8,7 +8,7 @@ from posture.errors import NoPersonError
 from posture.landmarks import LandmarkSeries
 from posture.measures.common import view_ratio
 from posture.measures.movement import neutral_frames
-from posture.measures.posture import facing_direction, trunk_inclination, trunk_lateral_lean
+from posture.measures.angles import facing_direction, trunk_inclination, trunk_lateral_lean
 from posture.measures.registry import TESTS
 from posture.measures.rotation import foreshortening_rotation
 from posture.trials import FilterConfig, lowpass

@@ -16,8 +16,8 @@ from posture.landmarks import LandmarkSeries
 from posture.measures import forward_bend as fb, rotation as rot, side_bend as sb
 from posture.measures.common import FRONTAL, SAGITTAL, AnalysisConfig, TestResult
 from posture.measures.movement import neutral_frames
-from posture.measures.posture import (facing_direction, shoulder_tilt, standing_frontal, standing_sagittal,
-                                      trunk_inclination, trunk_lateral_lean)
+from posture.measures.angles import facing_direction, shoulder_tilt, trunk_inclination, trunk_lateral_lean
+from posture.measures.posture import standing_frontal, standing_sagittal
 
 LARGER, SMALLER, LEVEL = "larger", "smaller", "level"      # which way a measurement is better
 STILL = "Stand naturally and keep still."

@@ -9,7 +9,7 @@ from posture.landmarks import Landmark as L, LandmarkSeries
 from posture.measures.common import (FRONTAL, WHOLE_BODY, AnalysisConfig, TestResult, check_person,
                                      frame_quality, needs_scale, roll_note, summarise_trials)
 from posture.measures.movement import around, find_movement, neutral_frames
-from posture.measures.posture import trunk_lateral_lean
+from posture.measures.angles import trunk_lateral_lean
 
 TRUNK = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
 SIDES = {1: ("left", L.LEFT_INDEX), -1: ("right", L.RIGHT_INDEX)}
