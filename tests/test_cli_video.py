@@ -1,6 +1,6 @@
 """`posture analyze` end to end: real MediaPipe inference on real video files.
 
-Sample videos are rendered scenes with known angles (their JSON sidecars).
+Sample videos are realistic skinned bodies rendered with known angles (their JSON sidecars).
 Tolerances are the accuracy targets of the project (README, Accuracy): 3 deg for
 flexion, side bend and tilts, 3 cm for distances, 6 deg for rotation. Where
 the tool misses a target on the renders, the test is a strict xfail that names
@@ -29,40 +29,60 @@ def posture(*args: str | Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=600)
 
 
-def analyse_sample(name: str, test: str, *extra: str) -> tuple[dict, dict]:
+def analyse_sample(name: str, test: str, *extra: str, height: bool = False) -> tuple[dict, dict]:
+    """The CLI's measurements of a sample, and its truth; height=True gives the subject's stature as the scale."""
     video, truth = sample(name)
-    run = posture("analyze", video, "--test", test, "--json", *extra)
+    scale = ("--height-cm", str(truth["subject_height_cm"])) if height else ()
+    run = posture("analyze", video, "--test", test, "--json", *scale, *extra)
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
     assert result["detected_share"] >= 0.95          # every sample: the figure is found in nearly every frame
     return {m["name"]: m for m in result["measurements"]}, truth["expected"]
 
 
-def test_forward_bend_sample_distances():
-    got, want = analyse_sample("forward_bend_side", "forward-bend", "--height-cm", "170")
+def test_forward_bend_sample_trials():
+    got, _ = analyse_sample("forward_bend_side", "forward-bend", height=True)
     assert len(got["trunk_flexion"]["trials"]) == 3
-    assert got["fingertip_to_floor"]["value"] == pytest.approx(want["fingertip_to_floor"], abs=3.0)
+
+
+@pytest.mark.xfail(strict=True, reason="straight knees read 4.8 deg of flexion at the peak of the realistic bend "
+                                       "(the hands hang beside the shins; not traced further)")
+def test_forward_bend_sample_knees():
+    got, want = analyse_sample("forward_bend_side", "forward-bend", height=True)
     assert got["knee_flexion_at_peak"]["value"] == pytest.approx(want["knee_flexion_at_peak"], abs=3.0)
 
 
+@pytest.mark.xfail(strict=True, reason="MediaPipe's index landmark sits 5 to 11 cm short of the index fingertip "
+                                       "(at the knuckles, not the tip): +6 cm on the realistic sample")
+def test_forward_bend_sample_fingertip_to_floor():
+    got, want = analyse_sample("forward_bend_side", "forward-bend", height=True)
+    assert got["fingertip_to_floor"]["value"] == pytest.approx(want["fingertip_to_floor"], abs=3.0)
+
+
+@pytest.mark.xfail(strict=True, reason="standing, MediaPipe puts the shoulder about 3 cm behind the shoulder joint "
+                                       "relative to its hip, so the neutral baseline reads 3.5 deg of extension "
+                                       "and the bend (peak minus neutral) about 5 deg too large")
 def test_forward_bend_sample_trunk_flexion():
     got, want = analyse_sample("forward_bend_side", "forward-bend")
     assert got["trunk_flexion"]["value"] == pytest.approx(want["trunk_flexion"], abs=3.0)
 
 
-@pytest.mark.xfail(strict=True, reason="at the 77.5 deg peak MediaPipe puts the hip about 5 px above the joint "
-                                       "and the thigh leans 2.6 deg more: about 5.5 deg more hip flexion than built")
 def test_forward_bend_sample_hip_flexion():
     got, want = analyse_sample("forward_bend_side", "forward-bend")
     assert got["hip_flexion"]["value"] == pytest.approx(want["hip_flexion"], abs=3.0)
 
 
 def test_side_bend_sample():
-    got, want = analyse_sample("side_bend_front", "side-bend", "--height-cm", "170")
+    got, want = analyse_sample("side_bend_front", "side-bend", height=True)
     for side in ("left", "right"):
         assert len(got[f"side_bend_{side}"]["trials"]) == 2
         assert got[f"side_bend_{side}"]["value"] == pytest.approx(want[f"side_bend_{side}"], abs=3.0)
-        assert got[f"fingertip_travel_{side}"]["value"] == pytest.approx(want[f"fingertip_travel_{side}"], abs=3.0)
+        # The hands hang beside the thighs, poorly seen: the distance may be withheld, never wrong.
+        travel = got[f"fingertip_travel_{side}"]
+        if travel["value"] is None:
+            assert "quality" in travel["reason"]
+        else:
+            assert travel["value"] == pytest.approx(want[f"fingertip_travel_{side}"], abs=3.0)
 
 
 def test_rotation_sample():
@@ -71,9 +91,15 @@ def test_rotation_sample():
         assert got[f"rotation_{side}"]["value"] == pytest.approx(want[f"rotation_{side}"], abs=6.0)
 
 
-def test_rotation_sample_sides_and_pelvis():
+def test_rotation_sample_sides():
     got, _ = analyse_sample("rotation_front", "rotation")
     assert got["rotation_left"]["trials"] and got["rotation_right"]["trials"]
+
+
+@pytest.mark.xfail(strict=True, reason="MediaPipe's world hips turn with the shoulders: the still pelvis of the "
+                                       "realistic sample reads 17 deg of yaw at a 40 deg turn (the 10 deg flag fires)")
+def test_rotation_sample_pelvis_still():
+    got, _ = analyse_sample("rotation_front", "rotation")
     assert got["pelvis_yaw_left"]["value"] < 10.0
 
 
@@ -90,12 +116,26 @@ def test_posture_frontal_sample_pelvis():
     assert got["pelvic_tilt"]["value"] == pytest.approx(want["pelvic_tilt"], abs=3.0)
 
 
-def test_posture_sagittal_sample():
-    got, want = analyse_sample("posture_side", "posture-sagittal", "--height-cm", "170")
-    for name in ("trunk_inclination", "head_forward_angle"):
-        assert got[name]["value"] == pytest.approx(want[name], abs=3.0), name
-    for name in ("plumb_ear", "plumb_shoulder", "plumb_hip"):
+@pytest.mark.xfail(strict=True, reason="MediaPipe's ear landmark sits 3 to 6 cm in front of the ear (tragion) of "
+                                       "the realistic head: the head-forward angle reads about 14 deg small, the "
+                                       "ear's plumb offset 4.6 cm forward")
+def test_posture_sagittal_sample_head():
+    got, want = analyse_sample("posture_side", "posture-sagittal", height=True)
+    assert got["head_forward_angle"]["value"] == pytest.approx(want["head_forward_angle"], abs=3.0)
+    assert got["plumb_ear"]["value"] == pytest.approx(want["plumb_ear"], abs=4.0)
+
+
+def test_posture_sagittal_sample_plumb_line():
+    got, want = analyse_sample("posture_side", "posture-sagittal", height=True)
+    for name in ("plumb_shoulder", "plumb_hip"):
         assert got[name]["value"] == pytest.approx(want[name], abs=4.0), name
+
+
+@pytest.mark.xfail(strict=True, reason="standing, MediaPipe puts the shoulder about 3 cm behind the shoulder joint "
+                                       "relative to its hip: the trunk inclination reads 4.5 deg too far back")
+def test_posture_sagittal_sample_trunk_inclination():
+    got, want = analyse_sample("posture_side", "posture-sagittal")
+    assert got["trunk_inclination"]["value"] == pytest.approx(want["trunk_inclination"], abs=3.0)
 
 
 def test_table_csv_and_replay(tmp_path):

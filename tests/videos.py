@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 
 from posture.synthetic.camera import Camera, frontal_camera
-from posture.synthetic.render import Outfit, render_people
-from posture.synthetic.skeleton import Body, Pose, pose_skeleton, translate
+from posture.synthetic.human import Shape, pose_human, shaped_body
+from posture.synthetic.raster import Clothes, render_scene
+from posture.synthetic.skeleton import Pose
 from posture.video import write_video
 
 FPS = 10.0
@@ -16,12 +17,12 @@ FPS = 10.0
 
 def still_video(path: Path, cam: Camera = frontal_camera(), seconds: float = 3.0,
                 people: tuple[float, ...] = (0.0,)) -> Path:
-    """Standing figures at these x offsets (metres); () renders the empty room."""
-    body, rng = Body(), np.random.default_rng(0)
-    outfits = [Outfit(), Outfit(shirt=(160, 70, 60), trousers=(70, 80, 60))]
-    frame_people = [(translate(pose_skeleton(Pose(), body), np.array([x, 0.0, 0.0])), body, outfits[k % 2])
+    """Realistic people standing at these x offsets (metres); () renders the empty room."""
+    shapes = [Shape(1.74, gender=1.0), Shape(1.66, gender=0.0, weight=0.6)]
+    clothes = [Clothes(), Clothes(shirt=(160, 70, 60), trousers=(70, 80, 60), sleeves="long")]
+    frame_people = [(pose_human(Pose(x_offset=x), shaped_body(shapes[k % 2])), shapes[k % 2], clothes[k % 2])
                     for k, x in enumerate(people)]
-    frame = render_people(frame_people, cam, rng)
+    frame = render_scene(frame_people, cam, rng=np.random.default_rng(0))
     write_video(path, [frame] * int(seconds * FPS), FPS)
     return path
 

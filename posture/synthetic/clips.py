@@ -7,22 +7,31 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from posture.synthetic.camera import Camera, frontal_camera, sagittal_camera
-from posture.synthetic.render import Outfit, render
-from posture.synthetic.scene import (forward_bend_poses, rotation_poses, side_bend_poses, still_poses,
-                                     truth)
-from posture.synthetic.skeleton import Body, Pose, pose_skeleton
+from posture.synthetic.human import Shape, pose_human, shaped_body
+from posture.synthetic.raster import Clothes, Room, render_scene
+from posture.synthetic.scene import (alternating, forward_bend_poses, measured_truth, rotation_poses,
+                                     side_bend_poses, still_poses, trial_profile)
+from posture.synthetic.skeleton import Pose
 from posture.video import write_video
 
 
 @dataclass(frozen=True)
 class ClipSpec:
-    """One rendered clip: the movement, the camera and the subject."""
+    """One rendered clip: the movement, the camera and the subject.
+
+    test: the test the clip is for (and analysed as); motion: what the person really does
+    ('' for the test's own movement; a trap otherwise: squat, arm-raise, walk, bow, moving-start).
+    azimuth_deg: the camera moved this far round the subject from the test's view (+ towards its left).
+    bystander: a second person standing still this far to the subject's left (metres; 0 for none).
+    mirrored: the file is flipped left-right, as a selfie camera saves it.
+    """
 
     name: str
     test: str
@@ -34,11 +43,18 @@ class ClipSpec:
     pitch_deg: float = 0.0
     roll_deg: float = 0.0
     side: str = "left"
-    body: Body = Body()
-    outfit: Outfit = Outfit()
+    shape: Shape = Shape()
+    clothes: Clothes = Clothes()
+    room: Room = Room()
     trials: int = 3
     seed: int = 0
-    extra: dict = field(default_factory=dict)
+    motion: str = ""
+    arms: str = "trunk"
+    azimuth_deg: float = 0.0
+    bystander: float = 0.0
+    mirrored: bool = False
+    extra: dict = field(default_factory=dict)     # keyword arguments of the movement's poses
+    about: dict = field(default_factory=dict)     # labels for reports (body, camera set-up)
 
     @property
     def view(self) -> str:
@@ -48,17 +64,49 @@ class ClipSpec:
 def camera_for(spec: ClipSpec) -> Camera:
     kw = dict(distance=spec.distance, height=spec.camera_height, pitch_deg=spec.pitch_deg,
               roll_deg=spec.roll_deg)
-    return sagittal_camera(side=spec.side, **kw) if spec.view == "sagittal" else frontal_camera(**kw)
+    cam = sagittal_camera(side=spec.side, **kw) if spec.view == "sagittal" else frontal_camera(**kw)
+    if spec.azimuth_deg:
+        turn = rot_about_vertical(spec.azimuth_deg)
+        cam = replace(cam, position=tuple(turn @ np.asarray(cam.position)), target=tuple(turn @ np.asarray(cam.target)))
+    return cam
+
+
+def rot_about_vertical(deg: float) -> np.ndarray:
+    a = np.radians(deg)
+    return np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
+
+
+def trap_poses(motion: str, fps: float, trials: int) -> list[Pose]:
+    """Movements that are not the test: what a careless recording or a wrong choice of test looks like."""
+    prof = trial_profile(fps, trials)
+    if motion == "squat":
+        return [Pose(knee_flexion=75 * p, trunk_flexion=30 * p, hip_shift_back=0.12 * p) for p in prof]
+    if motion == "arm-raise":
+        return [Pose(arm_abduction=8 + 80 * p) for p in prof]
+    if motion == "bow":
+        return [Pose(trunk_flexion=45 * p, arms="gravity") for p in prof]
+    if motion == "walk":
+        t = np.arange(len(prof)) / fps
+        return [Pose(step=0.35 * np.sin(2 * np.pi * 0.9 * x), x_offset=-1.0 + 2.0 * x / t[-1]) for x in t]
+    if motion == "moving-start":
+        side = side_bend_poses(25.0, fps, trials)
+        start = next(i for i, p in enumerate(side) if p.trunk_lateral > 10.0)
+        return side[start:]
+    raise ValueError(f"unknown motion {motion!r}")
 
 
 def clip_poses(spec: ClipSpec) -> list[Pose]:
-    if spec.test == "forward-bend":
-        return forward_bend_poses(spec.peak_deg, spec.fps, spec.trials, **spec.extra)
-    if spec.test == "side-bend":
-        return side_bend_poses(spec.peak_deg, spec.fps, max(spec.trials // 2, 1))
-    if spec.test == "rotation":
-        return rotation_poses(spec.peak_deg, spec.fps, max(spec.trials // 2, 1), **spec.extra)
-    return still_poses(spec.stance, spec.fps, seconds=4.0)
+    if spec.motion:
+        poses = trap_poses(spec.motion, spec.fps, spec.trials)
+    elif spec.test == "forward-bend":
+        poses = forward_bend_poses(spec.peak_deg, spec.fps, spec.trials, **spec.extra)
+    elif spec.test == "side-bend":
+        poses = side_bend_poses(spec.peak_deg, spec.fps, max(spec.trials // 2, 1))
+    elif spec.test == "rotation":
+        poses = rotation_poses(spec.peak_deg, spec.fps, max(spec.trials // 2, 1), **spec.extra)
+    else:
+        poses = still_poses(spec.stance, spec.fps, seconds=4.0)
+    return [replace(p, arms=spec.arms) if spec.arms != "trunk" and p.arms == "trunk" else p for p in poses]
 
 
 def cm_per_px(spec: ClipSpec, cam: Camera) -> float:
@@ -91,36 +139,60 @@ def expected_results(spec: ClipSpec, frames: list[dict]) -> dict[str, float]:
         f"plumb_{p}": first[f"plumb_{p}_cm"] for p in ("ear", "shoulder", "hip", "knee")}
 
 
+def render_clip(spec: ClipSpec) -> Iterator[tuple[np.ndarray, dict]]:
+    """Each frame of a clip with its truth (pose parameters and measurements from the posed joints)."""
+    cam, body = camera_for(spec), shaped_body(spec.shape)
+    rng = np.random.default_rng(spec.seed)
+    others = []
+    if spec.bystander:
+        other_shape = Shape(height=1.80, gender=1.0 - round(spec.shape.gender), weight=0.6)
+        other = pose_human(Pose(x_offset=spec.bystander, arm_abduction=10.0), shaped_body(other_shape))
+        others = [(other, other_shape, Clothes(shirt=(120, 120, 60), trousers=(90, 80, 70), sleeves="long"))]
+    for i, pose in enumerate(clip_poses(spec)):
+        posed = pose_human(pose, body)
+        rgb = render_scene([(posed, spec.shape, spec.clothes)] + others, cam, spec.room, rng)
+        yield (rgb[:, ::-1].copy() if spec.mirrored else rgb,
+               {"t": round(i / spec.fps, 4), "pose": asdict(pose), "truth": measured_truth(posed.landmarks)})
+
+
 def make_clip(spec: ClipSpec, folder: Path) -> Path:
     """Render the clip to folder/NAME.mp4 with folder/NAME.json beside it."""
     folder.mkdir(parents=True, exist_ok=True)
     cam = camera_for(spec)
-    poses = clip_poses(spec)
-    rng = np.random.default_rng(spec.seed)
-    frames = [{"t": round(i / spec.fps, 4), "pose": asdict(p), "truth": truth(p, spec.body)}
-              for i, p in enumerate(poses)]
+    truths: list[dict] = []
+
+    def frames() -> Iterator[np.ndarray]:
+        for rgb, truth in render_clip(spec):
+            truths.append(truth)
+            yield rgb
+
     video = folder / f"{spec.name}.mp4"
-    write_video(video, (render(pose_skeleton(p, spec.body), spec.body, cam, spec.outfit, rng) for p in poses),
-                spec.fps)
+    write_video(video, frames(), spec.fps)
     sidecar = {
         "test": spec.test, "view": spec.view, "fps": spec.fps, "width": cam.width, "height": cam.height,
-        "camera": asdict(cam), "body": asdict(spec.body), "cm_per_px": cm_per_px(spec, cam),
-        "subject_height_cm": spec.body.height * 100,
-        "expected": expected_results(spec, frames), "frames": frames,
+        "camera": asdict(cam), "body": asdict(spec.shape), "clothes": asdict(spec.clothes),
+        "cm_per_px": cm_per_px(spec, cam), "subject_height_cm": spec.shape.height * 100,
+        "motion": spec.motion, "mirrored": spec.mirrored, "bystander_m": spec.bystander,
+        "camera_azimuth_deg": spec.azimuth_deg,
+        "expected": expected_results(spec, truths) if not spec.motion else {}, "frames": truths,
     }
     video.with_suffix(".json").write_text(json.dumps(sidecar, indent=1))
     return video
 
 
 SAMPLES = [
-    ClipSpec("forward_bend_side", "forward-bend", peak_deg=75.0),
-    ClipSpec("side_bend_front", "side-bend", peak_deg=25.0, trials=4, seed=1),
-    ClipSpec("rotation_front", "rotation", peak_deg=40.0, trials=4, seed=2,
-             outfit=Outfit(shirt=(170, 60, 60), trousers=(60, 70, 110))),
+    ClipSpec("forward_bend_side", "forward-bend", peak_deg=85.0, shape=Shape(1.78, gender=1.0, weight=0.55),
+             clothes=Clothes(shirt=(120, 124, 128), trousers=(40, 44, 60))),
+    ClipSpec("side_bend_front", "side-bend", peak_deg=40.0, trials=4, seed=1,
+             shape=Shape(1.65, gender=0.0, weight=0.3), clothes=Clothes(shirt=(170, 60, 60), hair=(30, 22, 18))),
+    ClipSpec("rotation_front", "rotation", peak_deg=40.0, trials=4, seed=2, shape=Shape(1.82, gender=1.0),
+             clothes=Clothes(shirt=(58, 108, 168), trousers=(60, 70, 110), skin=(170, 120, 90))),
     ClipSpec("posture_front", "posture-frontal", stance=Pose(shoulder_tilt=4.0, pelvic_obliquity=-3.0,
-                                                             head_tilt=5.0), seed=3),
+                                                             head_tilt=5.0), seed=3,
+             shape=Shape(1.60, gender=0.0, weight=0.7), clothes=Clothes(shirt=(230, 226, 215), legs="shorts")),
     ClipSpec("posture_side", "posture-sagittal", stance=Pose(neck_forward=25.0, trunk_flexion=4.0),
-             side="right", seed=4),
+             side="right", seed=4, shape=Shape(1.72, gender=1.0, weight=0.4),
+             clothes=Clothes(shirt=(60, 110, 70), hair=(90, 70, 50))),
 ]
 
 

@@ -79,8 +79,12 @@ def _mid(p: np.ndarray, a: L, b: L) -> np.ndarray:
 
 
 def truth(pose: Pose, body: Body = Body()) -> dict[str, float]:
-    """Every measurement of MEASUREMENTS.md for one pose, from the 3-D geometry (deg, cm)."""
-    p = pose_skeleton(pose, body).landmarks
+    """Every measurement of MEASUREMENTS.md for one pose of the mannequin, from its 3-D geometry (deg, cm)."""
+    return measured_truth(pose_skeleton(pose, body).landmarks)
+
+
+def measured_truth(p: np.ndarray) -> dict[str, float]:
+    """Every measurement of MEASUREMENTS.md from 33 world landmarks (x left, y up, z front; metres)."""
     deg = np.degrees
     trunk = _mid(p, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(p, L.LEFT_HIP, L.RIGHT_HIP)
     thigh = _mid(p, L.LEFT_KNEE, L.RIGHT_KNEE) - _mid(p, L.LEFT_HIP, L.RIGHT_HIP)

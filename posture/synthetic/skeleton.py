@@ -80,7 +80,10 @@ class Pose:
     neck_forward: neck inclined forward of the trunk (forward head posture).
     knee_flexion: both knees, 0 is straight.
     hip_shift_back: pelvis moved back behind the ankles, metres (as in a bend).
-    arms: 'trunk' hangs the arms along the trunk, 'gravity' straight down.
+    arms: 'trunk' hangs the arms along the trunk, 'gravity' straight down, 'crossed' on the chest
+    (the realistic body only).
+    step, x_offset: the left foot this far ahead of the right, the whole body moved this far to its
+    left (metres; walking, realistic body only).
     """
 
     trunk_flexion: float = 0.0
@@ -95,6 +98,8 @@ class Pose:
     hip_shift_back: float = 0.0
     arms: str = "trunk"
     arm_abduction: float = 8.0
+    step: float = 0.0
+    x_offset: float = 0.0
 
 
 def rot_x(deg: float) -> np.ndarray:
