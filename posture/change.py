@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from posture.export import label
 from posture.measures import MEASURES, TestResult
-from posture.measures.registry import FALLBACK_MDC95, LARGER, SMALLER, default_mdc95
+from posture.measures.registry import LARGER, SMALLER, default_mdc95
 from posture.trials import mdc95
 
 # Default MDC95 per measurement when the sessions have too few trials of their own: each test's spec
