@@ -7,12 +7,14 @@ bystander, furniture, a 45-degree camera, a neutral that is not still, a
 mirrored file). Runs MediaPipe and the analysis on each, with the subject's
 height as the only scale, and prints per measurement the MAE, max error, bias
 and refusals; per trap, what the tool did; the repeatability of one movement
-rendered with small variations; and, on the rolled-camera clips, the tilts with
-and without levelling the frames before the model.
+rendered with small variations, per test, against its default MDC95; and, on
+clips from a camera rolled 4 degrees either way, the tilts with and without
+levelling the frames before the model.
 
 No correction factor is fitted: the sweep measures the tool as it is.
 
     python benchmarks/accuracy.py [--quick] [--keep DIR] [--json OUT] [--montage PNG]
+                                  [--only sweep traps rolled repeats]
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import numpy as np
 
 from posture.errors import PostureError
 from posture.measures import AnalysisConfig, analyse
+from posture.measures.registry import default_mdc95
 from posture.pipeline import landmarks_from_video
 from posture.pose import MediaPipePose
 from posture.prepare import prepare
@@ -114,11 +117,31 @@ def traps() -> list[Trap]:
     ]
 
 
-def repeats(n: int = 3) -> list[ClipSpec]:
-    """The same 70-degree forward bend with small changes of camera, clothes and noise."""
-    base = ClipSpec("rep", "forward-bend", peak_deg=70.0, trials=1, shape=BODIES["woman 168 cm, slim"])
-    return [replace(base, name=f"rep{k}", distance=2.6 + 0.05 * k, camera_height=1.2 - 0.04 * k,
-                    clothes=CLOTHES[k], seed=50 + k) for k in range(n)]
+REPEATED = {   # one movement per test, and the measurement whose spread is judged
+    "forward-bend": (dict(peak_deg=70.0), "trunk_flexion"),
+    "side-bend": (dict(peak_deg=30.0), "side_bend_left"),
+    "rotation": (dict(peak_deg=40.0), "rotation_left"),
+    "posture-frontal": (dict(stance=Pose(shoulder_tilt=3.0)), "shoulder_tilt"),
+    "posture-sagittal": (dict(stance=Pose(neck_forward=20.0)), "trunk_inclination"),
+}
+
+
+def repeats(n: int = 3) -> dict[str, tuple[str, list[ClipSpec]]]:
+    """Per test, the same movement of the same person with small changes of camera, clothes and noise."""
+    out = {}
+    for test, (movement, name) in REPEATED.items():
+        base = ClipSpec("rep", test, trials=2, shape=BODIES["woman 168 cm, slim"], **movement)
+        out[test] = (name, [replace(base, name=f"rep-{test}{k}", distance=2.6 + 0.05 * k,
+                                    camera_height=1.2 - 0.04 * k, clothes=CLOTHES[k], seed=50 + k)
+                            for k in range(n)])
+    return out
+
+
+def rolled() -> list[ClipSpec]:
+    """Frontal standing posture on every body through a camera rolled 4 degrees either way."""
+    return [ClipSpec(f"rolled{b}{'+' if r > 0 else '-'}", "posture-frontal", stance=STANCES["posture-frontal"][b],
+                     roll_deg=r, distance=2.7, shape=shape, clothes=CLOTHES[b], seed=60 + b)
+            for b, shape in enumerate(BODIES.values()) for r in (4.0, -4.0)]
 
 
 def analyse_clip(spec: ClipSpec, video: Path, upright: bool = False):
@@ -162,6 +185,8 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="keep the rendered clips in this folder")
     ap.add_argument("--json", type=Path, help="write every figure to this JSON file")
     ap.add_argument("--montage", type=Path, help="save one peak frame per test as a PNG")
+    ap.add_argument("--only", nargs="+", default=["sweep", "traps", "rolled", "repeats"],
+                    choices=["sweep", "traps", "rolled", "repeats"], help="run only these parts")
     args = ap.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="posture-accuracy-"))
     started = time.time()
@@ -171,7 +196,7 @@ def main() -> None:
     level: dict[str, dict[str, list[float]]] = {"numeric roll correction": defaultdict(list),
                                                 "frames levelled first": defaultdict(list)}
     clips, peaks = [], {}
-    for spec in sweep(args.quick):
+    for spec in (sweep(args.quick) if "sweep" in args.only else []):
         t0 = time.time()
         video = make_clip(spec, folder)
         truth = json.loads(video.with_suffix(".json").read_text())
@@ -194,14 +219,6 @@ def main() -> None:
                     clip["errors"][name] = round(got[name] - true, 2)
                 elif name in {m.name for m in result.measurements}:
                     refused[name] += 1
-        if spec.roll_deg and spec.test == "posture-frontal":
-            for label, upright in (("numeric roll correction", False), ("frames levelled first", True)):
-                _, res = analyse_clip(spec, video, upright)
-                if not isinstance(res, str):
-                    got = values(res)
-                    for name in ("shoulder_tilt", "pelvic_tilt", "trunk_lateral_lean"):
-                        if name in got:
-                            level[label][name].append(got[name] - truth["expected"][name])
         clips.append(clip)
         peaks.setdefault(kind, (video, truth))
         print(f"  {spec.name}: detected {detected:.0%}, {clip.get('refused') or clip['errors']} "
@@ -209,17 +226,32 @@ def main() -> None:
 
     lines = table(errors, refused)
     print("\n" + "\n".join(lines))
-    print(f"\nlowest share of frames with the person found: {min(c['detected'] for c in clips):.1%} "
-          f"({min(clips, key=lambda c: c['detected'])['clip']})")
+    if clips:
+        print(f"\nlowest share of frames with the person found: {min(c['detected'] for c in clips):.1%} "
+              f"({min(clips, key=lambda c: c['detected'])['clip']})")
     print("\nper test kind (MAE):")
     for kind, errs in by_kind.items():
         print(f"  {kind}: " + ", ".join(f"{n} {statistics.fmean(abs(x) for x in e):.1f}" for n, e in errs.items()))
-    print("\nrolled camera (4 deg, roll known), frontal posture clips: error of each tilt")
-    for label, errs in level.items():
-        print(f"  {label}: " + ", ".join(f"{n} {', '.join(f'{x:+.1f}' for x in e)}" for n, e in errs.items()))
+    if "rolled" in args.only:
+        for spec in rolled():
+            video = make_clip(spec, folder)
+            want = json.loads(video.with_suffix(".json").read_text())["expected"]
+            for label, upright in (("numeric roll correction", False), ("frames levelled first", True)):
+                _, res = analyse_clip(spec, video, upright)
+                got = {} if isinstance(res, str) else values(res)
+                for name in ("shoulder_tilt", "pelvic_tilt", "trunk_lateral_lean"):
+                    if name in got:
+                        level[label][name].append(got[name] - want[name])
+        print("\nframes from a camera rolled 4 degrees either way (roll known), 4 bodies: error of each tilt")
+        print("| method | " + " | ".join(f"{n} MAE / bias" for n in ("shoulder_tilt", "pelvic_tilt",
+                                                                    "trunk_lateral_lean")) + " |")
+        print("| --- | --- | --- | --- |")
+        for label, errs in level.items():
+            print(f"| {label} | " + " | ".join(f"{statistics.fmean(abs(x) for x in e):.1f} / {statistics.fmean(e):+.1f}"
+                                               for e in errs.values()) + " |")
 
     trap_rows = []
-    if not args.quick:
+    if "traps" in args.only and not args.quick:
         print("\n| trap | analysed as | should | what the tool did | right? |\n| --- | --- | --- | --- | --- |")
         for trap in traps():
             video = make_clip(trap.spec, folder)
@@ -237,23 +269,27 @@ def main() -> None:
             print(f"| {trap.spec.name} | {trap.spec.test} | {trap.should} | {did} | {'yes' if right else 'NO'} |",
                   flush=True)
 
-    flex = []
-    for spec in repeats():
-        video = make_clip(spec, folder)
-        _, result = analyse_clip(spec, video)
-        if not isinstance(result, str):
-            flex.append(values(result)["trunk_flexion"])
-    spread = statistics.stdev(flex) if len(flex) > 1 else float("nan")
-    print(f"\nrepeatability: trunk flexion of one 70 deg bend rendered {len(flex)} ways: "
-          f"{', '.join(f'{v:.1f}' for v in flex)}; spread (SD) {spread:.2f} deg")
+    spreads = {}
+    if "repeats" in args.only:
+        print("\n| test | measurement | values | spread (SD) | default MDC95 |\n| --- | --- | --- | --- | --- |")
+        for test, (name, specs) in repeats().items():
+            got = []
+            for spec in specs:
+                _, result = analyse_clip(spec, make_clip(spec, folder))
+                if not isinstance(result, str) and name in values(result):
+                    got.append(values(result)[name])
+            sd = statistics.stdev(got) if len(got) > 1 else float("nan")
+            mdc = default_mdc95(name, "deg")
+            spreads[test] = {"measurement": name, "values": got, "sd": sd, "mdc95": mdc}
+            print(f"| {test} | {name} | {', '.join(f'{v:.1f}' for v in got)} | {sd:.2f} | {mdc} |", flush=True)
     minutes = (time.time() - started) / 60
     print(f"\nsweep time: {minutes:.1f} min on this machine")
     if args.json:
         args.json.write_text(json.dumps({
             "date": time.strftime("%Y-%m-%d"), "minutes": round(minutes, 1), "table": lines, "clips": clips,
-            "traps": trap_rows, "repeatability": {"values": flex, "sd": spread},
+            "traps": trap_rows, "repeatability": spreads,
             "rolled": {k: dict(v) for k, v in level.items()}}, indent=1))
-    if args.montage:
+    if args.montage and peaks:
         save_montage(peaks, args.montage)
 
 

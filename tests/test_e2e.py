@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ARTIFACTS, ROOT, sample
+from posture.pipeline import analyse_video
 from posture.store.db import open_database
 from posture.store.records import client_sessions
 from videos import still_video, to_y4m
@@ -29,9 +30,10 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Flags for a closed network (no background fetches) and a headless machine without a GPU.
 QUIET = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
-# The live check on forward_bend_side reads the same +2.9 degree MediaPipe bias as the offline analysis
-# (README, accuracy): the tolerance is that known bias plus 1 degree for the fake camera's rescaled frames.
-FLEXION_TOLERANCE = 4.0
+# The live check on forward_bend_side must read what the offline analysis of the same file reads (which
+# carries MediaPipe's known +5.5 degree bias on this sample, README, accuracy), within 1.5 degrees for the
+# fake camera's rescaled frames and its dropped or repeated frames.
+FLEXION_TOLERANCE = 1.5
 
 
 def free_port() -> int:
@@ -133,11 +135,12 @@ def test_guided_forward_bend_with_a_fake_camera(server, camera_video, playwright
         shot(page, "live-done")
     finally:
         browser.close()
-    _, truth = sample("forward_bend_side")
+    video, _ = sample("forward_bend_side")
     (s,) = client_sessions(open_database(db), "E2E-LIVE")
     assert s.source == "live" and len(s.tests[0].trial_frames) == 3
     flex = measurement(db, "E2E-LIVE", "trunk_flexion")
-    assert flex == pytest.approx(truth["expected"]["trunk_flexion"], abs=FLEXION_TOLERANCE)
+    offline = analyse_video(video, "forward-bend")[1]
+    assert flex == pytest.approx(offline.get("trunk_flexion").value, abs=FLEXION_TOLERANCE)
     assert measurement(db, "E2E-LIVE", "knee_flexion_at_peak") < 5.0
 
 
