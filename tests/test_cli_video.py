@@ -109,8 +109,8 @@ def test_posture_frontal_sample():
         assert got[name]["value"] == pytest.approx(want[name], abs=3.0), name
 
 
-@pytest.mark.xfail(strict=True, reason="a 3 deg pelvic obliquity reads as level: the rendered pelvis is one "
-                                       "smooth ellipsoid with no iliac crests to see")
+@pytest.mark.xfail(strict=True, reason="a 3 deg pelvic obliquity reads as level (+0.4): MediaPipe's hip points "
+                                       "barely follow a small drop of the realistic pelvis (sweep: bias -2.0)")
 def test_posture_frontal_sample_pelvis():
     got, want = analyse_sample("posture_front", "posture-frontal")
     assert got["pelvic_tilt"]["value"] == pytest.approx(want["pelvic_tilt"], abs=3.0)
