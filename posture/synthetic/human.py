@@ -166,10 +166,6 @@ class Body:
     joints: dict[str, np.ndarray]      # joint cube name -> rest centre
     picks: dict[str, int]              # named surface points (nose tip, ear, heel ...) -> vertex index
 
-    @property
-    def height(self) -> float:
-        return self.shape.height
-
 
 @lru_cache(maxsize=16)
 def shaped_body(shape: Shape) -> Body:
@@ -379,25 +375,21 @@ def _pose_arms(rig: _Rig, T: np.ndarray, pose: Pose) -> None:
         if pose.arms == "crossed":
             upper = _unit(down * 0.55 + forward * 0.75 - out * 0.35)
         R_upper = _swing(el0 - sh0, upper)
-        # Palms towards the thighs: turn the arm about its own axis so the rest hand-forward side faces forward.
-        R_upper = _twist_to(R_upper, upper, wr0 - el0, forward, out)
+        # Palms towards the thighs: turn the arm about its own axis so that the elbow bends forward.
+        R_upper = _twist_to(R_upper, upper, wr0 - el0, forward)
         rig.world[f"upperarm01.{S}"] = R_upper
         fore = _unit(upper + forward * 0.12)
         if pose.arms == "crossed":
             fore = _unit(-out * 1.0 + forward * 0.15 + chest @ np.array([0.0, 0.35, 0.0]))
-        rig.world[f"lowerarm01.{S}"] = _twist_to(_swing(wr0 - el0, fore), fore, wr0 - el0, forward, out,
-                                                  keep=True)
+        rig.world[f"lowerarm01.{S}"] = _swing(wr0 - el0, fore)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
-def _twist_to(R: np.ndarray, axis: np.ndarray, rest_fore: np.ndarray, forward: np.ndarray, out: np.ndarray,
-              keep: bool = False) -> np.ndarray:
+def _twist_to(R: np.ndarray, axis: np.ndarray, rest_fore: np.ndarray, forward: np.ndarray) -> np.ndarray:
     """R turned about `axis` so that the rest forearm (bent part of the A-pose arm) points forward, not out."""
-    if keep:
-        return R
     bent = R @ rest_fore
     bent = bent - axis * (bent @ axis)
     want = forward - axis * (forward @ axis)

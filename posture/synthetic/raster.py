@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from posture.synthetic.camera import Camera
-from posture.synthetic.human import PosedHuman, assets, base_mesh, shaped_body
+from posture.synthetic.human import PosedHuman, Shape, assets, base_mesh, shaped_body
 
 NEAR, FAR = 0.1, 30.0
 
@@ -68,15 +68,14 @@ FOOT_BONES = ("foot", "toe")
 
 
 @lru_cache(maxsize=16)
-def _regions(body_key) -> dict[str, np.ndarray]:
+def _regions(shape: Shape) -> dict[str, np.ndarray]:
     """Vertex masks of the body's regions at rest: head, hair, hands, upper and lower arms and legs, torso."""
-    mesh, body = base_mesh(), shaped_body(body_key)
+    mesh, body = base_mesh(), shaped_body(shape)
     main = np.array([mesh.bones[i] for i in mesh.weights.argmax(axis=1)])
     v, j = body.vertices, body.joints
 
     def by(prefixes: tuple[str, ...]) -> np.ndarray:
-        return np.char.startswith(main.astype(str), prefixes[0]) if len(prefixes) == 1 else np.any(
-            [np.char.startswith(main.astype(str), p) for p in prefixes], axis=0)
+        return np.any([np.char.startswith(main, p) for p in prefixes], axis=0)
 
     head, hands, feet = by(HEAD_BONES), by(HAND_BONES), by(FOOT_BONES)
     upper_arm, lower_arm = by(("upperarm",)), by(("lowerarm",))
@@ -99,9 +98,9 @@ def _regions(body_key) -> dict[str, np.ndarray]:
             "along_arm": along_arm, "along_thigh": along_thigh}
 
 
-def dress(human_key, clothes: Clothes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def dress(shape: Shape, clothes: Clothes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-vertex colour (0-1), skin flag (textured) and offset along the normal (metres)."""
-    r = _regions(human_key)
+    r = _regions(shape)
     n = len(r["scalp"])
     colour = np.tile(np.array(clothes.skin, float) / 255, (n, 1))
     offset = np.zeros(n)
@@ -284,14 +283,15 @@ def _walls(room: Room) -> list[Box]:
             Box((-9.0, 0.0, room.wall_z), (9.0, 0.1, room.wall_z + 0.02), (235, 232, 225))]
 
 
-def _person_vertices(human: PosedHuman, shape_key, clothes: Clothes) -> np.ndarray:
+def _person_vertices(human: PosedHuman, shape: Shape, clothes: Clothes) -> np.ndarray:
+    """Interleaved vertices of one dressed person (skin, clothes, hair) and their eyes."""
     mesh = base_mesh()
-    colour, skin, offset = dress(shape_key, clothes)
-    tris = np.vstack([mesh.groups["body"]])
+    colour, skin, offset = dress(shape, clothes)
+    tris = mesh.groups["body"]
     n = vertex_normals(human.vertices, tris)
     v = human.vertices + n * offset[:, None]
     eyes = np.vstack([mesh.groups["helper-l-eye"], mesh.groups["helper-r-eye"]])
-    eye_v = human.vertices.copy()
+    eye_v = human.vertices
     eye_col = np.tile([0.78, 0.76, 0.74], (len(v), 1))
     front = human.landmarks[0] - (human.landmarks[2] + human.landmarks[5]) / 2   # nose - mid-eyes
     for side in (mesh.groups["helper-l-eye"], mesh.groups["helper-r-eye"]):
@@ -306,7 +306,7 @@ def _person_vertices(human: PosedHuman, shape_key, clothes: Clothes) -> np.ndarr
     return np.vstack([body, eyes_out]).astype("f4")
 
 
-def render_scene(people: list[tuple[PosedHuman, object, Clothes]], cam: Camera, room: Room = Room(),
+def render_scene(people: list[tuple[PosedHuman, Shape, Clothes]], cam: Camera, room: Room = Room(),
                  rng: np.random.Generator | None = None) -> np.ndarray:
     """One RGB frame (height x width x 3, uint8): the room and each (posed body, shape, clothes)."""
     ctx, prog, depth_prog, detail, shadow, shadow_fbo = _gl()
