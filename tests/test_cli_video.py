@@ -77,12 +77,16 @@ def test_side_bend_sample():
     for side in ("left", "right"):
         assert len(got[f"side_bend_{side}"]["trials"]) == 2
         assert got[f"side_bend_{side}"]["value"] == pytest.approx(want[f"side_bend_{side}"], abs=3.0)
-        # The hands hang beside the thighs, poorly seen: the distance may be withheld, never wrong.
-        travel = got[f"fingertip_travel_{side}"]
-        if travel["value"] is None:
-            assert "quality" in travel["reason"]
-        else:
-            assert travel["value"] == pytest.approx(want[f"fingertip_travel_{side}"], abs=3.0)
+        travel = got[f"fingertip_travel_{side}"]      # withheld, or right: never a wrong number
+        assert travel["value"] is None or travel["value"] == pytest.approx(want[f"fingertip_travel_{side}"], abs=3.0)
+
+
+@pytest.mark.xfail(strict=True, reason="fingertip travel is withheld on the realistic sample: the hands hang beside "
+                                       "the thighs and MediaPipe's finger points are poorly seen (quality 0.16, 0.24)")
+def test_side_bend_sample_fingertip_travel():
+    got, want = analyse_sample("side_bend_front", "side-bend", height=True)
+    for side in ("left", "right"):
+        assert got[f"fingertip_travel_{side}"]["value"] == pytest.approx(want[f"fingertip_travel_{side}"], abs=3.0)
 
 
 def test_rotation_sample():
