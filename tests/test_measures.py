@@ -167,7 +167,7 @@ def test_camera_roll_reads_as_tilt_until_removed(roll):
 
 
 def test_other_body_proportions():
-    body = Body(height=1.55, shoulder_width=0.23, hip_width=0.13, girth=1.2)
+    body = Body(height=1.55, shoulder_width=0.23, hip_width=0.13)
     poses = forward_bend_poses(65.0, FPS)
     r = analyse(landmark_series(poses, sagittal_camera(), FPS, body=body), "forward-bend")
     assert values(r, "trunk_flexion") == pytest.approx(true_flexion(65.0, body), abs=1.0)

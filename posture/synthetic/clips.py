@@ -16,9 +16,9 @@ import numpy as np
 from posture.synthetic.camera import Camera, frontal_camera, sagittal_camera
 from posture.synthetic.human import Shape, pose_human, shaped_body
 from posture.synthetic.raster import Clothes, Room, render_scene
-from posture.synthetic.scene import (alternating, forward_bend_poses, measured_truth, rotation_poses,
-                                     side_bend_poses, still_poses, trial_profile)
-from posture.synthetic.skeleton import Pose
+from posture.synthetic.scene import (forward_bend_poses, measured_truth, rotation_poses, side_bend_poses,
+                                     still_poses, trial_profile)
+from posture.synthetic.skeleton import Pose, rot_y
 from posture.video import write_video
 
 
@@ -66,14 +66,9 @@ def camera_for(spec: ClipSpec) -> Camera:
               roll_deg=spec.roll_deg)
     cam = sagittal_camera(side=spec.side, **kw) if spec.view == "sagittal" else frontal_camera(**kw)
     if spec.azimuth_deg:
-        turn = rot_about_vertical(spec.azimuth_deg)
+        turn = rot_y(spec.azimuth_deg)
         cam = replace(cam, position=tuple(turn @ np.asarray(cam.position)), target=tuple(turn @ np.asarray(cam.target)))
     return cam
-
-
-def rot_about_vertical(deg: float) -> np.ndarray:
-    a = np.radians(deg)
-    return np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
 
 
 def trap_poses(motion: str, fps: float, trials: int) -> list[Pose]:

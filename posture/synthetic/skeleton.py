@@ -6,7 +6,7 @@ y up, z to the subject's front (right-handed). Angles in degrees.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,7 +20,6 @@ class Body:
     height: float = 1.70
     shoulder_width: float = 0.215   # between shoulder landmarks, share of height
     hip_width: float = 0.115        # between hip landmarks
-    girth: float = 1.0              # scales limb and trunk radii
     foot_separation: float = 0.12   # between ankles
 
     @property
@@ -126,14 +125,9 @@ def _unit(v: np.ndarray) -> np.ndarray:
 
 @dataclass
 class PosedSkeleton:
-    """World positions of the 33 landmarks plus the frames the renderer needs."""
+    """World positions of the 33 landmarks."""
 
     landmarks: np.ndarray                     # 33 x 3, metres
-    trunk: np.ndarray                         # 3 x 3 rotation of the thorax
-    pelvis: np.ndarray                        # 3 x 3 rotation of the pelvis
-    head: np.ndarray                          # 3 x 3 rotation of the head
-    head_centre: np.ndarray
-    neck_base: np.ndarray
 
 
 def _two_bone_knee(hip: np.ndarray, ankle: np.ndarray, a: float, b: float,
@@ -241,11 +235,5 @@ def pose_skeleton(pose: Pose, body: Body = Body()) -> PosedSkeleton:
                         ("HIP", hips[side]), ("KNEE", knees[side]), ("ANKLE", ankles[side]),
                         ("HEEL", heel), ("FOOT_INDEX", toe)):
             pts[L[f"{S}_{name}"]] = p
-    return PosedSkeleton(landmarks=pts, trunk=trunk, pelvis=pelvis, head=head,
-                         head_centre=head_centre, neck_base=neck_base)
+    return PosedSkeleton(landmarks=pts)
 
-
-def translate(sk: PosedSkeleton, offset: np.ndarray) -> PosedSkeleton:
-    """The same pose moved by offset (world metres), e.g. to stand a second person beside."""
-    return replace(sk, landmarks=sk.landmarks + offset, head_centre=sk.head_centre + offset,
-                   neck_base=sk.neck_base + offset)
