@@ -8,14 +8,16 @@ a recorded video would be, so live and offline numbers agree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
 import numpy as np
 
 from posture.calibration import CameraProfile
 from posture.errors import PostureError
 from posture.landmarks import N_LANDMARKS, LandmarkSeries
-from posture.measures import TESTS, AnalysisConfig, TestResult, analyse
+from posture.measures import TESTS, AnalysisConfig, TestResult, TestSpec, analyse
 from posture.measures.common import FRONTAL, WHOLE_BODY, view_fit, view_ratio
 from posture.measures.angles import facing_direction
 from posture.prepare import Preparation
@@ -75,8 +77,85 @@ def framing_problem(xy: np.ndarray | None, vis: np.ndarray | None, width: int, h
     return ""
 
 
+Frame = tuple[float, np.ndarray, np.ndarray, np.ndarray]   # t (s), image (33 x 2 px), visibility (33), world (33 x 3 m)
+
+
+@dataclass(frozen=True)
+class Framing:
+    """Waiting until the picture has been fine for `framing_s`."""
+
+    step: ClassVar[str] = FRAMING
+    since: float | None = None                 # when the picture became fine (s); None while it is not
+
+
+@dataclass(frozen=True)
+class Neutral:
+    """Capturing the still neutral: the still period so far, its raw and filtered angles (deg), one per frame.
+
+    Before the neutral is settled the raw angle is the spec's settle angle where it has one (the primary angle
+    needs the settled neutral), else the primary angle for a person facing the image's right.
+    """
+
+    step: ClassVar[str] = NEUTRAL
+    frames: tuple[Frame, ...] = ()
+    angles: tuple[float, ...] = ()
+    smoothed: tuple[float, ...] = ()           # through the live filter: they judge the stillness
+    smooth: OneEuroFilter = field(default_factory=OneEuroFilter)    # the live filter, carrying its running state
+
+    def restarted(self) -> Neutral:
+        """The still period begun again at its latest frame (the person moved); the filter runs on."""
+        return Neutral(self.frames[-1:], self.angles[-1:], self.smoothed[-1:], self.smooth)
+
+
+@dataclass(frozen=True)
+class Moving:
+    """Counting repetitions of the movement against the settled neutral."""
+
+    step: ClassVar[str] = MOVING
+    neutral: LandmarkSeries                    # the still frames, the reference of every angle from now on
+    forward: float                             # +1/-1: a side-on person faces the image's right/left (1 facing it)
+    baseline: float                            # the neutral angle (deg): excursions are measured from it
+    reps: Mapping[int, int]                    # repetitions done per side (+1, -1), never changed in place
+    out_side: int = 0                          # the side the person is out to now (0: near neutral)
+    recent: tuple[float, ...] = ()             # the last DESPIKE_FRAMES raw angles (NaN: nobody in view)
+    smooth: OneEuroFilter = field(default_factory=OneEuroFilter)    # the live filter, carrying its running state
+
+    def counted(self, rel: float, spec: TestSpec) -> Moving:
+        """This state after one more angle `rel` (deg from neutral).
+
+        Out past min_excursion to one of the spec's sides and back within half of it is one repetition.
+        """
+        side = int(np.sign(rel)) if abs(rel) >= spec.min_excursion and np.sign(rel) in spec.sides else 0
+        if side and not self.out_side:
+            return replace(self, out_side=side)
+        if self.out_side and abs(rel) < spec.min_excursion / 2:
+            return replace(self, reps={**self.reps, self.out_side: self.reps[self.out_side] + 1}, out_side=0)
+        return self
+
+    def complete(self, spec: TestSpec) -> bool:
+        """Every side has its repetitions and the person is back near neutral."""
+        return all(n >= spec.reps_per_side for n in self.reps.values()) and not self.out_side
+
+
+@dataclass(frozen=True)
+class Done:
+    """The protocol is over: the analysis of the recording, or why it failed."""
+
+    step: ClassVar[str] = DONE
+    reps: Mapping[int, int]
+    result: TestResult | None = None
+    error: str = ""                            # a message a person can act on; '' when the analysis worked
+
+
+State = Framing | Neutral | Moving | Done
+
+
 class GuidedCheck:
-    """One live test from framing to result; feed it frames with `update`."""
+    """One live test from framing to result; feed it frames with `update`.
+
+    What it knows is in `state` (one of Framing, Neutral, Moving, Done); `frames` is the recording the final
+    analysis reads: the settled still period, then every frame after it, appended and never rewritten.
+    """
 
     def __init__(self, test: str, width: int, height: int, config: LiveConfig = LiveConfig(),
                  profile: CameraProfile | None = None, mirrored: bool = False):
@@ -86,123 +165,147 @@ class GuidedCheck:
         self.spec = TESTS[test]
         # The same preparation as a recording's: the profile at this camera's resolution, undistortion, roll.
         self.prep = Preparation.for_frames(width, height, config.analysis, profile, mirrored)
-        self.step = FRAMING
-        self.framed_since: float | None = None
-        self.frames: list[tuple[float, np.ndarray, np.ndarray, np.ndarray]] = []
-        self.angles: list[float] = []       # raw angle of each kept frame (NaN when the person was lost)
-        self.smoothed: list[float] = []     # the same through the live filter, to judge stillness
-        self.baseline: float | None = None
-        self.neutral: LandmarkSeries | None = None    # the still frames, once settled
-        self.forward = 1.0
-        self.reps = {s: 0 for s in self.spec.sides}
-        self.out_side = 0
-        self.smooth = OneEuroFilter()
-        self.result: TestResult | None = None
-        self.error = ""
+        self.state: State = Framing()
+        self.frames: list[Frame] = []
 
-    def _angle(self, xy: np.ndarray, vis: np.ndarray, world: np.ndarray) -> float:
-        s = LandmarkSeries(image=xy[None], visibility=vis[None], world=world[None], t=np.zeros(1),
-                           width=self.width, height=self.height)
-        roll = self.prep.config.roll_deg
-        if self.spec.settle_angle is not None and self.neutral is None:
-            # Stillness only: e.g. a turn's size needs the settled neutral arm width; the world yaw sees motion.
-            return float(self.spec.settle_angle(s, roll)[0])
-        return float(self.spec.primary_angle(s, self.forward, roll, self.neutral)[0])
+    @property
+    def step(self) -> str:
+        """FRAMING, NEUTRAL, MOVING or DONE."""
+        return self.state.step
+
+    @property
+    def result(self) -> TestResult | None:
+        """The analysis once done (None before, or when it failed)."""
+        return self.state.result if isinstance(self.state, Done) else None
+
+    @property
+    def error(self) -> str:
+        """Why the analysis failed, once done ('' otherwise)."""
+        return self.state.error if isinstance(self.state, Done) else ""
 
     def series(self) -> LandmarkSeries:
-        """Every frame kept since the neutral capture began."""
-        t, xy, vis, world = (np.stack(a) for a in zip(*self.frames))
-        return LandmarkSeries(image=xy, visibility=vis, world=world, t=t, width=self.width, height=self.height)
+        """Every frame kept since the neutral capture began (while capturing it: the still period so far)."""
+        kept = self.state.frames if isinstance(self.state, Neutral) else self.frames
+        return _as_series(kept, self.width, self.height)
 
     def update(self, t: float, xy: np.ndarray | None, vis: np.ndarray | None, world: np.ndarray | None,
                brightness: float = 128.0) -> Prompt:
         """Advance the protocol by one frame (landmarks in pixels as the camera gives them, None when nobody was found)."""
-        if self.step == DONE:
-            return self._done_prompt()
+        state = self.state
+        if isinstance(state, Done):
+            return _done_prompt(state)
         if xy is not None:
             xy, vis, world = self.prep.frame(xy, vis, world)
         problem = framing_problem(xy, vis, self.width, self.height, self.spec.view, brightness, self.config,
-                                  moving=self.step == MOVING)
-        if self.step == FRAMING:
-            return self._framing(t, problem)
-        if problem and (self.step == NEUTRAL or xy is None):
-            if self.step == NEUTRAL:           # the still period must be seen whole: start it again
-                self.frames, self.angles, self.smoothed = [], [], []
-                return Prompt(NEUTRAL, problem, problem=problem)
-            # Nobody in view mid-test: a gap in the series (the analysis bridges short ones).
-            self.frames.append((t, np.full((N_LANDMARKS, 2), np.nan), np.zeros(N_LANDMARKS),
-                                np.full((N_LANDMARKS, 3), np.nan)))
-            self.angles.append(float("nan"))
-            self.smoothed.append(float("nan"))
-            return Prompt(self.step, problem, None, dict(self.reps), problem)
-        self.frames.append((t, xy, vis, world))
-        self.angles.append(self._angle(xy, vis, world))
-        angle = self.smooth(float(np.nanmedian(self.angles[-DESPIKE_FRAMES:])), t)
-        self.smoothed.append(angle)
-        if self.step == NEUTRAL:
-            return self._neutral(t, angle)
-        prompt = self._moving(t, angle)
-        return replace(prompt, instruction=problem, problem=problem) if problem and prompt.step == MOVING else prompt
+                                  moving=isinstance(state, Moving))
+        frame = None if xy is None else (t, xy, vis, world)
+        if isinstance(state, Framing):
+            self.state, prompt = self._framing(state, t, problem)
+        elif isinstance(state, Neutral):
+            self.state, prompt = self._neutral(state, t, frame, problem)
+        else:
+            self.state, prompt = self._moving(state, t, frame, problem)
+        return prompt
 
-    def _framing(self, t: float, problem: str) -> Prompt:
+    def _framing(self, state: Framing, t: float, problem: str) -> tuple[State, Prompt]:
+        """The picture must stay fine for framing_s; any problem starts the wait again."""
         if problem:
-            self.framed_since = None
-            return Prompt(FRAMING, problem, problem=problem)
-        self.framed_since = t if self.framed_since is None else self.framed_since
-        if t - self.framed_since >= self.config.framing_s:
-            self.step = NEUTRAL
-            return Prompt(NEUTRAL, "Good. Now stand still, arms relaxed, looking ahead.")
-        return Prompt(FRAMING, "Good, hold that position.")
+            return Framing(), Prompt(FRAMING, problem, problem=problem)
+        since = t if state.since is None else state.since
+        if t - since >= self.config.framing_s:
+            return Neutral(), Prompt(NEUTRAL, "Good. Now stand still, arms relaxed, looking ahead.")
+        return Framing(since), Prompt(FRAMING, "Good, hold that position.")
 
-    def _neutral(self, t: float, angle: float) -> Prompt:
+    def _neutral(self, state: Neutral, t: float, frame: Frame | None, problem: str) -> tuple[State, Prompt]:
+        """Hold still for the hold time; the still period must be seen whole, so a problem or a movement restarts it."""
+        if problem:
+            return Neutral(smooth=state.smooth), Prompt(NEUTRAL, problem, problem=problem)
+        angles = state.angles + (self._frame_angle(frame),)
+        angle = state.smooth(float(np.nanmedian(angles[-DESPIKE_FRAMES:])), t)
+        state = Neutral(state.frames + (frame,), angles, state.smoothed + (angle,), state.smooth)
+        if np.nanmax(state.smoothed) - np.nanmin(state.smoothed) > self.config.still_range_deg:
+            return state.restarted(), Prompt(NEUTRAL, "Please keep still for a moment.", angle)
         hold = self.config.still_s if self.spec.moves else self.config.hold_posture_s
-        if np.nanmax(self.smoothed) - np.nanmin(self.smoothed) > self.config.still_range_deg:
-            del self.frames[:-1], self.angles[:-1], self.smoothed[:-1]    # moved: start the still period again
-            return Prompt(NEUTRAL, "Please keep still for a moment.", angle)
-        span = t - self.frames[0][0]
+        span = t - state.frames[0][0]
         if span < hold:
-            return Prompt(NEUTRAL, f"Keep still ... {hold - span:.0f} s", angle)
-        self.neutral = self.series()
-        if self.spec.side_on:
-            self.forward = facing_direction(self.neutral)     # the facing decides the sign of a bend
+            return state, Prompt(NEUTRAL, f"Keep still ... {hold - span:.0f} s", angle)
+        return self._settle(state)
+
+    def _settle(self, still: Neutral) -> tuple[State, Prompt]:
+        """The still period is complete: it opens the recording, and a posture test ends with it."""
+        self.frames.extend(still.frames)
+        reps = {s: 0 for s in self.spec.sides}
+        if not self.spec.moves:
+            return self._finish(reps)
+        neutral = _as_series(still.frames, self.width, self.height)
+        forward = facing_direction(neutral) if self.spec.side_on else 1.0   # the facing decides a bend's sign
+        angles, smooth = still.angles, still.smooth
         if self.spec.side_on or self.spec.settle_angle is not None:
             # These angles depend on the settled neutral (facing, arm width): take them again against it.
-            self.angles = list(self.spec.primary_angle(self.neutral, self.forward, self.prep.config.roll_deg,
-                                                       self.neutral))
-            self.smooth = OneEuroFilter()
-        self.baseline = float(np.nanmedian(self.angles))
-        if not self.spec.moves:
-            return self._finish()
-        self.step = MOVING
-        return Prompt(MOVING, self.spec.instruction, 0.0, dict(self.reps))
+            angles = tuple(self.spec.primary_angle(neutral, forward, self.prep.config.roll_deg, neutral))
+            smooth = OneEuroFilter()
+        moving = Moving(neutral, forward, float(np.nanmedian(angles)), reps, recent=angles[-DESPIKE_FRAMES:],
+                        smooth=smooth)
+        return moving, Prompt(MOVING, self.spec.instruction, 0.0, dict(reps))
 
-    def _moving(self, t: float, angle: float) -> Prompt:
-        rel = angle - self.baseline
+    def _moving(self, state: Moving, t: float, frame: Frame | None, problem: str) -> tuple[State, Prompt]:
+        """Count repetitions; nobody in view is a gap in the recording, a problem is said instead of the instruction."""
+        if frame is None:         # the analysis bridges short gaps
+            self.frames.append(_gap(t))
+            gap = replace(state, recent=(state.recent + (float("nan"),))[-DESPIKE_FRAMES:])
+            return gap, Prompt(MOVING, problem, None, dict(state.reps), problem)
+        self.frames.append(frame)
+        recent = (state.recent + (self._frame_angle(frame, state),))[-DESPIKE_FRAMES:]
+        rel = state.smooth(float(np.nanmedian(recent)), t) - state.baseline
+        state = replace(state, recent=recent).counted(rel, self.spec)
+        if state.complete(self.spec):
+            return self._finish(state.reps)
+        say = problem or self._moving_instruction(state.reps)
+        return state, Prompt(MOVING, say, rel, dict(state.reps), problem)
+
+    def _frame_angle(self, frame: Frame, moving: Moving | None = None) -> float:
+        """One frame's raw angle (deg): against the settled neutral while moving, else as Neutral says."""
+        _, xy, vis, world = frame
+        one = LandmarkSeries.one(xy, vis, world, width=self.width, height=self.height)
+        roll = self.prep.config.roll_deg
+        if moving is not None:
+            return float(self.spec.primary_angle(one, moving.forward, roll, moving.neutral)[0])
+        if self.spec.settle_angle is not None:
+            # Stillness only: e.g. a turn's size needs the settled neutral arm width; the world yaw sees motion.
+            return float(self.spec.settle_angle(one, roll)[0])
+        return float(self.spec.primary_angle(one, 1.0, roll, None)[0])
+
+    def _moving_instruction(self, reps: Mapping[int, int]) -> str:
+        """The spec's instruction, or which side is left to do once the other one is."""
         p = self.spec
-        side = int(np.sign(rel)) if abs(rel) >= p.min_excursion and np.sign(rel) in p.sides else 0
-        if side and not self.out_side:
-            self.out_side = side
-        elif self.out_side and abs(rel) < p.min_excursion / 2:
-            self.reps[self.out_side] += 1        # out and back again: one repetition
-            self.out_side = 0
-        if all(n >= p.reps_per_side for n in self.reps.values()) and not self.out_side:
-            return self._finish()
-        todo = [s for s in p.sides if self.reps[s] < p.reps_per_side]
-        say = p.instruction
+        todo = [s for s in p.sides if reps[s] < p.reps_per_side]
         if len(p.sides) == 2 and len(todo) == 1:
-            say = f"Now to your {'left' if todo[0] > 0 else 'right'} side. " + say.split(",")[0] + "."
-        return Prompt(MOVING, say, rel, dict(self.reps))
+            return f"Now to your {'left' if todo[0] > 0 else 'right'} side. " + p.instruction.split(",")[0] + "."
+        return p.instruction
 
-    def _finish(self) -> Prompt:
-        self.step = DONE
+    def _finish(self, reps: Mapping[int, int]) -> tuple[Done, Prompt]:
+        """Analyse the recording exactly as a recorded video would be."""
         try:
-            series = self.series()
-            self.result = analyse(series, self.test, self.prep.scaled(series))
+            series = _as_series(self.frames, self.width, self.height)
+            done = Done(reps, analyse(series, self.test, self.prep.scaled(series)))
         except PostureError as e:
-            self.error = str(e)
-        return self._done_prompt()
+            done = Done(reps, error=str(e))
+        return done, _done_prompt(done)
 
-    def _done_prompt(self) -> Prompt:
-        if self.error:
-            return Prompt(DONE, f"That did not work: {self.error}", problem=self.error)
-        return Prompt(DONE, "Done, thank you. You can relax.", reps=dict(self.reps))
+
+def _as_series(frames: Sequence[Frame], width: int, height: int) -> LandmarkSeries:
+    """Kept frames as one landmark series."""
+    t, xy, vis, world = (np.stack(a) for a in zip(*frames))
+    return LandmarkSeries(image=xy, visibility=vis, world=world, t=t, width=width, height=height)
+
+
+def _gap(t: float) -> Frame:
+    """A frame with nobody in view: no positions, no visibility."""
+    return t, np.full((N_LANDMARKS, 2), np.nan), np.zeros(N_LANDMARKS), np.full((N_LANDMARKS, 3), np.nan)
+
+
+def _done_prompt(done: Done) -> Prompt:
+    """The last screen: thanks and the count, or what went wrong."""
+    if done.error:
+        return Prompt(DONE, f"That did not work: {done.error}", problem=done.error)
+    return Prompt(DONE, "Done, thank you. You can relax.", reps=dict(done.reps))

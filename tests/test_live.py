@@ -134,3 +134,28 @@ def test_the_test_is_recognised_from_view_and_movement(test, rng):
              "posture-sagittal": lambda: still_poses(Pose(), FPS)}[test]()
     cam = sagittal_camera() if test in ("forward-bend", "posture-sagittal") else frontal_camera()
     assert recognise_test(landmark_series(poses, cam, FPS, noise_px=2.0, rng=rng)) == test
+
+
+def test_the_state_says_what_the_check_knows(rng):
+    """One pass through the steps, each a state of its own; the settled neutral opens the recording, never rewritten."""
+    from posture.live import Done, Framing, Moving, Neutral
+
+    stance = Pose(arms="gravity")
+    poses = still_poses(stance, FPS, 1.5) + forward_bend_poses(70.0, FPS)
+    series = landmark_series(poses, sagittal_camera(), FPS, noise_px=1.0, rng=rng)
+    check = GuidedCheck("forward-bend", series.width, series.height)
+    states = []
+    for k in range(len(series)):
+        check.update(series.t[k], series.image[k], series.visibility[k], series.world[k])
+        states.append(check.state)
+    kinds = [type(s) for s in states]
+    assert [c for i, c in enumerate(kinds) if i == 0 or c != kinds[i - 1]] == [Framing, Neutral, Moving, Done]
+    moving = [s for s in states if isinstance(s, Moving)]
+    first = moving[0]
+    assert first.baseline == pytest.approx(truth(stance)["trunk_inclination"], abs=2.0)
+    assert LiveConfig().still_s <= first.neutral.t[-1] - first.neutral.t[0] < LiveConfig().still_s + 2 / FPS
+    start, end = np.searchsorted(series.t, first.neutral.t[0]), kinds.index(Done)
+    np.testing.assert_array_equal(check.series().t, series.t[start:end + 1])    # every frame since, none dropped
+    counts = [s.reps[1] for s in moving] + [states[-1].reps[1]]
+    assert counts == sorted(counts) and counts[-1] == 3
+    assert states[-1].result is check.result and check.step == DONE
