@@ -7,11 +7,11 @@ import io
 from dataclasses import asdict, dataclass
 
 from posture.measures import TESTS, Measurement, TestResult
-from posture.measures.registry import default_mdc95
+from posture.measures.registry import default_mdc95, uncertainty
 
 # The columns of one measurement in every CSV (a result, a client's history, a batch).
-ROW_COLUMNS = ["measurement", "value", "unit", "quality", "trials", "spread", "maximum", "mdc95", "mdc95_default",
-               "flags", "reason"]
+ROW_COLUMNS = ["measurement", "value", "uncertainty", "unit", "quality", "trials", "spread", "maximum", "mdc95",
+               "mdc95_default", "flags", "reason"]
 
 
 def label(name: str) -> str:
@@ -45,16 +45,32 @@ class MeasurementRow:
     def mdc95_default(self) -> float | None:
         return default_mdc95(self.measurement.name, self.measurement.unit)
 
+    @property
+    def uncertainty(self) -> float | None:
+        """+/- of a shown value, as measured on realistic renders (None when withheld or not measured)."""
+        m = self.measurement
+        return None if m.value is None else uncertainty(m.name, m.unit)
+
+    @property
+    def shown(self) -> str:
+        """The value as a person reads it: with its +/-, '-' when withheld."""
+        if self.measurement.value is None:
+            return "-"
+        plus_minus = self.uncertainty
+        return _fmt(self.measurement.value) + ("" if plus_minus is None else f" ± {plus_minus:.1f}")
+
     def as_json(self) -> dict:
         """Plain data: the measurement's fields (the inverse is result_from_dict) and both MDC95s."""
         return asdict(self.measurement) | {"flags": list(self.measurement.flags),
                                            "trials": list(self.measurement.trials),
-                                           "mdc95": self.mdc95, "mdc95_default": self.mdc95_default}
+                                           "mdc95": self.mdc95, "mdc95_default": self.mdc95_default,
+                                           "uncertainty": self.uncertainty}
 
     def as_csv(self) -> dict:
         """ROW_COLUMNS: numbers to 3 decimals, None when missing (an empty CSV cell); trials space-separated, flags '; '-separated."""
         m = self.measurement
-        return {"measurement": m.name, "value": _round(m.value), "unit": m.unit, "quality": round(m.quality, 3),
+        return {"measurement": m.name, "value": _round(m.value), "uncertainty": _round(self.uncertainty),
+                "unit": m.unit, "quality": round(m.quality, 3),
                 "trials": " ".join(f"{v:.3f}" for v in m.trials), "spread": _round(m.spread),
                 "maximum": _round(m.maximum), "mdc95": _round(self.mdc95), "mdc95_default": _round(self.mdc95_default),
                 "flags": "; ".join(m.flags), "reason": m.reason}
@@ -62,7 +78,7 @@ class MeasurementRow:
     def as_display(self) -> dict[str, str]:
         """As the command line and the app show it (reasons and flags go beside or below)."""
         m = self.measurement
-        return {"Measurement": label(m.name), "Value": _fmt(m.value), "Unit": m.unit, "Quality": f"{m.quality:.2f}",
+        return {"Measurement": label(m.name), "Value": self.shown, "Unit": m.unit, "Quality": f"{m.quality:.2f}",
                 "Trials": ", ".join(_fmt(v) for v in m.trials), "Spread": _fmt(m.spread), "MDC95": _fmt(self.mdc95)}
 
 
@@ -78,8 +94,9 @@ def measurement_rows(result: TestResult) -> list[dict[str, str]]:
 def format_table(result: TestResult) -> str:
     """A readable table of one test result, with reasons for withheld values."""
     trials = len(result.trial_frames)
+    camera = "" if result.camera_angle_deg is None else f", camera {abs(result.camera_angle_deg):.0f} deg off the view"
     head = (f"{label(result.test)} ({result.view} view): person found in {result.detected_share:.0%} "
-            f"of frames" + (f", {trials} trial(s)" if TESTS[result.test].moves else ""))
+            f"of frames" + (f", {trials} trial(s)" if TESTS[result.test].moves else "") + camera)
     body = measurement_rows(result)
     rows = [tuple(body[0])] + [tuple(r.values()) for r in body]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -125,4 +142,5 @@ def result_from_dict(d: dict) -> TestResult:
                            tuple(_number(v) for v in m.get("trials", [])), _number(m.get("spread")),
                            _number(m.get("maximum"))) for m in d["measurements"])
     return TestResult(str(d["test"]), str(d["view"]), ms, tuple(map(str, d.get("notes", []))),
-                      float(d["detected_share"]), tuple(tuple(int(i) for i in f) for f in d.get("trial_frames", [])))
+                      float(d["detected_share"]), tuple(tuple(int(i) for i in f) for f in d.get("trial_frames", [])),
+                      _number(d.get("camera_angle_deg")))

@@ -67,6 +67,20 @@ def _mirror_permutation() -> np.ndarray:
 MIRROR_PERMUTATION = _mirror_permutation()
 
 
+class Excluded(IntEnum):
+    """Why a frame's landmarks were set aside although a person was found (0: they were not)."""
+
+    NO = 0
+    OVERLAP = 1          # someone else overlapped the subject
+    SWAPPED = 2          # the model mixed up the subject's left and right
+    JUMPED = 3           # the tracking jumped to another person or object
+
+
+EXCLUDED_WHY = {Excluded.OVERLAP: "another person overlapped the subject",
+                Excluded.SWAPPED: "the pose model mixed up left and right",
+                Excluded.JUMPED: "the tracking jumped away from the subject"}
+
+
 @dataclass(frozen=True)
 class LandmarkSeries:
     """Pose landmarks of one clip.
@@ -76,6 +90,8 @@ class LandmarkSeries:
     world: frames x 33 x 3, metres, hip-centred, camera-aligned (x right, y down,
         z away from the camera), as MediaPipe's world landmarks.
     t: frames, seconds.
+    excluded: frames, an `Excluded` code: why a frame was set aside (its landmarks are then NaN).
+    notes: what was noticed while the landmarks were found (another person in view, ...), for the result.
     """
 
     image: np.ndarray
@@ -84,6 +100,8 @@ class LandmarkSeries:
     t: np.ndarray
     width: int
     height: int
+    excluded: np.ndarray | None = None
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         n = len(self.t)
@@ -91,6 +109,24 @@ class LandmarkSeries:
             raise ValueError(f"image landmarks must be {n} x 33 x 2, got {self.image.shape}")
         if self.visibility.shape != (n, N_LANDMARKS) or self.world.shape != (n, N_LANDMARKS, 3):
             raise ValueError("visibility and world landmarks must match the frame count")
+        if self.excluded is None:
+            object.__setattr__(self, "excluded", np.zeros(n, np.int8))
+        elif self.excluded.shape != (n,):
+            raise ValueError("the exclusion codes must match the frame count")
+
+    def exclude(self, frames: np.ndarray, why: Excluded) -> LandmarkSeries:
+        """These frames (a boolean mask) set aside for a reason: no landmarks, the reason kept."""
+        frames = np.asarray(frames, bool) & self.detected
+        if not frames.any():
+            return self
+        image, world, vis, codes = self.image.copy(), self.world.copy(), self.visibility.copy(), self.excluded.copy()
+        image[frames], world[frames], vis[frames], codes[frames] = np.nan, np.nan, 0.0, why
+        return replace(self, image=image, world=world, visibility=vis, excluded=codes)
+
+    def exclusion_reasons(self, frames: slice | np.ndarray = slice(None)) -> list[str]:
+        """Why frames in this range were set aside, most frames first."""
+        codes, counts = np.unique(self.excluded[frames][self.excluded[frames] > 0], return_counts=True)
+        return [EXCLUDED_WHY[Excluded(c)] for c in codes[np.argsort(-counts)]]
 
     def __len__(self) -> int:
         return len(self.t)
@@ -120,7 +156,7 @@ class LandmarkSeries:
         if isinstance(frames, (int, np.integer)):
             frames = slice(frames, frames + 1 if frames != -1 else None)
         return replace(self, image=self.image[frames], visibility=self.visibility[frames],
-                       world=self.world[frames], t=self.t[frames])
+                       world=self.world[frames], t=self.t[frames], excluded=self.excluded[frames])
 
     def slice(self, start: int, stop: int) -> LandmarkSeries:
         """Frames start..stop-1 as a new series."""
@@ -148,12 +184,13 @@ class LandmarkSeries:
             raise ValueError("series of different frame sizes cannot be joined")
         return replace(parts[0], image=np.concatenate([p.image for p in parts]),
                        visibility=np.concatenate([p.visibility for p in parts]),
-                       world=np.concatenate([p.world for p in parts]), t=np.concatenate([p.t for p in parts]))
+                       world=np.concatenate([p.world for p in parts]), t=np.concatenate([p.t for p in parts]),
+                       excluded=np.concatenate([p.excluded for p in parts]))
 
     def save(self, path: str | Path | BinaryIO) -> None:
         """Write the series to a compressed .npz file (or an open binary file) for replay."""
         np.savez_compressed(path, image=self.image, visibility=self.visibility,
-                            world=self.world, t=self.t,
+                            world=self.world, t=self.t, excluded=self.excluded, notes=np.array(self.notes, str),
                             size=np.array([self.width, self.height]))
 
     @classmethod
@@ -161,8 +198,10 @@ class LandmarkSeries:
         """Read a series written by `save`."""
         with np.load(path) as f:
             width, height = (int(v) for v in f["size"])
+            excluded = f["excluded"] if "excluded" in f.files else None     # older files: nothing set aside
+            notes = tuple(str(n) for n in f["notes"]) if "notes" in f.files else ()
             return cls(image=f["image"], visibility=f["visibility"], world=f["world"],
-                       t=f["t"], width=width, height=height)
+                       t=f["t"], width=width, height=height, excluded=excluded, notes=notes)
 
 
 # Lines of a stick figure, for drawing: head, shoulders, hips, arms, trunk sides, legs and feet.

@@ -4,78 +4,96 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from posture.calibration import CameraProfile
-from posture.errors import FramingError, VideoError
-from posture.landmarks import Landmark as L, LandmarkSeries
+from posture.errors import VideoError
+from posture.landmarks import Excluded, LandmarkSeries
 from posture.measures import AnalysisConfig, TestResult, analyse
 from posture.measures.recognise import recognise_test
+from posture.measures.subject import OthersWatch, person_box
 from posture.pose import MediaPipePose, PoseEstimator, track
 from posture.prepare import prepare
 from posture.video import probe, read_frames
 
-CROWD_SAMPLES = 3
+CHECKS_PER_S = 2.0           # how often the subject is hidden to look for someone else
+MIN_CHECKS = 8
 
 
-def _person_box(image_xy: np.ndarray, width: int, height: int, grow: float = 0.15) -> tuple[int, int, int, int]:
-    """Pixel box around one person's landmarks, grown by a share of its size."""
-    lo, hi = np.nanmin(image_xy, axis=0), np.nanmax(image_xy, axis=0)
-    pad = (hi - lo) * grow + 10
-    x0, y0 = np.maximum(lo - pad, 0).astype(int)
-    x1, y1 = np.minimum(hi + pad, [width, height]).astype(int)
-    return x0, y0, x1, y1
+class WatchingForOthers:
+    """A pose estimator that every few frames also hides the subject and looks for someone else.
 
+    The look uses the detector in single-image mode on the frame with the
+    subject's box filled in; what it finds is judged in `OthersWatch`.
+    """
 
-def second_person_seen(frames: list[np.ndarray], series_rows: list[np.ndarray],
-                       estimator: PoseEstimator | None = None) -> bool:
-    """Hide the tracked person and look again: is someone else clearly in view?"""
-    if estimator is None:
-        with MediaPipePose(video_mode=False) as own:
-            return second_person_seen(frames, series_rows, own)
-    for rgb, xy in zip(frames, series_rows):
-        if np.isnan(xy).all():
-            continue
+    def __init__(self, estimator: PoseEstimator, every: int, width: int, height: int):
+        self.estimator, self.every = estimator, max(1, every)
+        self.watch = OthersWatch(width, height, [])
+        self._single: MediaPipePose | None = None
+        self._frame = -1
+
+    def detect(self, rgb: np.ndarray):
+        self._frame += 1
+        found = self.estimator.detect(rgb)
+        if found is not None and self._frame % self.every == 0:
+            self.watch.check(self._frame, found[0], self._look_beside(rgb, found[0]))
+        return found
+
+    def _look_beside(self, rgb: np.ndarray, subject: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         h, w = rgb.shape[:2]
-        x0, y0, x1, y1 = _person_box(xy, w, h)
+        x0, y0, x1, y1 = (int(v) for v in np.clip(person_box(subject, grow=0.15), 0, [w, h, w, h]))
         masked = rgb.copy()
-        masked[y0:y1, x0:x1] = np.median(rgb.reshape(-1, 3), axis=0)
-        found = estimator.detect(masked)
-        trunk = [L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP]
-        if found is not None and found[1][trunk].mean() > 0.7:
-            return True
-    return False
+        masked[y0:y1, x0:x1] = np.median(rgb[::8, ::8].reshape(-1, 3), axis=0)
+        if self._single is None:
+            self._single = MediaPipePose(video_mode=False)
+        found = self._single.detect(masked)
+        return None if found is None else (found[0], found[1])
+
+    def close(self) -> None:
+        if self._single is not None:
+            self._single.close()
+
+
+def others_noted(series: LandmarkSeries, watch: OthersWatch) -> LandmarkSeries:
+    """The series with the frames someone overlapped set aside, and a note when someone stood apart."""
+    series = series.exclude(watch.overlapped(len(series)), Excluded.OVERLAP)
+    notes = []
+    if watch.beside:
+        notes.append("Another person was in view beside the subject; only the subject was measured.")
+    hidden = (series.excluded == Excluded.OVERLAP).sum()
+    if hidden:
+        notes.append(f"{hidden / max(series.fps, 1):.1f} s were left out: another person overlapped the subject.")
+    return replace(series, notes=series.notes + tuple(notes))
 
 
 def landmarks_from_video(path: str | Path, estimator: PoseEstimator | None = None,
                          on_frame: Callable[[], None] | None = None, stride: int = 1,
                          check_crowd: bool = True) -> LandmarkSeries:
-    """Run pose tracking over a video file; raises for unreadable files and crowded scenes."""
+    """Run pose tracking over a video file, setting aside frames where someone else overlapped the subject.
+
+    Raises for unreadable and empty files.
+    """
     info = probe(path)
     own = estimator is None
     estimator = estimator or MediaPipePose(video_mode=True)
-    picks = set(np.linspace(0, max(info.frame_count - 1, 0), CROWD_SAMPLES + 2)[1:-1].astype(int) // stride)
-    kept: dict[int, np.ndarray] = {}
-
-    def frames():
-        for k, (t, rgb) in enumerate(read_frames(info, stride)):
-            if k in picks:
-                kept[k] = rgb
-            yield t, rgb
-
+    fps = info.fps / stride if info.fps else 30.0
+    n = max(info.frame_count // stride, 1)
+    every = max(1, min(int(round(fps / CHECKS_PER_S)), n // MIN_CHECKS))
+    watching = WatchingForOthers(estimator, every, info.width, info.height) if check_crowd else None
     try:
-        series = track(frames(), estimator, info.width, info.height, on_frame)
+        series = track(read_frames(info, stride), watching or estimator, info.width, info.height, on_frame)
     finally:
+        if watching is not None:
+            watching.close()
         if own:
             estimator.close()
     if len(series) == 0:
         raise VideoError(f"{Path(path).name} holds no frames that could be decoded: record it again.")
-    if check_crowd and kept and second_person_seen(list(kept.values()), [series.image[k] for k in kept]):
-        raise FramingError("More than one person is in view: ask everyone but the subject to step out "
-                           "of the picture and record again.")
-    return series
+    return others_noted(series, watching.watch) if watching is not None else series
 
 
 def load_series(path: Path) -> LandmarkSeries:

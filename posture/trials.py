@@ -26,7 +26,7 @@ def fill_gaps(x: np.ndarray, t: np.ndarray, max_gap_s: float) -> np.ndarray:
     if not bad.any() or bad.all():
         return x
     good = np.flatnonzero(~bad)
-    for start, stop in _runs(bad):
+    for start, stop in true_runs(bad):
         if start == 0 or stop == len(x):
             continue
         if t[stop] - t[start - 1] <= max_gap_s:
@@ -34,7 +34,7 @@ def fill_gaps(x: np.ndarray, t: np.ndarray, max_gap_s: float) -> np.ndarray:
     return x
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """(start, stop) of every run of True in a boolean array."""
     padded = np.concatenate([[False], mask, [False]]).astype(int)
     edges = np.flatnonzero(np.diff(padded))
@@ -57,7 +57,7 @@ def lowpass(x: np.ndarray, t: np.ndarray, config: FilterConfig = FilterConfig())
     fps = 1.0 / float(np.median(np.diff(t)))
     b, a = butter(2, effective_cutoff(config.cutoff_hz, fps) / (fps / 2))
     out = x.copy()
-    for start, stop in _runs(~np.isnan(x)):
+    for start, stop in true_runs(~np.isnan(x)):
         if stop - start > 3 * max(len(a), len(b)):
             out[start:stop] = filtfilt(b, a, x[start:stop])
     return out
@@ -96,7 +96,7 @@ class OneEuroFilter:
 
 def longest_still_period(speed: np.ndarray, t: np.ndarray, limit: float) -> tuple[int, int]:
     """(start, stop) frames of the longest run with speed below limit."""
-    runs = _runs(np.nan_to_num(speed, nan=np.inf) < limit)
+    runs = true_runs(np.nan_to_num(speed, nan=np.inf) < limit)
     if not runs:
         return 0, 0
     return max(runs, key=lambda r: t[r[1] - 1] - t[r[0]])
@@ -165,7 +165,7 @@ def segment_trials(x: np.ndarray, t: np.ndarray, min_excursion: float,
         y = sign * rel
         biggest = np.nanmax(y) if np.isfinite(y).any() else 0.0
         threshold = max(min_excursion, 0.35 * biggest)
-        for start, stop in _runs(np.nan_to_num(y, nan=-np.inf) > threshold):
+        for start, stop in true_runs(np.nan_to_num(y, nan=-np.inf) > threshold):
             if t[stop - 1] - t[start] < hold_s:
                 continue
             lo, hi = start, stop

@@ -52,9 +52,9 @@ def test_forward_bend_sample_knees():
     assert got["knee_flexion_at_peak"]["value"] == pytest.approx(want["knee_flexion_at_peak"], abs=3.0)
 
 
-@pytest.mark.xfail(strict=True, reason="MediaPipe's index landmark sits 5 to 11 cm short of the index fingertip "
-                                       "(at the knuckles, not the tip): +6 cm on the realistic sample")
 def test_forward_bend_sample_fingertip_to_floor():
+    # MediaPipe's index landmark sits at the knuckles; the knuckle-to-tip offset was fitted on the benchmark's
+    # repeat set (another body, other clips), not on this sample.
     got, want = analyse_sample("forward_bend_side", "forward-bend", height=True)
     assert got["fingertip_to_floor"]["value"] == pytest.approx(want["fingertip_to_floor"], abs=3.0)
 
@@ -100,11 +100,12 @@ def test_rotation_sample_sides():
     assert got["rotation_left"]["trials"] and got["rotation_right"]["trials"]
 
 
-@pytest.mark.xfail(strict=True, reason="MediaPipe's world hips turn with the shoulders: the still pelvis of the "
-                                       "realistic sample reads 17 deg of yaw at a 40 deg turn (the 10 deg flag fires)")
-def test_rotation_sample_pelvis_still():
+def test_rotation_sample_pelvis_yaw_is_withheld():
+    # MediaPipe's world hips turn with the shoulders: the still pelvis of this sample read 17 deg of yaw at a
+    # 40 deg turn. A number that wrong is never shown; the reason is.
     got, _ = analyse_sample("rotation_front", "rotation")
-    assert got["pelvis_yaw_left"]["value"] < 10.0
+    for side in ("left", "right"):
+        assert got[f"pelvis_yaw_{side}"]["value"] is None and "not measured" in got[f"pelvis_yaw_{side}"]["reason"]
 
 
 def test_posture_frontal_sample():
@@ -120,12 +121,16 @@ def test_posture_frontal_sample_pelvis():
     assert got["pelvic_tilt"]["value"] == pytest.approx(want["pelvic_tilt"], abs=3.0)
 
 
+def test_posture_sagittal_sample_head_forward_is_withheld():
+    # MediaPipe's ear landmark sits 3 to 6 cm in front of the ear (tragion): the angle read about 14 deg small.
+    got, _ = analyse_sample("posture_side", "posture-sagittal", height=True)
+    assert got["head_forward_angle"]["value"] is None and "ear" in got["head_forward_angle"]["reason"]
+
+
 @pytest.mark.xfail(strict=True, reason="MediaPipe's ear landmark sits 3 to 6 cm in front of the ear (tragion) of "
-                                       "the realistic head: the head-forward angle reads about 14 deg small, the "
-                                       "ear's plumb offset 4.6 cm forward")
-def test_posture_sagittal_sample_head():
+                                       "the realistic head: the ear's plumb offset reads 4.6 cm forward")
+def test_posture_sagittal_sample_ear_plumb():
     got, want = analyse_sample("posture_side", "posture-sagittal", height=True)
-    assert got["head_forward_angle"]["value"] == pytest.approx(want["head_forward_angle"], abs=3.0)
     assert got["plumb_ear"]["value"] == pytest.approx(want["plumb_ear"], abs=4.0)
 
 
@@ -195,9 +200,13 @@ def test_nobody_in_the_video(tmp_path):
     expect_refusal(posture("analyze", video, "--test", "posture-frontal", "--height-cm", "170"), "No person was found")
 
 
-def test_two_people(tmp_path):
+def test_a_bystander_apart_from_the_subject_is_left_out_and_said(tmp_path):
+    # Two people 0.9 m apart who never overlap: one subject is measured, and the result says someone else was there
+    # (someone overlapping the subject: tests/test_real_clips.py).
     video = still_video(tmp_path / "two.mp4", cam=frontal_camera(distance=3.2), people=(-0.45, 0.45))
-    expect_refusal(posture("analyze", video, "--test", "posture-frontal"), "More than one person")
+    run = posture("analyze", video, "--test", "posture-frontal")
+    assert run.returncode == 0, run.stderr
+    assert "Another person was in view beside the subject" in run.stdout and "Shoulder tilt" in run.stdout
 
 
 def test_body_cut_off(tmp_path):

@@ -12,8 +12,10 @@ import pytest
 
 from conftest import FPS, NOISE_PX, true_flexion
 from posture.errors import TrialError, ViewError
-from posture.landmarks import MIRROR_PERMUTATION, unmirror
+from posture.landmarks import MIRROR_PERMUTATION, Landmark as L, unmirror
 from posture.measures import AnalysisConfig, analyse
+from posture.measures.angles import facing_direction, head_forward_angle
+from posture.measures.forward_bend import KNUCKLE_TO_TIP_CM
 from posture.synthetic.camera import frontal_camera, sagittal_camera
 from posture.synthetic.scene import (forward_bend_poses, landmark_series, rotation_poses, side_bend_poses,
                                      still_poses, truth)
@@ -59,9 +61,19 @@ def test_standing_sagittal(stance, side, noise, tol, rng):
     r = analyse(s, "posture-sagittal", AnalysisConfig(cm_per_px=100 * 2.6 / cam.focal_px))
     want = truth(stance)
     assert values(r, "trunk_inclination") == pytest.approx(want["trunk_inclination"], abs=tol)
-    assert values(r, "head_forward_angle") == pytest.approx(want["head_forward_angle"], abs=tol)
+    # The angle is right on exact landmarks, but MediaPipe's ear is not (README): the result withholds it.
+    fwd = facing_direction(s)
+    assert np.median(head_forward_angle(s, fwd)) == pytest.approx(want["head_forward_angle"], abs=tol)
+    assert r.get("head_forward_angle").value is None and "ear" in r.get("head_forward_angle").reason
     for p in ("ear", "shoulder", "hip", "knee"):
         assert values(r, f"plumb_{p}") == pytest.approx(want[f"plumb_{p}_cm"], abs=1.5), p
+
+
+def index_at_the_knuckles(s, cm_per_px: float):
+    """The index landmarks where MediaPipe puts them, KNUCKLE_TO_TIP_CM up the hanging hand from the fingertip."""
+    image = s.image.copy()
+    image[:, [L.LEFT_INDEX, L.RIGHT_INDEX], 1] -= KNUCKLE_TO_TIP_CM / cm_per_px
+    return replace(s, image=image)
 
 
 @pytest.mark.parametrize("noise,tol", NOISE_CASES)
@@ -70,7 +82,7 @@ def test_standing_sagittal(stance, side, noise, tol, rng):
 def test_forward_bend(peak, side, noise, tol, rng):
     poses = forward_bend_poses(peak, FPS)
     cam = sagittal_camera(side=side)
-    s = landmark_series(poses, cam, FPS, noise_px=noise, rng=rng)
+    s = index_at_the_knuckles(landmark_series(poses, cam, FPS, noise_px=noise, rng=rng), 100 * 2.6 / cam.focal_px)
     r = analyse(s, "forward-bend", AnalysisConfig(cm_per_px=100 * 2.6 / cam.focal_px))
     at_peak = truth(max(poses, key=lambda p: p.trunk_flexion))
     flexion = r.get("trunk_flexion")
@@ -133,11 +145,14 @@ def test_rotation_both_ways(peak, noise, rng):
     assert not r.get("rotation_left").flags
 
 
-def test_rotation_with_the_pelvis_turning_is_flagged():
+def test_pelvis_yaw_is_never_given_from_one_frontal_camera():
+    # MediaPipe's hips turn with the shoulders on realistic bodies (README): even where exact landmarks would
+    # show the pelvis turning, the number is withheld with the reason, never shown.
     poses = rotation_poses(40.0, FPS, pelvis_share=0.5)
     r = analyse(landmark_series(poses, frontal_camera(), FPS), "rotation")
-    assert r.get("pelvis_yaw_left").value == pytest.approx(20.0, abs=2.0)
-    assert r.get("rotation_left").flags
+    for side in ("left", "right"):
+        m = r.get(f"pelvis_yaw_{side}")
+        assert m.value is None and "hips turn with the shoulders" in m.reason
 
 
 def test_mirrored_recording_keeps_the_subjects_sides():

@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
+
 from posture.landmarks import LandmarkSeries
-from posture.measures.common import AnalysisConfig, Measurement, TestResult
+from posture.measures.checks import camera_angle, check_camera_angle, check_movement, find_neutral
+from posture.measures.common import (WHOLE_BODY, AnalysisConfig, Measurement, TestResult, check_person,
+                                     check_view)
+from posture.measures.movement import neutral_frames
 from posture.measures.registry import MEASURES, TESTS, MeasureSpec, TestSpec, spec_for
+from posture.measures.subject import keep_subject
 
 
 def analyse(series: LandmarkSeries, test: str, config: AnalysisConfig = AnalysisConfig()) -> TestResult:
-    """Run one named test on a landmark series."""
-    return spec_for(test).analyse(series, config)
+    """Run one named test on a landmark series, after what must hold for it holds.
+
+    One subject with their own left and right; for a movement, a still upright
+    neutral, the camera within the test's angle and no other movement shown.
+    """
+    spec = spec_for(test)
+    subject = keep_subject(series, frontal=not spec.side_on)
+    series, notes = subject.series, series.notes + subject.notes
+    check_person(series, WHOLE_BODY, config.min_detected)
+    start = 0
+    if spec.moves:
+        neutral = find_neutral(series)
+        start, series = neutral.start, series[neutral.start:]
+        notes += (neutral.note,) if neutral.note else ()
+    frames = neutral_frames(series) if spec.moves else np.flatnonzero(series.detected)
+    check_view(series, frames, spec.view)          # the plain sentences first: facing away, side-on, mirrored
+    angle = camera_angle(series, frames, spec.view)
+    check_camera_angle(angle, spec.view, spec.max_camera_deg)
+    check_movement(series, frames, spec.must_stay, spec.label.split(" (")[0].lower())
+    result = spec.analyse(series, config)
+    if start:
+        result = replace(result, trial_frames=tuple((a + start, b + start, c + start)
+                                                    for a, b, c in result.trial_frames))
+    return replace(result, notes=result.notes + notes, camera_angle_deg=round(angle, 1))
 
 
 __all__ = ["MEASURES", "TESTS", "AnalysisConfig", "Measurement", "MeasureSpec", "TestResult", "TestSpec", "analyse",

@@ -62,6 +62,7 @@ class TestResult:
     notes: tuple[str, ...] = ()
     detected_share: float = 1.0
     trial_frames: tuple[tuple[int, int, int], ...] = field(default=())
+    camera_angle_deg: float | None = None     # how far the camera was from the test's view (None: not known)
 
     def get(self, name: str) -> Measurement:
         for m in self.measurements:
@@ -114,6 +115,10 @@ def check_person(series: LandmarkSeries, parts: dict[str, tuple[int, ...]], min_
     if share == 0.0:
         raise NoPersonError(NO_PERSON)
     if share < min_detected:
+        why = series.exclusion_reasons()
+        if why:
+            raise NoPersonError(f"The subject could be measured in only {share:.0%} of the frames, because {why[0]}: "
+                                "record again with the subject alone and apart from others.")
         raise NoPersonError(f"A person was found in only {share:.0%} of the frames: keep the whole body "
                             "in view for the entire recording.")
     seen = series.detected

@@ -36,27 +36,32 @@ def neutral_frames(series: LandmarkSeries, seconds: float = 1.0) -> np.ndarray:
 
 
 def find_movement(raw: np.ndarray, series: LandmarkSeries, config: AnalysisConfig, view: str,
-                  min_excursion: float, directions: tuple[int, ...]) -> Movement:
-    """Check the view on neutral frames, filter the signal and segment its trials.
+                  min_excursion: float, directions: tuple[int, ...], filtered: bool = False) -> Movement:
+    """Check the view on neutral frames, filter the signal (unless already `filtered`) and segment its trials.
 
-    Trials broken by a long tracking gap are dropped with a note; no trial at all
-    is a TrialError that says what movement was expected.
+    Trials broken by a long tracking gap or by set-aside frames are dropped with
+    a note; no trial at all is a TrialError that says what movement was expected.
     """
     fit = check_view(series, neutral_frames(series), view)
-    signal = lowpass(raw, series.t, config.filter)
+    signal = np.array(raw, float) if filtered else lowpass(raw, series.t, config.filter)
+    signal[series.excluded > 0] = np.nan      # never bridged: a trial through set-aside frames is dropped
     notes: list[str] = []
     usable = effective_cutoff(config.filter.cutoff_hz, series.fps)
     if usable < config.filter.cutoff_hz:
         notes.append(f"Filter cutoff lowered to {usable:.1f} Hz for the {series.fps:.0f} fps recording.")
     seg = segment_trials(signal, series.t, min_excursion, directions, config.peak_hold_s)
-    kept = []
+    kept, dropped = [], []
     for k, trial in enumerate(seg.trials, start=1):
         lost = np.isnan(signal[trial.start:trial.end])
         if lost.any():
             seconds = lost.sum() / series.fps
-            notes.append(f"Trial {k} was dropped: the person was lost for {seconds:.1f} s during the movement.")
+            why = series.exclusion_reasons(slice(trial.start, trial.end))
+            dropped.append(f"{why[0]} for {seconds:.1f} s" if why else f"the person was lost for {seconds:.1f} s")
+            notes.append(f"Trial {k} was dropped: {dropped[-1]} during the movement.")
         else:
             kept.append(trial)
+    if not kept and dropped:
+        raise TrialError(f"No repetition could be measured: {dropped[0]} during the movement. Record it again.")
     if not kept:
         raise TrialError("No complete repetition of the movement was found: start standing still, move "
                          f"at least {min_excursion:g} degrees and come back, with the whole body in view.")

@@ -14,6 +14,7 @@ import numpy as np
 
 from posture.landmarks import LandmarkSeries
 from posture.measures import forward_bend as fb, rotation as rot, side_bend as sb
+from posture.measures.checks import ARM_RAISE, BOW, SIDE_LEAN, SQUAT, WALK, MustStay
 from posture.measures.common import FRONTAL, SAGITTAL, AnalysisConfig, TestResult
 from posture.measures.movement import neutral_frames
 from posture.measures.angles import facing_direction, shoulder_tilt, trunk_inclination, trunk_lateral_lean
@@ -31,6 +32,9 @@ AngleFunction = Callable[[LandmarkSeries, "float | None", float, "LandmarkSeries
 class MeasureSpec:
     """One measurement a test reports.
 
+    uncertainty: the largest error on the realistic sweep (benchmarks/accuracy.py, 2026-11-24), rounded up to
+    0.5; shown with every value as "value +/- uncertainty" (only in degrees and cm, the units it was measured in).
+
     default_mdc95: the conservative MDC95 between sessions when the sessions have
     too few trials of their own (units of the measurement; see docs/measurements.md).
     better: LARGER (a range), SMALLER (a distance to the floor) or LEVEL (nearer zero).
@@ -39,6 +43,7 @@ class MeasureSpec:
     name: str
     default_mdc95: float | None      # None: the unit's fallback (its unit varies with the scale)
     better: str = LEVEL
+    uncertainty: float | None = None     # +/- in degrees or cm, measured on realistic renders (None: not measured)
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ class TestSpec:
     reps_per_side: int = 0           # live repetitions asked for per side
     settle_angle: Callable[[LandmarkSeries, float], np.ndarray] | None = None
     # ^ the angle that judges stillness live before the neutral is settled, when `angle` needs the neutral
+    max_camera_deg: float = 20.0     # the camera at most this far from the test's view
+    must_stay: tuple[MustStay, ...] = ()     # what the movement leaves alone; else it is another movement
 
     @property
     def moves(self) -> bool:
@@ -105,37 +112,38 @@ def _rotation(series: LandmarkSeries, forward: float | None, roll: float,
     return rot.rotation_against(series, neutral, roll)
 
 
-def _per_side(*measures: tuple[str, float, str]) -> tuple[MeasureSpec, ...]:
-    """Left then right of each (prefix, default MDC95, better), in the order the analysis reports them."""
-    return tuple(MeasureSpec(f"{prefix}_{side}", mdc, better) for side in ("left", "right")
-                 for prefix, mdc, better in measures)
+def _per_side(*measures: tuple[str, float, str, float | None]) -> tuple[MeasureSpec, ...]:
+    """Left then right of each (prefix, default MDC95, better, uncertainty), in the order the analysis reports them."""
+    return tuple(MeasureSpec(f"{prefix}_{side}", mdc, better, plus_minus) for side in ("left", "right")
+                 for prefix, mdc, better, plus_minus in measures)
 
 
 SPECS = (
     TestSpec("forward-bend", "Forward bend (camera at your side)", SAGITTAL, fb.forward_bend, _inclination,
              "Trunk flexion",
-             (MeasureSpec("trunk_flexion", 8.0, LARGER), MeasureSpec("hip_flexion", 8.0, LARGER),
-              MeasureSpec("fingertip_to_floor", 4.5, SMALLER), MeasureSpec("knee_flexion_at_peak", 5.0)),
+             (MeasureSpec("trunk_flexion", 8.0, LARGER, 5.5), MeasureSpec("hip_flexion", 8.0, LARGER, 5.0),
+              MeasureSpec("fingertip_to_floor", 4.5, SMALLER, 3.5), MeasureSpec("knee_flexion_at_peak", 5.0, LEVEL, 3.5)),
              "Bend forward slowly, as far as is comfortable, with your knees straight, then stand up again.",
-             fb.MIN_EXCURSION_DEG, fb.DIRECTIONS, 3),
+             fb.MIN_EXCURSION_DEG, fb.DIRECTIONS, 3, must_stay=(WALK,)),
     TestSpec("side-bend", "Side bend (camera in front)", FRONTAL, sb.side_bend, _lateral_lean, "Side bend",
-             _per_side(("side_bend", 5.0, LARGER), ("fingertip_travel", 3.0, LARGER)),
+             _per_side(("side_bend", 5.0, LARGER, 2.0), ("fingertip_travel", 3.0, LARGER, None)),
              "Slide one hand down the side of your leg as far as is comfortable, come back up, then bend to "
-             "the other side.", sb.MIN_EXCURSION_DEG, tuple(sb.SIDES), 2),
+             "the other side.", sb.MIN_EXCURSION_DEG, tuple(sb.SIDES), 2, must_stay=(SQUAT, BOW, WALK)),
     TestSpec("rotation", "Trunk rotation (camera in front)", FRONTAL, rot.rotation, _rotation, "Trunk rotation",
-             _per_side(("rotation", 8.0, LARGER), ("pelvis_yaw", 5.0, LEVEL)),
+             _per_side(("rotation", 8.0, LARGER, 4.0), ("pelvis_yaw", 5.0, LEVEL, None)),
              "Keep your hips still and your arms hanging loose, and turn your upper body to one side as far as "
              "is comfortable, back to the middle, then to the other side.", rot.MIN_EXCURSION_DEG, rot.DIRECTIONS,
-             2, settle_angle=rot.world_rotation),
+             2, settle_angle=rot.world_rotation, max_camera_deg=15.0,
+             must_stay=(SQUAT, BOW, WALK, ARM_RAISE, SIDE_LEAN)),
     TestSpec("posture-frontal", "Standing posture, from the front", FRONTAL, standing_frontal, _shoulder_tilt,
              "Shoulder tilt",
-             (MeasureSpec("shoulder_tilt", 2.5), MeasureSpec("pelvic_tilt", 2.5),
-              MeasureSpec("trunk_lateral_lean", 2.0), MeasureSpec("head_tilt", 3.0),
-              MeasureSpec("lateral_shift", 1.5)), STILL),
+             (MeasureSpec("shoulder_tilt", 2.5, LEVEL, 3.0), MeasureSpec("pelvic_tilt", 2.5, LEVEL, 4.0),
+              MeasureSpec("trunk_lateral_lean", 2.0, LEVEL, 1.5), MeasureSpec("head_tilt", 3.0, LEVEL, 3.5),
+              MeasureSpec("lateral_shift", 1.5, LEVEL, 1.0)), STILL),
     TestSpec("posture-sagittal", "Standing posture, from the side", SAGITTAL, standing_sagittal, _inclination,
              "Trunk inclination",
-             (MeasureSpec("head_forward_angle", 5.0, LARGER), MeasureSpec("trunk_inclination", 3.0),
-              *(MeasureSpec(f"plumb_{p}", None) for p in ("ear", "shoulder", "hip", "knee"))), STILL),
+             (MeasureSpec("head_forward_angle", 5.0, LARGER, None), MeasureSpec("trunk_inclination", 3.0, LEVEL, 5.0),
+              *(MeasureSpec(f"plumb_{p}", None, LEVEL, u) for p, u in (("ear", 4.5), ("shoulder", 1.5), ("hip", 4.5), ("knee", 1.5)))), STILL),
 )
 
 TESTS: dict[str, TestSpec] = {s.name: s for s in SPECS}
@@ -149,6 +157,15 @@ def default_mdc95(name: str, unit: str) -> float | None:
     if spec is not None and spec.default_mdc95 is not None:
         return spec.default_mdc95
     return FALLBACK_MDC95.get(unit)
+
+
+UNCERTAINTY_UNITS = ("deg", "cm")
+
+
+def uncertainty(name: str, unit: str) -> float | None:
+    """+/- of a measurement as measured on the realistic renders, in its unit (None: not measured in this unit)."""
+    spec = MEASURES.get(name)
+    return spec.uncertainty if spec is not None and unit in UNCERTAINTY_UNITS else None
 
 
 def spec_for(name: str) -> TestSpec:

@@ -26,7 +26,7 @@ def session_dict(session: Session) -> dict:
         "software_version": session.software_version, "source": session.source,
         "calibration": session.calibration,
         "tests": [{"test": r.test, "view": r.view, "detected_share": r.detected_share, "notes": list(r.notes),
-                   "trial_frames": [list(f) for f in r.trial_frames],
+                   "trial_frames": [list(f) for f in r.trial_frames], "camera_angle_deg": r.camera_angle_deg,
                    "measurements": [MeasurementRow(m).as_json() for m in r.measurements]}
                   for r in map(stored_result, session.tests)],
     }

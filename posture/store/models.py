@@ -83,6 +83,7 @@ class RecordedTest(Base):
     detected_share: Mapped[float] = mapped_column(Float)
     notes: Mapped[list] = mapped_column(JSON, default=list)
     trial_frames: Mapped[list] = mapped_column(JSON, default=list)    # [start, peak, end] per repetition
+    camera_angle_deg: Mapped[float | None] = mapped_column(Float)     # the camera's distance from the view
     landmarks: Mapped[bytes | None] = mapped_column(LargeBinary)      # compressed .npz of the series
     session: Mapped[Session] = relationship(back_populates="tests")
     measurements: Mapped[list[MeasurementRecord]] = relationship(

@@ -43,7 +43,7 @@ def test_record(result: TestResult, series: LandmarkSeries | bytes | None) -> Re
     """A test result (and its landmarks, as a series or already packed) as rows."""
     return RecordedTest(
         test=result.test, view=result.view, detected_share=result.detected_share, notes=list(result.notes),
-        trial_frames=[list(map(int, f)) for f in result.trial_frames],
+        trial_frames=[list(map(int, f)) for f in result.trial_frames], camera_angle_deg=result.camera_angle_deg,
         landmarks=series_bytes(series) if isinstance(series, LandmarkSeries) else series,
         measurements=[MeasurementRecord(name=m.name, value=m.value, unit=m.unit, quality=m.quality, reason=m.reason,
                                         flags=list(m.flags), trials=list(m.trials), spread=m.spread,
@@ -55,6 +55,7 @@ def stored_result(record: RecordedTest) -> TestResult:
     return TestResult(
         test=record.test, view=record.view, detected_share=record.detected_share, notes=tuple(record.notes),
         trial_frames=tuple(tuple(int(i) for i in f) for f in record.trial_frames),
+        camera_angle_deg=record.camera_angle_deg,
         measurements=tuple(Measurement(m.name, m.value, m.unit, m.quality, m.reason, tuple(m.flags), tuple(m.trials),
                                        m.spread, m.maximum) for m in record.measurements))
 

@@ -1,0 +1,175 @@
+"""What must hold before a test gives a number: a still neutral, the camera's angle, the movement asked for.
+
+Pure: landmarks in, the series to measure (or a refusal in one sentence) out.
+Each refusal says what was seen and what to do, because a clinical tool may
+refuse but may not guess.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from posture.errors import TrialError, ViewError
+from posture.landmarks import Landmark as L, LandmarkSeries
+from posture.measures.angles import trunk_axis, trunk_lateral_lean
+from posture.measures.common import FRONTAL
+from posture.geometry import incline_from_vertical, wrap180
+from posture.trials import FilterConfig, true_runs, lowpass
+
+STILL_S = 1.0               # a neutral is still for at least this long
+STILL_SPEED = 0.1           # torso lengths per second: faster is moving
+UPRIGHT_DEG = 12.0          # the trunk within this of the vertical is upright
+MOVING = (L.NOSE, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_WRIST, L.RIGHT_WRIST,
+          L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE)
+
+
+def body_speed(series: LandmarkSeries) -> np.ndarray:
+    """Per frame, the median speed of the head, arms, trunk and knees, in torso lengths per second."""
+    torso = np.nanmedian(np.linalg.norm(trunk_axis(series), axis=-1))
+    smooth = FilterConfig(cutoff_hz=1.5)
+    speeds = []
+    for lm in MOVING:
+        xy = np.stack([lowpass(series.image[:, lm, k], series.t, smooth) for k in range(2)], axis=-1)
+        speeds.append(np.linalg.norm(np.gradient(xy, series.t, axis=0), axis=-1))
+    with warnings.catch_warnings():          # frames where nobody was found stay NaN, quietly
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(np.stack(speeds), axis=0) / torso
+
+
+def _upright(series: LandmarkSeries) -> np.ndarray:
+    """The trunk within UPRIGHT_DEG of the image vertical, whichever way the subject faces."""
+    return np.abs(incline_from_vertical(trunk_axis(series))) < UPRIGHT_DEG
+
+
+@dataclass(frozen=True)
+class Neutral:
+    """Where the still, upright neutral starts; what came before it is not measured."""
+
+    start: int
+    note: str = ""
+
+
+def find_neutral(series: LandmarkSeries) -> Neutral:
+    """The first stretch of STILL_S with the body still and the trunk upright, else TrialError.
+
+    A recording is meant to open with it; when it does not, a later one is used
+    and the frames before it are left out, so a lean that was already under way
+    never becomes the zero.
+    """
+    if len(series) < 2:
+        raise TrialError("The recording is too short: record the whole movement, starting still.")
+    calm = (np.nan_to_num(body_speed(series), nan=np.inf) < STILL_SPEED) & _upright(series)
+    for start, stop in true_runs(calm):
+        if series.t[stop - 1] - series.t[start] >= STILL_S - 0.5 / max(series.fps, 1):
+            first_seen = np.flatnonzero(series.detected)[0]
+            if start <= first_seen + max(1, int(0.2 * series.fps)):
+                return Neutral(first_seen)
+            return Neutral(start, f"The recording did not start still and upright; the neutral was taken at "
+                                  f"{series.t[start] - series.t[0]:.1f} s and what came before was left out.")
+    raise TrialError(f"The subject never stood still and upright for {STILL_S:g} s: ask them to stand still, "
+                     "upright and relaxed, before they start the movement.")
+
+
+def camera_angle(series: LandmarkSeries, frames: slice | np.ndarray, view: str) -> float:
+    """Degrees the camera is away from the test's view, + towards the subject's left.
+
+    From the 3-D shoulder and hip lines: facing the camera they run across it,
+    side-on along it.
+    """
+    yaws = []
+    for left, right in ((L.LEFT_HIP, L.RIGHT_HIP), (L.LEFT_SHOULDER, L.RIGHT_SHOULDER)):
+        v = series.world[frames, left] - series.world[frames, right]
+        yaws.append(np.degrees(np.arctan2(v[:, 2], v[:, 0])))
+    yaw = float(np.nanmedian(np.concatenate(yaws)))      # + when the left side is farther from the camera
+    if view == FRONTAL:
+        return -yaw
+    return float(wrap180(np.sign(yaw) * 90.0 - yaw)) if yaw else 90.0
+
+
+def check_camera_angle(angle: float, view: str, limit: float) -> None:
+    """ViewError with the turn that fixes it when the camera is more than `limit` degrees off the view."""
+    if abs(angle) <= limit:
+        return
+    if view == FRONTAL:
+        side = "left" if angle > 0 else "right"
+        raise ViewError(f"The camera is {abs(angle):.0f} degrees to the subject's {side} of straight in front "
+                        f"(at most {limit:.0f} for this test): turn the subject {abs(angle):.0f} degrees to their "
+                        f"{side}, or move the camera round to face them squarely.")
+    raise ViewError(f"The camera sees the subject {abs(angle):.0f} degrees away from exactly side-on (at most "
+                    f"{limit:.0f} for this test): turn the subject until their shoulders point at the camera.")
+
+
+def hip_drop(series: LandmarkSeries, neutral: np.ndarray) -> np.ndarray:
+    """How far the hips sank below their neutral height, in torso lengths (a squat, or bent knees)."""
+    torso = np.nanmedian(np.linalg.norm(trunk_axis(series)[neutral], axis=-1))
+    hips = series.midpoint(L.LEFT_HIP, L.RIGHT_HIP)[:, 1]
+    return (hips - np.nanmedian(hips[neutral])) / torso
+
+
+def trunk_shortening(series: LandmarkSeries, neutral: np.ndarray) -> np.ndarray:
+    """1 minus the trunk's picture length over its neutral length: a bow towards the camera shortens it."""
+    length = np.linalg.norm(trunk_axis(series), axis=-1)
+    return 1.0 - length / np.nanmedian(length[neutral])
+
+
+def feet_travel(series: LandmarkSeries, neutral: np.ndarray) -> np.ndarray:
+    """How far the ankles moved from where they stood, in torso lengths (walking)."""
+    torso = np.nanmedian(np.linalg.norm(trunk_axis(series)[neutral], axis=-1))
+    ankles = series.midpoint(L.LEFT_ANKLE, L.RIGHT_ANKLE)
+    return np.linalg.norm(ankles - np.nanmedian(ankles[neutral], axis=0), axis=-1) / torso
+
+
+def wrists_raised(series: LandmarkSeries, neutral: np.ndarray) -> np.ndarray:
+    """How far the wrists rose towards shoulder height from neutral, in torso lengths (arm raises)."""
+    torso = np.nanmedian(np.linalg.norm(trunk_axis(series)[neutral], axis=-1))
+    wrists = np.nanmean(series.image[:, [L.LEFT_WRIST, L.RIGHT_WRIST], 1], axis=1)
+    return (np.nanmedian(wrists[neutral]) - wrists) / torso
+
+
+def lateral_lean_change(series: LandmarkSeries, neutral: np.ndarray) -> np.ndarray:
+    """Trunk lateral lean away from neutral, degrees either way."""
+    lean = trunk_lateral_lean(series)
+    return np.abs(lean - np.nanmedian(lean[neutral]))
+
+
+@dataclass(frozen=True)
+class MustStay:
+    """Something a test's movement leaves (nearly) alone; beyond `limit`, the recording shows another movement."""
+
+    measure: object            # (series, neutral frames) -> per-frame value
+    limit: float
+    seen: str                  # what was seen, with {value}
+    looks_like: str            # "a squat"
+
+
+SQUAT = MustStay(hip_drop, 0.25, "the hips sank {value:.0%} of the trunk's length", "a squat")
+BOW = MustStay(trunk_shortening, 0.2, "the trunk bent towards the camera ({value:.0%} shorter)", "a forward bow")
+WALK = MustStay(feet_travel, 0.5, "the feet moved {value:.1f} trunk lengths", "walking")
+ARM_RAISE = MustStay(wrists_raised, 0.5, "the hands rose {value:.0%} of the trunk's length", "arm raises")
+SIDE_LEAN = MustStay(lateral_lean_change, 15.0, "the trunk leaned {value:.0f} degrees sideways", "a side bend")
+
+
+def check_movement(series: LandmarkSeries, neutral: np.ndarray, must_stay: tuple[MustStay, ...], test_label: str,
+                   hold_s: float = 0.3) -> None:
+    """TrialError naming what was seen when the recording shows another movement than the test's.
+
+    A value counts when it is held for hold_s (a one-frame spike is not a movement).
+    """
+    for rule in must_stay:
+        value = _held_max(np.asarray(rule.measure(series, neutral), float), series.fps, hold_s)
+        if value > rule.limit:
+            seen = rule.seen.format(value=value)
+            raise TrialError(f"{seen[0].upper()}{seen[1:]}: this looks like {rule.looks_like}, not {test_label}. "
+                             "Record the test's own movement.")
+
+
+def _held_max(x: np.ndarray, fps: float, hold_s: float) -> float:
+    """The largest value held for hold_s (NaN frames never count)."""
+    w = max(1, int(round(hold_s * fps)))
+    x = np.nan_to_num(x, nan=-np.inf)
+    if len(x) < w:
+        return float(np.max(x)) if len(x) else -np.inf
+    return float(np.max(np.lib.stride_tricks.sliding_window_view(x, w).min(axis=1)))

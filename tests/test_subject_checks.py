@@ -1,0 +1,120 @@
+"""One subject, their own sides, a still neutral, the camera's angle and the movement asked for.
+
+Exact landmarks of a posed skeleton, with the faults of real footage put in by
+hand: a track that jumps to someone else, labels swapped, a neutral that is
+not still, a camera turned away, a squat instead of the test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from conftest import FPS
+from posture.errors import TrialError, ViewError
+from posture.landmarks import MIRROR_PERMUTATION, Excluded
+from posture.measures import analyse
+from posture.measures.checks import camera_angle, find_neutral
+from posture.measures.subject import OthersWatch, frontal_swaps, keep_subject, overlap_frames, track_jumps
+from posture.synthetic.camera import frontal_camera, sagittal_camera
+from posture.synthetic.scene import landmark_series, side_bend_poses, still_poses, trial_profile
+from posture.synthetic.skeleton import Pose, rot_y
+
+
+def turned_camera(azimuth_deg: float):
+    """The frontal camera moved round the subject by azimuth_deg, towards the subject's left when +."""
+    cam = frontal_camera()
+    turn = rot_y(azimuth_deg)
+    return replace(cam, position=tuple(turn @ np.asarray(cam.position)), target=tuple(turn @ np.asarray(cam.target)))
+
+
+def test_a_track_that_jumps_to_someone_else_is_set_aside():
+    s = landmark_series(still_poses(Pose(), FPS, 3.0), frontal_camera(), FPS)
+    image = s.image.copy()
+    image[40:55] += [250.0, 0.0]          # half a second on another person, further along the picture
+    jumped = track_jumps(replace(s, image=image))
+    assert jumped[40:55].all() and not jumped[:40].any() and not jumped[55:].any()
+    assert not track_jumps(s).any()
+
+
+def test_swapped_labels_are_repaired_and_mixed_ones_dropped():
+    s = landmark_series(side_bend_poses(25.0, FPS), frontal_camera(), FPS)
+    image, vis, world = s.image.copy(), s.visibility.copy(), s.world.copy()
+    image[30:40] = image[30:40][:, MIRROR_PERMUTATION]            # the model swapped every label
+    image[60:65, [11, 12]] = image[60:65][:, [12, 11]]            # only the shoulders swapped
+    broken = replace(s, image=image, visibility=vis, world=world)
+    swapped, mixed = frontal_swaps(broken)
+    assert swapped[30:40].all() and swapped.sum() == 10
+    assert mixed[60:65].all() and mixed.sum() == 5
+    kept = keep_subject(broken, frontal=True)
+    assert np.allclose(kept.series.image[30:40], s.image[30:40])   # relabelled back
+    assert (kept.series.excluded[60:65] == Excluded.SWAPPED).all() and not kept.series.detected[60:65].any()
+    clean = analyse(s, "side-bend")
+    fixed = analyse(broken, "side-bend")
+    for side in ("left", "right"):
+        assert fixed.get(f"side_bend_{side}").value == pytest.approx(clean.get(f"side_bend_{side}").value, abs=0.5)
+
+
+def test_a_neutral_that_is_not_still_is_found_later_or_refused():
+    poses = side_bend_poses(25.0, FPS)
+    start = next(i for i, p in enumerate(poses) if p.trunk_lateral > 12.0)
+    s = landmark_series(poses[start:], frontal_camera(), FPS)
+    neutral = find_neutral(s)
+    assert neutral.start > 0 and "did not start still" in neutral.note
+    assert abs(poses[start + neutral.start].trunk_lateral) < 3.0
+    r = analyse(s, "side-bend")
+    assert r.get("side_bend_right").value == pytest.approx(25.0, abs=1.5)   # from upright, not from the lean
+    assert all(a >= neutral.start for a, _, _ in r.trial_frames)
+    moving = [Pose(trunk_lateral=20.0 * np.sin(k / 8.0)) for k in range(int(4 * FPS))]
+    with pytest.raises(TrialError, match="never stood still and upright"):
+        analyse(landmark_series(moving, frontal_camera(), FPS), "side-bend")
+
+
+@pytest.mark.parametrize("azimuth", [0.0, 10.0, -30.0, 45.0])
+def test_the_camera_angle_in_degrees(azimuth):
+    s = landmark_series(still_poses(Pose(), FPS), turned_camera(azimuth), FPS)
+    assert camera_angle(s, slice(None), "frontal") == pytest.approx(azimuth, abs=1.0)
+    side = landmark_series(still_poses(Pose(), FPS), sagittal_camera(), FPS)
+    assert abs(camera_angle(side, slice(None), "sagittal")) < 1.0
+
+
+def test_a_camera_too_far_round_is_refused_with_the_turn_that_fixes_it():
+    poses = side_bend_poses(25.0, FPS)
+    assert analyse(landmark_series(poses, turned_camera(12.0), FPS), "side-bend").camera_angle_deg == \
+        pytest.approx(12.0, abs=1.0)
+    with pytest.raises(ViewError, match="30 degrees to the subject's left.*turn the subject 30 degrees to their left"):
+        analyse(landmark_series(poses, turned_camera(30.0), FPS), "side-bend")
+
+
+def test_a_squat_is_not_a_side_bend():
+    prof = trial_profile(FPS, 2)
+    squat = [Pose(knee_flexion=75 * p, trunk_flexion=30 * p, hip_shift_back=0.12 * p) for p in prof]
+    with pytest.raises(TrialError, match="this looks like a squat, not side bend"):
+        analyse(landmark_series(squat, frontal_camera(), FPS), "side-bend")
+
+
+def test_someone_who_goes_behind_the_subject_overlaps_until_seen_apart_again():
+    subject = np.array([[300.0, 100.0], [360.0, 500.0]])        # two corners are enough for a box
+    watch = OthersWatch(1000, 600, [])
+
+    def other(x0: float) -> tuple[np.ndarray, np.ndarray]:
+        xy = np.zeros((33, 2))
+        xy[:, 0], xy[:, 1] = x0 + np.linspace(0, 60, 33), np.linspace(120, 480, 33)
+        xy[[11, 12], 1], xy[[23, 24], 1] = 200.0, 320.0         # shoulders above hips
+        return xy, np.ones(33)
+
+    def box(xy: np.ndarray) -> np.ndarray:
+        return np.vstack([xy, np.full((31, 2), np.nan)])
+
+    watch.check(0, box(subject), other(700.0))      # far apart
+    watch.check(10, box(subject), other(390.0))     # close, not touching
+    watch.check(20, box(subject), None)             # gone: behind the subject
+    watch.check(30, box(subject), other(380.0))     # out again but still close
+    watch.check(40, box(subject), other(700.0))     # clearly apart
+    assert [o for _, o in watch.checks] == [False, False, True, True, False]
+    mask = watch.overlapped(50)
+    assert not mask[:11].any() and mask[11:40].all() and not mask[40:].any()
+    assert watch.beside == 3
+    assert overlap_frames(10, [(0, False), (5, False)]).sum() == 0
