@@ -81,8 +81,9 @@ def landmarks_from_video(path: str | Path, estimator: PoseEstimator | None = Non
     own = estimator is None
     estimator = estimator or MediaPipePose(video_mode=True)
     fps = info.fps / stride if info.fps else 30.0
-    n = max(info.frame_count // stride, 1)
-    every = max(1, min(int(round(fps / CHECKS_PER_S)), n // MIN_CHECKS))
+    every = max(1, int(round(fps / CHECKS_PER_S)))
+    if info.frame_count > 1:           # short clips: still at least MIN_CHECKS looks
+        every = max(1, min(every, info.frame_count // stride // MIN_CHECKS))
     watching = WatchingForOthers(estimator, every, info.width, info.height) if check_crowd else None
     try:
         series = track(read_frames(info, stride), watching or estimator, info.width, info.height, on_frame)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ARTIFACTS, ROOT, sample
+from posture.measures.registry import uncertainty
 from posture.pipeline import analyse_video
 from posture.store.db import open_database
 from posture.store.records import client_sessions
@@ -159,7 +160,9 @@ def test_upload_on_the_analyse_page_and_save(server, playwright):
         upload(page, url, video)
         wait_for_text(page, "Shoulder tilt")
         row = page.locator("table tr", has_text="Shoulder tilt").first.inner_text().split("\t")
-        assert float(row[1]) == pytest.approx(truth["expected"]["shoulder_tilt"], abs=3.0)
+        shown, plus_minus = row[1].strip().split(" ± ")          # every shown number carries its uncertainty
+        assert float(shown) == pytest.approx(truth["expected"]["shoulder_tilt"], abs=3.0)
+        assert float(plus_minus) == uncertainty("shoulder_tilt", "deg")
         assert "Posture-frontal" in page.inner_text("body")          # recognised from the view and stillness
         new_client(page, "analyse", "E2E-UPLOAD")
         page.get_by_role("button", name="Save").click()
@@ -167,7 +170,7 @@ def test_upload_on_the_analyse_page_and_save(server, playwright):
         shot(page, "analyse")
     finally:
         browser.close()
-    assert measurement(db, "E2E-UPLOAD", "shoulder_tilt") == pytest.approx(float(row[1]), abs=0.05)
+    assert measurement(db, "E2E-UPLOAD", "shoulder_tilt") == pytest.approx(float(shown), abs=0.05)
 
 
 @pytest.mark.parametrize("case, message", [("not a video", "is not a video this tool can read"),

@@ -42,14 +42,19 @@ def test_a_track_that_jumps_to_someone_else_is_set_aside():
 def test_swapped_labels_are_repaired_and_mixed_ones_dropped():
     s = landmark_series(side_bend_poses(25.0, FPS), frontal_camera(), FPS)
     image, vis, world = s.image.copy(), s.visibility.copy(), s.world.copy()
-    image[30:40] = image[30:40][:, MIRROR_PERMUTATION]            # the model swapped every label
+    vis[:, 11] = 0.9                                              # one side told apart, to see it come back
+    s = replace(s, visibility=vis.copy())
+    for a in (image, vis, world):                                 # the model swapped every label
+        a[30:40] = a[30:40][:, MIRROR_PERMUTATION]
     image[60:65, [11, 12]] = image[60:65][:, [12, 11]]            # only the shoulders swapped
     broken = replace(s, image=image, visibility=vis, world=world)
     swapped, mixed = frontal_swaps(broken)
     assert swapped[30:40].all() and swapped.sum() == 10
     assert mixed[60:65].all() and mixed.sum() == 5
     kept = keep_subject(broken, frontal=True)
-    assert np.allclose(kept.series.image[30:40], s.image[30:40])   # relabelled back
+    for got, want in ((kept.series.image, s.image), (kept.series.world, s.world), (kept.series.visibility,
+                                                                                  s.visibility)):
+        assert np.allclose(got[30:40], want[30:40])              # relabelled back, all three
     assert (kept.series.excluded[60:65] == Excluded.SWAPPED).all() and not kept.series.detected[60:65].any()
     clean = analyse(s, "side-bend")
     fixed = analyse(broken, "side-bend")
@@ -91,7 +96,7 @@ def test_a_camera_too_far_round_is_refused_with_the_turn_that_fixes_it():
 def test_a_squat_is_not_a_side_bend():
     prof = trial_profile(FPS, 2)
     squat = [Pose(knee_flexion=75 * p, trunk_flexion=30 * p, hip_shift_back=0.12 * p) for p in prof]
-    with pytest.raises(TrialError, match="this looks like a squat, not side bend"):
+    with pytest.raises(TrialError, match="this looks like a squat, not the side bend; record"):
         analyse(landmark_series(squat, frontal_camera(), FPS), "side-bend")
 
 

@@ -22,16 +22,17 @@ def analyse(series: LandmarkSeries, test: str, config: AnalysisConfig = Analysis
     neutral, the camera within the test's angle and no other movement shown.
     """
     spec = spec_for(test)
+    check_person(series, WHOLE_BODY, config.min_detected)
+    check_view(series, neutral_frames(series), spec.view)     # the plain sentences first: facing away, side-on
     subject = keep_subject(series, frontal=not spec.side_on)
     series, notes = subject.series, series.notes + subject.notes
     check_person(series, WHOLE_BODY, config.min_detected)
     start = 0
     if spec.moves:
-        neutral = find_neutral(series)
+        neutral = find_neutral(series, config.roll_deg)
         start, series = neutral.start, series[neutral.start:]
         notes += (neutral.note,) if neutral.note else ()
     frames = neutral_frames(series) if spec.moves else np.flatnonzero(series.detected)
-    check_view(series, frames, spec.view)          # the plain sentences first: facing away, side-on, mirrored
     angle = camera_angle(series, frames, spec.view)
     check_camera_angle(angle, spec.view, spec.max_camera_deg)
     check_movement(series, frames, spec.must_stay, spec.label.split(" (")[0].lower())
@@ -39,7 +40,7 @@ def analyse(series: LandmarkSeries, test: str, config: AnalysisConfig = Analysis
     if start:
         result = replace(result, trial_frames=tuple((a + start, b + start, c + start)
                                                     for a, b, c in result.trial_frames))
-    return replace(result, notes=result.notes + notes, camera_angle_deg=round(angle, 1))
+    return replace(result, notes=result.notes + notes, camera_angle_deg=round(angle, 1) if np.isfinite(angle) else None)
 
 
 __all__ = ["MEASURES", "TESTS", "AnalysisConfig", "Measurement", "MeasureSpec", "TestResult", "TestSpec", "analyse",

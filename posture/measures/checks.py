@@ -21,7 +21,7 @@ from posture.trials import FilterConfig, true_runs, lowpass
 
 STILL_S = 1.0               # a neutral is still for at least this long
 STILL_SPEED = 0.1           # torso lengths per second: faster is moving
-UPRIGHT_DEG = 12.0          # the trunk within this of the vertical is upright
+UPRIGHT_DEG = 8.0           # the trunk within this of the vertical is upright
 MOVING = (L.NOSE, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_WRIST, L.RIGHT_WRIST,
           L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE)
 
@@ -39,9 +39,9 @@ def body_speed(series: LandmarkSeries) -> np.ndarray:
         return np.nanmedian(np.stack(speeds), axis=0) / torso
 
 
-def _upright(series: LandmarkSeries) -> np.ndarray:
-    """The trunk within UPRIGHT_DEG of the image vertical, whichever way the subject faces."""
-    return np.abs(incline_from_vertical(trunk_axis(series))) < UPRIGHT_DEG
+def _upright(series: LandmarkSeries, roll: float) -> np.ndarray:
+    """The trunk within UPRIGHT_DEG of the true vertical, whichever way the subject faces."""
+    return np.abs(incline_from_vertical(trunk_axis(series, roll))) < UPRIGHT_DEG
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Neutral:
     note: str = ""
 
 
-def find_neutral(series: LandmarkSeries) -> Neutral:
+def find_neutral(series: LandmarkSeries, roll: float = 0.0) -> Neutral:
     """The first stretch of STILL_S with the body still and the trunk upright, else TrialError.
 
     A recording is meant to open with it; when it does not, a later one is used
@@ -61,7 +61,7 @@ def find_neutral(series: LandmarkSeries) -> Neutral:
     """
     if len(series) < 2:
         raise TrialError("The recording is too short: record the whole movement, starting still.")
-    calm = (np.nan_to_num(body_speed(series), nan=np.inf) < STILL_SPEED) & _upright(series)
+    calm = (np.nan_to_num(body_speed(series), nan=np.inf) < STILL_SPEED) & _upright(series, roll)
     for start, stop in true_runs(calm):
         if series.t[stop - 1] - series.t[start] >= STILL_S - 0.5 / max(series.fps, 1):
             first_seen = np.flatnonzero(series.detected)[0]
@@ -84,14 +84,14 @@ def camera_angle(series: LandmarkSeries, frames: slice | np.ndarray, view: str) 
         v = series.world[frames, left] - series.world[frames, right]
         yaws.append(np.degrees(np.arctan2(v[:, 2], v[:, 0])))
     yaw = float(np.nanmedian(np.concatenate(yaws)))      # + when the left side is farther from the camera
-    if view == FRONTAL:
+    if view == FRONTAL or not np.isfinite(yaw):
         return -yaw
     return float(wrap180(np.sign(yaw) * 90.0 - yaw)) if yaw else 90.0
 
 
 def check_camera_angle(angle: float, view: str, limit: float) -> None:
-    """ViewError with the turn that fixes it when the camera is more than `limit` degrees off the view."""
-    if abs(angle) <= limit:
+    """ViewError with the turn that fixes it when the camera is more than `limit` degrees off the view (NaN: unknown)."""
+    if not np.isfinite(angle) or abs(angle) <= limit:
         return
     if view == FRONTAL:
         side = "left" if angle > 0 else "right"
@@ -162,8 +162,8 @@ def check_movement(series: LandmarkSeries, neutral: np.ndarray, must_stay: tuple
         value = _held_max(np.asarray(rule.measure(series, neutral), float), series.fps, hold_s)
         if value > rule.limit:
             seen = rule.seen.format(value=value)
-            raise TrialError(f"{seen[0].upper()}{seen[1:]}: this looks like {rule.looks_like}, not {test_label}. "
-                             "Record the test's own movement.")
+            raise TrialError(f"{seen[0].upper()}{seen[1:]}: this looks like {rule.looks_like}, not the {test_label}; "
+                             "record the test's own movement.")
 
 
 def _held_max(x: np.ndarray, fps: float, hold_s: float) -> float:

@@ -116,7 +116,7 @@ def check_person(series: LandmarkSeries, parts: dict[str, tuple[int, ...]], min_
         raise NoPersonError(NO_PERSON)
     if share < min_detected:
         why = series.exclusion_reasons()
-        if why:
+        if why and (series.excluded > 0).sum() > (~series.detected).sum() / 2:     # mostly set aside, not unseen
             raise NoPersonError(f"The subject could be measured in only {share:.0%} of the frames, because {why[0]}: "
                                 "record again with the subject alone and apart from others.")
         raise NoPersonError(f"A person was found in only {share:.0%} of the frames: keep the whole body "

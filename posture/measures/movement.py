@@ -61,7 +61,7 @@ def find_movement(raw: np.ndarray, series: LandmarkSeries, config: AnalysisConfi
         else:
             kept.append(trial)
     if not kept and dropped:
-        raise TrialError(f"No repetition could be measured: {dropped[0]} during the movement. Record it again.")
+        raise TrialError(f"No repetition could be measured, because {dropped[0]} during the movement: record it again.")
     if not kept:
         raise TrialError("No complete repetition of the movement was found: start standing still, move "
                          f"at least {min_excursion:g} degrees and come back, with the whole body in view.")

@@ -107,7 +107,7 @@ def check_arms_at_sides(series: LandmarkSeries, neutral: np.ndarray) -> None:
         high = np.nanmedian(series.image[neutral, hip, 1] - series.image[neutral, wrist, 1]) / trunk
         if away > ARMS_AWAY or high > ARMS_HIGH:
             raise TrialError(f"The {side} arm did not hang at the side at the start: for this test both arms hang "
-                             "loose at the sides, so that they turn with the upper body. Record it again that way.")
+                             "loose at the sides, so that they turn with the upper body; record it again that way.")
 
 
 def rotation(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig()) -> TestResult:
@@ -131,9 +131,10 @@ def rotation(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig()) 
         apart = [abs(p - around(shoulders, w)) for p, w in zip(peaks, windows)]
         quality = float(np.median([around(trunk_q, w) for w in windows])) if trials else 0.0
         m = summarise_trials(f"rotation_{side}", "deg", peaks, quality, config.min_quality)
-        if trials and max(apart) > ARMS_AGREE_DEG:
+        if trials and not all(np.isfinite(a) and a <= ARMS_AGREE_DEG for a in apart):
+            worst = np.nanmax(apart) if np.isfinite(apart).any() else float("nan")
             m = replace(m, value=None, trials=(), spread=None, maximum=None,
-                        reason=f"withheld: the arms and the shoulders disagree by {max(apart):.0f} degrees (over "
+                        reason=f"withheld: the arms and the shoulders disagree by {worst:.0f} degrees (at most "
                                f"{ARMS_AGREE_DEG:.0f}), so the arms did not turn with the upper body")
         ms.append(m)
         ms.append(Measurement(f"pelvis_yaw_{side}", None, "deg", quality, reason=PELVIS_NOT_MEASURED))
