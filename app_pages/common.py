@@ -91,7 +91,8 @@ def active_profile() -> CameraProfile | None:
 
 def show_result(result: TestResult) -> None:
     """The measurements with their reasons and flags, as a table."""
-    st.subheader(f"{label(result.test)} ({result.view} view)")
+    camera = "" if result.camera_angle_deg is None else f", camera {abs(result.camera_angle_deg):.0f}° off"
+    st.subheader(f"{label(result.test)} ({result.view} view{camera})")
     st.table([row | {"Note": "; ".join(filter(None, (m.reason, *m.flags)))}
               for row, m in zip(measurement_rows(result), result.measurements)])
     for note in result.notes:

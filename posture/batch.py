@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v"}
 # A failed video's reason is in `reason`, a measurement's own too (a withheld value).
-TABLE_COLUMNS = ["video", "sha256", "client", "session", "test", "status", *ROW_COLUMNS, "detected_share", "frames",
-                 "seconds"]
+TABLE_COLUMNS = ["video", "sha256", "client", "session", "test", "status", *ROW_COLUMNS, "detected_share",
+                 "camera_angle_deg", "frames", "seconds"]
 
 
 @dataclass(frozen=True)
@@ -247,7 +247,8 @@ def table_rows(record: dict) -> list[dict]:
     if not record["result"]:
         return [base | {"test": job["test"]}]
     result = result_from_dict(record["result"])
-    return [base | {"test": result.test, "detected_share": result.detected_share} | row.as_csv()
+    return [base | {"test": result.test, "detected_share": result.detected_share,
+                    "camera_angle_deg": result.camera_angle_deg} | row.as_csv()
             for row in rows(result)]
 
 

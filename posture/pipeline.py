@@ -14,7 +14,7 @@ from posture.errors import VideoError
 from posture.landmarks import Excluded, LandmarkSeries
 from posture.measures import AnalysisConfig, TestResult, analyse
 from posture.measures.recognise import recognise_test
-from posture.measures.subject import OthersWatch, person_box
+from posture.others import OthersWatch, person_box
 from posture.pose import MediaPipePose, PoseEstimator, track
 from posture.prepare import prepare
 from posture.video import probe, read_frames

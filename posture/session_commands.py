@@ -57,7 +57,8 @@ def cmd_show(args) -> int:
     for t in s["tests"]:
         print(f"  {label(t['test'])} ({t['view']})")
         for m in t["measurements"]:
-            value = "-" if m["value"] is None else f"{m['value']:.1f}"
+            value = "-" if m["value"] is None else f"{m['value']:.1f}" + (
+                "" if m["uncertainty"] is None else f" ± {m['uncertainty']:.1f}")
             print(f"    {label(m['name'])}: {value} {m['unit']}" + (f"  ({m['reason']})" if m["reason"] else ""))
     return 0
 

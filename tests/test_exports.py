@@ -1,4 +1,4 @@
-"""Every CSV and JSON export carries one measurement row: flags (knees bent, pelvis turned) and both MDC95s."""
+"""Every CSV and JSON export carries one measurement row: flags (knees bent), reasons, uncertainty and both MDC95s."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from conftest import FPS
 from posture.cli import main
 from posture.export import ROW_COLUMNS, result_csv, result_dict, result_from_dict
 from posture.measures import analyse
+from posture.measures.registry import uncertainty
 from posture.store.db import open_database
 from posture.store.export import sessions_csv, sessions_json
 from posture.store.records import client_sessions, load_test, save_session
@@ -49,6 +50,10 @@ def check_csv_rows(rows: list[dict], results) -> None:
     flagged_names = {name for name, (flags, _, _) in want.items() if flags}
     assert {r["measurement"] for r in rows if r["flags"]} == flagged_names
     assert all(r["mdc95_default"] != "" for r in rows)
+    for row in rows:             # a shown value carries its +/- from the spec; a withheld one none
+        plus_minus = uncertainty(row["measurement"], row["unit"]) if row["value"] else None
+        assert row["uncertainty"] == ("" if plus_minus is None else pytest.approx(plus_minus))
+    assert any(r["uncertainty"] != "" for r in rows)
     bends = [r for r in rows if r["measurement"] == "trunk_flexion"]
     assert all(r["mdc95"] != "" for r in bends)          # three trials give a test its own MDC95
 
@@ -56,7 +61,7 @@ def check_csv_rows(rows: list[dict], results) -> None:
 def read_csv(text: str) -> list[dict]:
     rows = list(csv.DictReader(io.StringIO(text)))
     for r in rows:
-        for k in ("mdc95", "mdc95_default"):
+        for k in ("mdc95", "mdc95_default", "uncertainty"):
             r[k] = float(r[k]) if r[k] else ""
     return rows
 
@@ -116,4 +121,4 @@ def test_batch_table_rows(flagged):
                 "result": json.loads(json.dumps(result_dict(r)))} for k, r in enumerate(results)]
     rows = [row for rec in records for row in table_rows(rec)]
     assert set(ROW_COLUMNS) <= set(TABLE_COLUMNS) and all(set(r) <= set(TABLE_COLUMNS) for r in rows)
-    check_csv_rows([r | {k: "" if r[k] is None else r[k] for k in ("mdc95", "mdc95_default")} for r in rows], results)
+    check_csv_rows([r | {k: "" if r[k] is None else r[k] for k in ("mdc95", "mdc95_default", "uncertainty")} for r in rows], results)

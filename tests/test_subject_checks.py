@@ -17,7 +17,8 @@ from posture.errors import TrialError, ViewError
 from posture.landmarks import MIRROR_PERMUTATION, Excluded
 from posture.measures import analyse
 from posture.measures.checks import camera_angle, find_neutral
-from posture.measures.subject import OthersWatch, frontal_swaps, keep_subject, overlap_frames, track_jumps
+from posture.measures.subject import frontal_swaps, keep_subject, track_jumps
+from posture.others import OthersWatch, overlap_frames
 from posture.synthetic.camera import frontal_camera, sagittal_camera
 from posture.synthetic.scene import landmark_series, side_bend_poses, still_poses, trial_profile
 from posture.synthetic.skeleton import Pose, rot_y
@@ -123,3 +124,22 @@ def test_someone_who_goes_behind_the_subject_overlaps_until_seen_apart_again():
     assert not mask[:11].any() and mask[11:40].all() and not mask[40:].any()
     assert watch.beside == 3
     assert overlap_frames(10, [(0, False), (5, False)]).sum() == 0
+
+
+def test_rotation_needs_the_arms_hanging_at_the_sides():
+    from posture.synthetic.scene import rotation_poses
+
+    poses = rotation_poses(40.0, FPS)
+    assert analyse(landmark_series(poses, frontal_camera(), FPS), "rotation").get("rotation_left").value is not None
+    lifted = [replace(p, arm_abduction=85.0) for p in poses]
+    with pytest.raises(TrialError, match="arm did not hang at the side"):
+        analyse(landmark_series(lifted, frontal_camera(), FPS), "rotation")
+
+
+def test_excluded_frames_and_notes_survive_saving(tmp_path):
+    s = landmark_series(still_poses(Pose(), FPS, 1.0), frontal_camera(), FPS)
+    s = replace(s.exclude(np.arange(len(s)) < 5, Excluded.OVERLAP), notes=("someone was there",))
+    s.save(tmp_path / "s.npz")
+    again = type(s).load(tmp_path / "s.npz")
+    assert (again.excluded == s.excluded).all() and again.notes == s.notes
+    assert again.exclusion_reasons() == ["another person overlapped the subject"]

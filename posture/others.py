@@ -1,0 +1,105 @@
+"""Other people in the picture: is what the detector found with the subject hidden a person, and do they overlap?
+
+Pure: pixel boxes and landmarks in, frames to set aside out. The pipeline
+(`pipeline.WatchingForOthers`) feeds it sparse looks with the subject masked;
+a bystander apart from the subject is only noted, someone who overlaps the
+subject (or vanishes while close to them) has those frames set aside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from posture.landmarks import Landmark as L
+
+
+def overlap_frames(n_frames: int, checks: list[tuple[int, bool]]) -> np.ndarray:
+    """Frames to set aside from sparse checks (frame, someone overlapped the subject there).
+
+    Between a clear check and an overlapping one nobody knows when the overlap
+    began, so every frame up to the next clear check is set aside.
+    """
+    out = np.zeros(n_frames, bool)
+    checks = sorted(checks)
+    for k, (frame, overlapped) in enumerate(checks):
+        if overlapped:
+            lo = checks[k - 1][0] + 1 if k > 0 else 0
+            hi = checks[k + 1][0] if k + 1 < len(checks) else n_frames
+            out[lo:hi] = True
+    return out
+
+
+Box = tuple[float, float, float, float]      # x0, y0, x1, y1 in pixels
+MIN_OTHER_SIZE = 0.25        # another person's landmarks span at least this share of the subject's height
+MIN_OTHER_TRUNK = 0.7        # and their shoulders and hips are clearly seen
+NEAR = 0.1                   # within this share of the subject's height, someone who vanishes went behind them
+
+
+def person_box(xy: np.ndarray, grow: float = 0.0) -> Box:
+    """The box around one person's landmarks, grown by a share of its size plus 10 px when grow > 0."""
+    lo, hi = np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)
+    pad = (hi - lo) * grow + (10 if grow else 0)
+    return (*(lo - pad), *(hi + pad))
+
+
+def gap_between(a: Box, b: Box) -> float:
+    """Pixels between two boxes, 0 when they touch or overlap."""
+    dx = max(a[0] - b[2], b[0] - a[2], 0.0)
+    dy = max(a[1] - b[3], b[1] - a[3], 0.0)
+    return float(np.hypot(dx, dy))
+
+
+def is_other_person(xy: np.ndarray, visibility: np.ndarray, subject_height_px: float) -> bool:
+    """A detection found beside the subject is a person: big enough, trunk clearly seen, shoulders above hips.
+
+    The pose detector finds 'people' in furniture and shadows; those are small,
+    poorly seen or lie flat.
+    """
+    trunk = [L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP]
+    x0, y0, x1, y1 = person_box(xy)
+    shoulders_y = xy[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER], 1].mean()
+    hips_y = xy[[L.LEFT_HIP, L.RIGHT_HIP], 1].mean()
+    torso = np.linalg.norm(xy[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER]].mean(0) - xy[[L.LEFT_HIP, L.RIGHT_HIP]].mean(0))
+    return bool(visibility[trunk].mean() > MIN_OTHER_TRUNK and y1 - y0 >= MIN_OTHER_SIZE * subject_height_px
+                and hips_y - shoulders_y > 0.5 * torso)
+
+
+@dataclass
+class OthersWatch:
+    """Sparse checks for other people: who was seen beside the subject and where someone overlapped them.
+
+    Fed, frame by frame, the subject's landmarks and what the detector found
+    with the subject hidden (None: nobody). Someone seen close to the subject
+    who is then no longer found went behind or into them: that counts as an
+    overlap until they are seen apart again.
+    """
+
+    width: int
+    height: int
+    checks: list[tuple[int, bool]]
+    beside: int = 0                          # checks with another person in view, apart from the subject
+    _hidden: bool = False                    # someone went behind the subject and has not come out
+    _overlapping: bool = False               # the last check found an overlap
+
+    def check(self, frame: int, subject: np.ndarray, other: tuple[np.ndarray, np.ndarray] | None) -> None:
+        height = float(np.nanmax(subject[:, 1]) - np.nanmin(subject[:, 1]))
+        hidden_region = person_box(subject, grow=0.15)
+        if other is not None and is_other_person(*other, height):
+            gap = gap_between(person_box(other[0]), hidden_region)
+            near = gap < NEAR * height
+            overlapped = gap == 0.0 or (self._overlapping and near)     # apart again means clearly apart
+            self._hidden = overlapped or (near and not self._at_edge(other[0]))
+            self.beside += not overlapped
+        else:
+            overlapped = self._hidden
+        self._overlapping = overlapped
+        self.checks.append((frame, overlapped))
+
+    def _at_edge(self, xy: np.ndarray) -> bool:
+        x0, y0, x1, y1 = person_box(xy)
+        return x0 < 0.02 * self.width or x1 > 0.98 * self.width
+
+    def overlapped(self, n_frames: int) -> np.ndarray:
+        return overlap_frames(n_frames, self.checks)
