@@ -121,7 +121,7 @@ def _per_side(*measures: tuple[str, float, str, float | None]) -> tuple[MeasureS
 SPECS = (
     TestSpec("forward-bend", "Forward bend (camera at your side)", SAGITTAL, fb.forward_bend, _inclination,
              "Trunk flexion",
-             (MeasureSpec("trunk_flexion", 8.0, LARGER, 5.5), MeasureSpec("hip_flexion", 8.0, LARGER, 5.0),
+             (MeasureSpec("trunk_flexion", 8.0, LARGER, 5.5), MeasureSpec("hip_flexion", 8.0, LARGER, 5.5),
               MeasureSpec("fingertip_to_floor", 4.5, SMALLER, 3.5), MeasureSpec("knee_flexion_at_peak", 5.0, LEVEL, 3.5)),
              "Bend forward slowly, as far as is comfortable, with your knees straight, then stand up again.",
              fb.MIN_EXCURSION_DEG, fb.DIRECTIONS, 3, must_stay=(WALK,)),
@@ -137,13 +137,13 @@ SPECS = (
              must_stay=(SQUAT, BOW, WALK, ARM_RAISE, SIDE_LEAN)),
     TestSpec("posture-frontal", "Standing posture, from the front", FRONTAL, standing_frontal, _shoulder_tilt,
              "Shoulder tilt",
-             (MeasureSpec("shoulder_tilt", 2.5, LEVEL, 3.0), MeasureSpec("pelvic_tilt", 2.5, LEVEL, 4.0),
-              MeasureSpec("trunk_lateral_lean", 2.0, LEVEL, 1.5), MeasureSpec("head_tilt", 3.0, LEVEL, 3.5),
+             (MeasureSpec("shoulder_tilt", 2.5, LEVEL, 3.0), MeasureSpec("pelvic_tilt", 2.5, LEVEL, 5.0),
+              MeasureSpec("trunk_lateral_lean", 2.0, LEVEL, 1.5), MeasureSpec("head_tilt", 3.0, LEVEL, 4.5),
               MeasureSpec("lateral_shift", 1.5, LEVEL, 1.0)), STILL),
     TestSpec("posture-sagittal", "Standing posture, from the side", SAGITTAL, standing_sagittal, _inclination,
              "Trunk inclination",
              (MeasureSpec("head_forward_angle", 5.0, LARGER, None), MeasureSpec("trunk_inclination", 3.0, LEVEL, 5.0),
-              *(MeasureSpec(f"plumb_{p}", None, LEVEL, u) for p, u in (("ear", 4.5), ("shoulder", 1.5), ("hip", 4.5), ("knee", 1.5)))), STILL),
+              *(MeasureSpec(f"plumb_{p}", None, LEVEL, u) for p, u in (("ear", 4.5), ("shoulder", 1.5), ("hip", 4.5), ("knee", 2.0)))), STILL),
 )
 
 TESTS: dict[str, TestSpec] = {s.name: s for s in SPECS}
