@@ -8,7 +8,7 @@ subject (or vanishes while close to them) has those frames set aside.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -78,7 +78,7 @@ class OthersWatch:
 
     width: int
     height: int
-    checks: list[tuple[int, bool]]
+    checks: list[tuple[int, bool]] = field(default_factory=list)     # (frame, someone overlapped the subject)
     beside: int = 0                          # checks with another person in view, apart from the subject
     _hidden: bool = False                    # someone went behind the subject and has not come out
     _overlapping: bool = False               # the last check found an overlap

@@ -32,7 +32,7 @@ class WatchingForOthers:
 
     def __init__(self, estimator: PoseEstimator, every: int, width: int, height: int):
         self.estimator, self.every = estimator, max(1, every)
-        self.watch = OthersWatch(width, height, [])
+        self.watch = OthersWatch(width, height)
         self._single: MediaPipePose | None = None
         self._frame = -1
 

@@ -9,6 +9,7 @@ the gap, so that fixing it turns the test red until the marker goes.
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -29,8 +30,12 @@ def posture(*args: str | Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=600)
 
 
+@functools.cache
 def analyse_sample(name: str, test: str, *extra: str, height: bool = False) -> tuple[dict, dict]:
-    """The CLI's measurements of a sample, and its truth; height=True gives the subject's stature as the scale."""
+    """The CLI's measurements of a sample, and its truth; height=True gives the subject's stature as the scale.
+
+    Each sample is run through the CLI once per set of options; the tests that judge it read the same run.
+    """
     video, truth = sample(name)
     scale = ("--height-cm", str(truth["subject_height_cm"])) if height else ()
     run = posture("analyze", video, "--test", test, "--json", *scale, *extra)

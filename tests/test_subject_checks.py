@@ -103,7 +103,7 @@ def test_a_squat_is_not_a_side_bend():
 
 def test_someone_who_goes_behind_the_subject_overlaps_until_seen_apart_again():
     subject = np.array([[300.0, 100.0], [360.0, 500.0]])        # two corners are enough for a box
-    watch = OthersWatch(1000, 600, [])
+    watch = OthersWatch(1000, 600)
 
     def other(x0: float) -> tuple[np.ndarray, np.ndarray]:
         xy = np.zeros((33, 2))

@@ -33,7 +33,7 @@ def analyse(series: LandmarkSeries, test: str, config: AnalysisConfig = Analysis
         start, series = neutral.start, series[neutral.start:]
         notes += (neutral.note,) if neutral.note else ()
     frames = neutral_frames(series) if spec.moves else np.flatnonzero(series.detected)
-    angle = camera_angle(series, frames, spec.view)
+    angle = camera_angle(series, frames, spec.view, config.roll_deg)
     check_camera_angle(angle, spec.view, spec.max_camera_deg)
     check_movement(series, frames, spec.must_stay, spec.label.split(" (")[0].lower())
     result = spec.analyse(series, config)

@@ -39,6 +39,19 @@ def trunk_axis(series: LandmarkSeries, roll: float = 0.0) -> np.ndarray:
                    - series.midpoint(L.LEFT_HIP, L.RIGHT_HIP), roll)
 
 
+def trunk_length(series: LandmarkSeries) -> np.ndarray:
+    """Mid-hip to mid-shoulder in the picture, px per frame: the body's ruler, which a side bend or turn leaves alone."""
+    return np.linalg.norm(trunk_axis(series), axis=-1)
+
+
+def world_yaw(series: LandmarkSeries, right: L, left: L, roll: float = 0.0) -> np.ndarray:
+    """Yaw of a right-to-left world line on the horizontal plane, + when the left end is farther from the camera."""
+    v = series.world[:, left] - series.world[:, right]
+    a = np.radians(roll)
+    x = np.cos(a) * v[..., 0] - np.sin(a) * v[..., 1]   # undo the roll about the camera axis
+    return np.degrees(np.arctan2(v[..., 2], x))
+
+
 def trunk_lateral_lean(series: LandmarkSeries, roll: float = 0.0) -> np.ndarray:
     """Degrees from the true vertical, + leaning to the subject's left (frontal view)."""
     return incline_from_vertical(trunk_axis(series, roll))

@@ -14,10 +14,10 @@ import numpy as np
 
 from posture.errors import TrialError, ViewError
 from posture.landmarks import Landmark as L, LandmarkSeries
-from posture.measures.angles import trunk_axis, trunk_lateral_lean
+from posture.measures.angles import trunk_axis, trunk_lateral_lean, trunk_length, world_yaw
 from posture.measures.common import FRONTAL
 from posture.geometry import incline_from_vertical, wrap180
-from posture.trials import FilterConfig, true_runs, lowpass
+from posture.trials import FilterConfig, lowpass, robust_peak, true_runs
 
 STILL_S = 1.0               # a neutral is still for at least this long
 STILL_SPEED = 0.1           # torso lengths per second: faster is moving
@@ -28,7 +28,7 @@ MOVING = (L.NOSE, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.RIGHT_ELBOW
 
 def body_speed(series: LandmarkSeries) -> np.ndarray:
     """Per frame, the median speed of the head, arms, trunk and knees, in torso lengths per second."""
-    torso = np.nanmedian(np.linalg.norm(trunk_axis(series), axis=-1))
+    torso = np.nanmedian(trunk_length(series))
     smooth = FilterConfig(cutoff_hz=1.5)
     speeds = []
     for lm in MOVING:
@@ -73,16 +73,14 @@ def find_neutral(series: LandmarkSeries, roll: float = 0.0) -> Neutral:
                      "upright and relaxed, before they start the movement.")
 
 
-def camera_angle(series: LandmarkSeries, frames: slice | np.ndarray, view: str) -> float:
+def camera_angle(series: LandmarkSeries, frames: slice | np.ndarray, view: str, roll: float = 0.0) -> float:
     """Degrees the camera is away from the test's view, + towards the subject's left.
 
     From the 3-D shoulder and hip lines: facing the camera they run across it,
     side-on along it.
     """
-    yaws = []
-    for left, right in ((L.LEFT_HIP, L.RIGHT_HIP), (L.LEFT_SHOULDER, L.RIGHT_SHOULDER)):
-        v = series.world[frames, left] - series.world[frames, right]
-        yaws.append(np.degrees(np.arctan2(v[:, 2], v[:, 0])))
+    yaws = [world_yaw(series, right, left, roll)[frames]
+            for left, right in ((L.LEFT_HIP, L.RIGHT_HIP), (L.LEFT_SHOULDER, L.RIGHT_SHOULDER))]
     yaw = float(np.nanmedian(np.concatenate(yaws)))      # + when the left side is farther from the camera
     if view == FRONTAL or not np.isfinite(yaw):
         return -yaw
@@ -102,31 +100,32 @@ def check_camera_angle(angle: float, view: str, limit: float) -> None:
                     f"{limit:.0f} for this test): turn the subject until their shoulders point at the camera.")
 
 
+def _neutral_trunk(series: LandmarkSeries, neutral: np.ndarray) -> float:
+    """The trunk length in neutral, px: the unit the movement rules measure in."""
+    return float(np.nanmedian(trunk_length(series)[neutral]))
+
+
 def hip_drop(series: LandmarkSeries, neutral: np.ndarray) -> np.ndarray:
     """How far the hips sank below their neutral height, in torso lengths (a squat, or bent knees)."""
-    torso = np.nanmedian(np.linalg.norm(trunk_axis(series)[neutral], axis=-1))
     hips = series.midpoint(L.LEFT_HIP, L.RIGHT_HIP)[:, 1]
-    return (hips - np.nanmedian(hips[neutral])) / torso
+    return (hips - np.nanmedian(hips[neutral])) / _neutral_trunk(series, neutral)
 
 
 def trunk_shortening(series: LandmarkSeries, neutral: np.ndarray) -> np.ndarray:
     """1 minus the trunk's picture length over its neutral length: a bow towards the camera shortens it."""
-    length = np.linalg.norm(trunk_axis(series), axis=-1)
-    return 1.0 - length / np.nanmedian(length[neutral])
+    return 1.0 - trunk_length(series) / _neutral_trunk(series, neutral)
 
 
 def feet_travel(series: LandmarkSeries, neutral: np.ndarray) -> np.ndarray:
     """How far the ankles moved from where they stood, in torso lengths (walking)."""
-    torso = np.nanmedian(np.linalg.norm(trunk_axis(series)[neutral], axis=-1))
     ankles = series.midpoint(L.LEFT_ANKLE, L.RIGHT_ANKLE)
-    return np.linalg.norm(ankles - np.nanmedian(ankles[neutral], axis=0), axis=-1) / torso
+    return np.linalg.norm(ankles - np.nanmedian(ankles[neutral], axis=0), axis=-1) / _neutral_trunk(series, neutral)
 
 
 def wrists_raised(series: LandmarkSeries, neutral: np.ndarray) -> np.ndarray:
     """How far the wrists rose towards shoulder height from neutral, in torso lengths (arm raises)."""
-    torso = np.nanmedian(np.linalg.norm(trunk_axis(series)[neutral], axis=-1))
     wrists = np.nanmean(series.image[:, [L.LEFT_WRIST, L.RIGHT_WRIST], 1], axis=1)
-    return (np.nanmedian(wrists[neutral]) - wrists) / torso
+    return (np.nanmedian(wrists[neutral]) - wrists) / _neutral_trunk(series, neutral)
 
 
 def lateral_lean_change(series: LandmarkSeries, neutral: np.ndarray) -> np.ndarray:
@@ -156,20 +155,14 @@ def check_movement(series: LandmarkSeries, neutral: np.ndarray, must_stay: tuple
                    hold_s: float = 0.3) -> None:
     """TrialError naming what was seen when the recording shows another movement than the test's.
 
-    A value counts when it is held for hold_s (a one-frame spike is not a movement).
+    A value counts when it is held for hold_s, as a trial's peak (a one-frame spike is not a movement; NaN
+    frames never count).
     """
     for rule in must_stay:
-        value = _held_max(np.asarray(rule.measure(series, neutral), float), series.fps, hold_s)
+        held = np.nan_to_num(np.asarray(rule.measure(series, neutral), float), nan=-np.inf)
+        value = robust_peak(held, series.fps, hold_s)[1]
         if value > rule.limit:
             seen = rule.seen.format(value=value)
             raise TrialError(f"{seen[0].upper()}{seen[1:]}: this looks like {rule.looks_like}, not the {test_label}; "
                              "record the test's own movement.")
 
-
-def _held_max(x: np.ndarray, fps: float, hold_s: float) -> float:
-    """The largest value held for hold_s (NaN frames never count)."""
-    w = max(1, int(round(hold_s * fps)))
-    x = np.nan_to_num(x, nan=-np.inf)
-    if len(x) < w:
-        return float(np.max(x)) if len(x) else -np.inf
-    return float(np.max(np.lib.stride_tricks.sliding_window_view(x, w).min(axis=1)))

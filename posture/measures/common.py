@@ -8,6 +8,7 @@ import numpy as np
 
 from posture.errors import FramingError, NoPersonError, ViewError
 from posture.landmarks import Landmark as L, LandmarkSeries
+from posture.measures.angles import trunk_length
 from posture.trials import FilterConfig, mdc95, repeatability
 
 FRONTAL, SAGITTAL = "frontal", "sagittal"
@@ -138,8 +139,7 @@ def _width(series: LandmarkSeries, a: int, b: int) -> np.ndarray:
 
 def view_ratio(series: LandmarkSeries, frames: slice | np.ndarray) -> float:
     """Shoulder and hip width against torso length: about 0.6 facing, near 0 side-on."""
-    torso = np.linalg.norm(series.midpoint(L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-                           - series.midpoint(L.LEFT_HIP, L.RIGHT_HIP), axis=-1)
+    torso = trunk_length(series)
     widths = _width(series, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) + _width(series, L.LEFT_HIP, L.RIGHT_HIP)
     return float(np.nanmedian((widths / (2 * torso))[frames]))
 

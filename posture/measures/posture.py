@@ -8,7 +8,7 @@ from posture.errors import TrialError
 from posture.geometry import upright
 from posture.landmarks import Landmark as L, LandmarkSeries
 from posture.measures.angles import (PLUMB_POINTS, facing_direction, head_tilt, pelvic_tilt,
-                                     plumb_offsets_px, shoulder_tilt, trunk_axis, trunk_inclination,
+                                     plumb_offsets_px, shoulder_tilt, trunk_axis, trunk_inclination, trunk_length,
                                      trunk_lateral_lean)
 from posture.measures.common import (FRONTAL, SAGITTAL, WHOLE_BODY, AnalysisConfig, Measurement,
                                      TestResult, check_person, check_view, frame_quality, roll_note,
@@ -23,7 +23,7 @@ HEAD_FORWARD_NOT_MEASURED = ("not measured: the pose model places the ear 3 to 6
 def still_period(series: LandmarkSeries, config: AnalysisConfig) -> slice:
     """The longest stretch of at least config.still_s with the trunk at rest, else TrialError."""
     centre = (series.midpoint(L.LEFT_SHOULDER, L.RIGHT_SHOULDER) + series.midpoint(L.LEFT_HIP, L.RIGHT_HIP)) / 2
-    torso = np.nanmedian(np.linalg.norm(trunk_axis(series), axis=-1))
+    torso = np.nanmedian(trunk_length(series))
     smooth = FilterConfig(cutoff_hz=1.5, max_gap_s=config.filter.max_gap_s)
     xy = np.stack([lowpass(centre[:, k], series.t, smooth) for k in range(2)], axis=-1)
     speed = np.linalg.norm(np.gradient(xy, series.t, axis=0), axis=-1) / torso

@@ -20,6 +20,7 @@ from posture.geometry import wrap180
 from posture.landmarks import Landmark as L, LandmarkSeries
 from posture.measures.common import (FRONTAL, WHOLE_BODY, AnalysisConfig, Measurement, TestResult,
                                      check_person, frame_quality, roll_note, summarise_trials)
+from posture.measures.angles import trunk_length, world_yaw
 from posture.measures.movement import around, find_movement, neutral_frames
 from posture.trials import FilterConfig, lowpass
 
@@ -32,28 +33,19 @@ MIN_EXCURSION_DEG = 8.0      # a turn shorter than this from neutral is not a re
 DIRECTIONS = (1, -1)         # + to the subject's left
 TRUNK = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
 ARM_PAIRS = ((L.LEFT_ELBOW, L.RIGHT_ELBOW), (L.LEFT_WRIST, L.RIGHT_WRIST))
-
-
-def _world_yaw(series: LandmarkSeries, right: L, left: L, roll: float) -> np.ndarray:
-    """Yaw of a right-to-left world line on the horizontal plane, + when the left end is farther."""
-    v = series.world[:, left] - series.world[:, right]
-    a = np.radians(roll)
-    x = np.cos(a) * v[..., 0] - np.sin(a) * v[..., 1]   # undo the roll about the camera axis
-    return np.degrees(np.arctan2(v[..., 2], x))
+SHOULDERS = ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER),)
 
 
 def world_rotation(series: LandmarkSeries, roll: float = 0.0) -> np.ndarray:
     """Estimate (a): shoulder yaw minus pelvis yaw, + rotating to the subject's left."""
-    return wrap180(_world_yaw(series, L.RIGHT_SHOULDER, L.LEFT_SHOULDER, roll)
-                   - _world_yaw(series, L.RIGHT_HIP, L.LEFT_HIP, roll))
+    return wrap180(world_yaw(series, L.RIGHT_SHOULDER, L.LEFT_SHOULDER, roll)
+                   - world_yaw(series, L.RIGHT_HIP, L.LEFT_HIP, roll))
 
 
-def arm_width_ratio(series: LandmarkSeries) -> np.ndarray:
-    """Mean 2-D width between the elbows and between the wrists, over the trunk length, per frame."""
-    trunk = np.linalg.norm(series.midpoint(L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-                           - series.midpoint(L.LEFT_HIP, L.RIGHT_HIP), axis=-1)
-    width = np.mean([np.linalg.norm(series.point(a) - series.point(b), axis=-1) for a, b in ARM_PAIRS], axis=0)
-    return width / trunk
+def arm_width_ratio(series: LandmarkSeries, pairs: tuple[tuple[L, L], ...] = ARM_PAIRS) -> np.ndarray:
+    """Mean 2-D width between the left/right pairs (the elbows and the wrists), over the trunk length, per frame."""
+    width = np.mean([np.linalg.norm(series.point(a) - series.point(b), axis=-1) for a, b in pairs], axis=0)
+    return width / trunk_length(series)
 
 
 def turn_from_width(ratio: np.ndarray, neutral_ratio: float) -> np.ndarray:
@@ -61,10 +53,10 @@ def turn_from_width(ratio: np.ndarray, neutral_ratio: float) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(ratio / neutral_ratio, 0.0, 1.0)))
 
 
-def foreshortening_rotation(series: LandmarkSeries, neutral: np.ndarray,
-                            config: FilterConfig = FilterConfig()) -> np.ndarray:
-    """Estimate (b) per frame on the low-pass filtered width ratio (acos is steep near neutral)."""
-    ratio = lowpass(arm_width_ratio(series), series.t, config)
+def foreshortening_rotation(series: LandmarkSeries, neutral: np.ndarray, config: FilterConfig = FilterConfig(),
+                            pairs: tuple[tuple[L, L], ...] = ARM_PAIRS) -> np.ndarray:
+    """Estimate (b) per frame on the low-pass filtered width ratio of the pairs (acos is steep near neutral)."""
+    ratio = lowpass(arm_width_ratio(series, pairs), series.t, config)
     return turn_from_width(ratio, float(np.nanmedian(ratio[neutral])))
 
 
@@ -85,23 +77,9 @@ def rotation_against(series: LandmarkSeries, reference: LandmarkSeries, roll: fl
     return np.sign(a) * turn_from_width(arm_width_ratio(series), float(np.nanmedian(arm_width_ratio(reference))))
 
 
-def shoulder_turn(series: LandmarkSeries, neutral: np.ndarray, config: FilterConfig = FilterConfig()) -> np.ndarray:
-    """The thorax's turn from the shoulders' own 2-D width, unsigned: the check that the arms turned with it.
-
-    MediaPipe reads too little of a turn from the shoulders (README), so this
-    only confirms the arm estimate; it never gives the number.
-    """
-    trunk = np.linalg.norm(series.midpoint(L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-                           - series.midpoint(L.LEFT_HIP, L.RIGHT_HIP), axis=-1)
-    ratio = lowpass(np.linalg.norm(series.point(L.LEFT_SHOULDER) - series.point(L.RIGHT_SHOULDER), axis=-1) / trunk,
-                    series.t, config)
-    return turn_from_width(ratio, float(np.nanmedian(ratio[neutral])))
-
-
 def check_arms_at_sides(series: LandmarkSeries, neutral: np.ndarray) -> None:
     """TrialError unless both arms hang at the sides in neutral (the protocol: the arms turn with the thorax)."""
-    trunk = float(np.nanmedian(np.linalg.norm(series.midpoint(L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-                                              - series.midpoint(L.LEFT_HIP, L.RIGHT_HIP), axis=-1)[neutral]))
+    trunk = float(np.nanmedian(trunk_length(series)[neutral]))
     for wrist, hip, side in ((L.LEFT_WRIST, L.LEFT_HIP, "left"), (L.RIGHT_WRIST, L.RIGHT_HIP, "right")):
         away = np.nanmedian(np.abs(series.image[neutral, wrist, 0] - series.image[neutral, hip, 0])) / trunk
         high = np.nanmedian(series.image[neutral, hip, 1] - series.image[neutral, wrist, 1]) / trunk
@@ -121,7 +99,8 @@ def rotation(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig()) 
     check_arms_at_sides(series, neutral)
     move = find_movement(trunk_rotation(series, neutral, config.roll_deg, config.filter), series, config, FRONTAL,
                          min_excursion=MIN_EXCURSION_DEG, directions=DIRECTIONS, filtered=True)
-    shoulders = shoulder_turn(series, neutral, config.filter)
+    # The shoulders' own foreshortening reads too little of a turn (README): it only confirms the arms'.
+    shoulders = foreshortening_rotation(series, neutral, config.filter, SHOULDERS)
     trunk_q = frame_quality(series, TRUNK) * move.fit
     ms: list[Measurement] = []
     for direction, side in ((1, "left"), (-1, "right")):

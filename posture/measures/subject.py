@@ -14,17 +14,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from posture.landmarks import MIRROR_PERMUTATION, Excluded, Landmark as L, LandmarkSeries
+from posture.measures.angles import trunk_length
 
 JUMP_TORSOS = 0.6          # the body centre moving more than this many torso lengths in one frame is not a person
 SIZE_JUMP = 1.35           # nor is the torso length changing by more than this factor from one frame to the next
 PAIRS = ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP))
 MIN_SPREAD = 0.15          # a pair narrower than this share of its usual width has no reliable order
-
-
-def _centre_and_torso(series: LandmarkSeries) -> tuple[np.ndarray, np.ndarray]:
-    shoulders = series.midpoint(L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-    hips = series.midpoint(L.LEFT_HIP, L.RIGHT_HIP)
-    return (shoulders + hips) / 2, np.linalg.norm(shoulders - hips, axis=-1)
 
 
 def track_jumps(series: LandmarkSeries, max_gap_s: float = 0.5) -> np.ndarray:
@@ -33,7 +28,8 @@ def track_jumps(series: LandmarkSeries, max_gap_s: float = 0.5) -> np.ndarray:
     The subject is the longest stretch without a jump; other stretches of the
     same size and place (the track came back) are the subject too.
     """
-    centre, torso = _centre_and_torso(series)
+    centre = (series.midpoint(L.LEFT_SHOULDER, L.RIGHT_SHOULDER) + series.midpoint(L.LEFT_HIP, L.RIGHT_HIP)) / 2
+    torso = trunk_length(series)
     seen = np.flatnonzero(series.detected)
     out = np.zeros(len(series), bool)
     if len(seen) < 2:
@@ -94,10 +90,9 @@ def relabel(series: LandmarkSeries, frames: np.ndarray) -> LandmarkSeries:
 
 @dataclass(frozen=True)
 class SubjectCheck:
-    """What keeping one subject did to a series: frames relabelled and frames set aside."""
+    """The series with one subject's frames only, and what was done to it, in words."""
 
     series: LandmarkSeries
-    relabelled: int
     notes: tuple[str, ...]
 
 
@@ -108,13 +103,11 @@ def keep_subject(series: LandmarkSeries, frontal: bool) -> SubjectCheck:
     series = series.exclude(jumped, Excluded.JUMPED)
     if jumped.any():
         notes.append(f"{jumped.sum() / series.fps:.1f} s were left out: the tracking jumped away from the subject.")
-    relabelled = 0
     if frontal:
         swapped, mixed = frontal_swaps(series)
         series = relabel(series, swapped).exclude(mixed, Excluded.SWAPPED)
-        relabelled = int(swapped.sum())
-        if relabelled:
-            notes.append(f"The pose model swapped left and right in {relabelled} frames; they were relabelled.")
+        if swapped.any():
+            notes.append(f"The pose model swapped left and right in {swapped.sum()} frames; they were relabelled.")
         if mixed.any():
             notes.append(f"{mixed.sum()} frames were left out: the pose model mixed up left and right.")
-    return SubjectCheck(series, relabelled, tuple(notes))
+    return SubjectCheck(series, tuple(notes))
