@@ -93,7 +93,8 @@ def show_result(result: TestResult) -> None:
     """The measurements with their reasons and flags, as a table."""
     camera = "" if result.camera_angle_deg is None else f", camera {abs(result.camera_angle_deg):.0f}° off"
     st.subheader(f"{label(result.test)} ({result.view} view{camera})")
-    st.table([row | {"Note": "; ".join(filter(None, (m.reason, *m.flags)))}
+    # A lone "-" is a Markdown list item to st.table (it showed as a bullet): the empty cells get an en dash.
+    st.table([{k: "–" if v == "-" else v for k, v in row.items()} | {"Note": "; ".join(filter(None, (m.reason, *m.flags)))}
               for row, m in zip(measurement_rows(result), result.measurements)])
     for note in result.notes:
         st.caption(note)

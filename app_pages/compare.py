@@ -41,7 +41,7 @@ after = c2.selectbox("After", sessions, index=len(sessions) - 1, format_func=des
 changes = compare(readings(before), readings(after))
 st.dataframe(pd.DataFrame([{"Test": label(c.test), "Measurement": label(c.name), "Unit": c.unit,
                             before.label.capitalize(): c.before, after.label.capitalize(): c.after,
-                            "Change": c.difference, "MDC95": c.mdc, "Real change": "yes" if c.real else "no"}
+                            "±": c.uncertainty, "Change": c.difference, "MDC95": c.mdc, "Real change": "yes" if c.real else "no"}
                            for c in changes]).round(1), hide_index=True)
 for c in changes:
     if c.real:

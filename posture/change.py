@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from posture.export import label
 from posture.measures import MEASURES, TestResult
-from posture.measures.registry import LARGER, SMALLER, default_mdc95
+from posture.measures.registry import LARGER, SMALLER, default_mdc95, uncertainty
 from posture.trials import mdc95
 
 # Default MDC95 per measurement when the sessions have too few trials of their own: each test's spec
@@ -62,6 +62,11 @@ class Change:
     @property
     def real(self) -> bool:
         return self.difference is not None and self.mdc is not None and abs(self.difference) > self.mdc
+
+    @property
+    def uncertainty(self) -> float | None:
+        """+/- of each value as measured on realistic renders (registry), None when not measured in this unit."""
+        return uncertainty(self.name, self.unit)
 
 
 def change_mdc(before: Reading, after: Reading) -> tuple[float | None, str]:

@@ -24,16 +24,16 @@ def _fmt(v: float | None) -> str:
 
 
 def change_table(before: Session, after: Session) -> Table:
-    rows = [["Test", "Measurement", before.label.capitalize(), after.label.capitalize(), "Change", "MDC95",
+    rows = [["Test", "Measurement", before.label.capitalize(), after.label.capitalize(), "±", "Change", "MDC95",
              "Real change"]]
     for c in compare(readings(before), readings(after)):
-        rows.append([label(c.test), f"{label(c.name)} ({c.unit})", _fmt(c.before), _fmt(c.after),
+        rows.append([label(c.test), f"{label(c.name)} ({c.unit})", _fmt(c.before), _fmt(c.after), _fmt(c.uncertainty),
                      "-" if c.difference is None else f"{c.difference:+.1f}", _fmt(c.mdc),
                      "YES" if c.real else "no"])
     table = Table(rows, repeatRows=1)
     style = [("FONTSIZE", (0, 0), (-1, -1), 7), ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
              ("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]
-    style += [("BACKGROUND", (6, i), (6, i), colors.HexColor("#d5f5e3")) for i, r in enumerate(rows) if r[6] == "YES"]
+    style += [("BACKGROUND", (7, i), (7, i), colors.HexColor("#d5f5e3")) for i, r in enumerate(rows) if r[7] == "YES"]
     table.setStyle(TableStyle(style))
     return table
 
