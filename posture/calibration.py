@@ -284,11 +284,23 @@ def scale_from_board(corners: np.ndarray, board: Board, profile: CameraProfile) 
     return float(board.square_mm / 10 / np.median(steps))
 
 
+MIN_HEIGHT_CM, MAX_HEIGHT_CM = 80.0, 250.0
+
+
+def check_height(height_cm: float | None) -> float | None:
+    """A standing height in centimetres, or None (unknown); anything else is refused with a sentence."""
+    if height_cm is None:
+        return None
+    if not MIN_HEIGHT_CM <= height_cm <= MAX_HEIGHT_CM:       # also catches NaN
+        raise PostureError(f"A standing height of {height_cm:g} cm is not plausible: give it in centimetres "
+                           f"({MIN_HEIGHT_CM:.0f} to {MAX_HEIGHT_CM:.0f}), or leave it empty.")
+    return float(height_cm)
+
+
 def scale_from_height(series: LandmarkSeries, height_cm: float, frames: slice | np.ndarray = slice(None),
                       roll_deg: float = 0.0) -> float:
     """Centimetres per pixel at the subject's plane, from their standing height."""
-    if not 80 <= height_cm <= 250:
-        raise PostureError(f"A standing height of {height_cm:g} cm is not plausible: give it in centimetres.")
+    check_height(height_cm)
     feet = [L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX]
     floor = np.mean(upright(series.image[frames][:, feet], roll_deg)[..., 1], axis=1)
     ear = upright(series.midpoint(L.LEFT_EAR, L.RIGHT_EAR)[frames], roll_deg)[..., 1]

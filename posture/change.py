@@ -111,6 +111,42 @@ def describe(test: str, name: str, unit: str, before: float | None, after: float
             f"{'an improvement' if way == 'better' else 'a worsening'}.")
 
 
+def verdict(c: Change) -> str:
+    """The comparison's last column: real improvement, real worsening, no real change, or why not compared."""
+    if c.difference is None:
+        return "not measured both times"
+    if c.mdc is None:
+        return "no MDC known"
+    if not c.real:
+        return "no real change"
+    return f"real {'improvement' if direction(c.name, c.before, c.after) == 'better' else 'worsening'}"
+
+
+def headline(c: Change) -> str:
+    """A real change in a few words, e.g. 'Forward bend, trunk flexion: 12.0 degrees more (55.0 to 67.0), a real
+    improvement.'"""
+    unit = "degrees" if c.unit == "deg" else c.unit
+    return (f"{label(c.test)}, {label(c.name).lower()}: {abs(c.difference):.1f} {unit} "
+            f"{'more' if c.difference > 0 else 'less'} ({c.before:.1f} to {c.after:.1f}), a {verdict(c)}.")
+
+
+def summary(changes: list[Change], pain_before: int | None, pain_after: int | None) -> list[str]:
+    """The comparison in plain sentences, real changes first, for the therapist to show the patient."""
+    real = [c for c in changes if c.real]
+    steady = [c for c in changes if c.difference is not None and not c.real]
+    missing = [c for c in changes if c.difference is None]
+    lines = [headline(c) for c in real] or ["No measurement changed by more than the test varies by itself."]
+    if real and steady:
+        others = f"The other {len(steady)} measurements" if len(steady) > 1 else "The other measurement"
+        lines.append(f"{others} stayed within what the test varies by itself: no real change.")
+    if missing:
+        lines.append(f"{len(missing)} measurement{'s were' if len(missing) > 1 else ' was'} not measured both times "
+                     "and {} not compared.".format("are" if len(missing) > 1 else "is"))
+    if pain_before is not None and pain_after is not None:
+        lines.append(f"Pain {pain_before}/10 before and {pain_after}/10 after.")
+    return lines
+
+
 def compare(before: list[Reading], after: list[Reading]) -> list[Change]:
     """Every measurement present in either session, matched by test and name."""
     b = {(r.test, r.name): r for r in before}

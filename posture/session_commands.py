@@ -102,11 +102,12 @@ def cmd_export(args) -> int:
 
 def cmd_report(args) -> int:
     from posture.store.records import client_sessions, visit_sessions
-    from posture.store.report import visit_report
+    from posture.store.report import comparison, comparison_pdf, visit_pair
 
     engine = _engine(args)
     sessions = visit_sessions(engine, args.visit)
-    args.out.write_bytes(visit_report(sessions, client_sessions(engine, sessions[0].visit.client.pseudonym)))
+    history = client_sessions(engine, sessions[0].visit.client.pseudonym)
+    args.out.write_bytes(comparison_pdf(comparison(*visit_pair(sessions), history)))
     print(f"Wrote {args.out}")
     return 0
 

@@ -21,7 +21,7 @@ from posture.measures import analyse
 from posture.change import DEFAULT_MDC95, Reading, compare
 from posture.store.db import StorageError, migrate, open_database, schema_revision
 from posture.store.export import readings, sessions_csv, sessions_json
-from posture.store.report import visit_report
+from posture.store.report import comparison, comparison_pdf, visit_pair
 from posture.store.models import RecordedTest
 from posture.store.bundle import BundleError, bundle_session, new_home_key, sign
 from posture.store.records import (add_client, client_sessions, import_bundle, load_session, pair_client,
@@ -137,7 +137,7 @@ def test_migration_from_the_first_schema_keeps_the_data(db_url):
     old.dispose()
 
     engine = open_database(url)
-    assert schema_revision(engine) == "0003"
+    assert schema_revision(engine) == "0004"
     s = client_sessions(engine, "OLD-1")[0]
     assert (s.pain, s.source, s.tests[0].measurements[0].value) == (4, "video", 64.5)
     assert s.tests[0].measurements[0].trials == [63.0, 64.5, 66.0]
@@ -301,7 +301,7 @@ def test_visit_report_pdf_shows_the_table_values(engine, tmp_path):
     pre = save_session(engine, "AB-1", "pre", [bend(55.0)], visit_date=day, pain=6)
     post = save_session(engine, "AB-1", "post", [bend(75.0, seed=1)], visit_date=day, pain=3)
     sessions = visit_sessions(engine, load_session(engine, pre).visit_id)
-    pdf = visit_report(sessions, client_sessions(engine, "AB-1"))
+    pdf = comparison_pdf(comparison(*visit_pair(sessions), client_sessions(engine, "AB-1")))
     out = ARTIFACTS / "report"
     out.mkdir(parents=True, exist_ok=True)
     (out / "visit.pdf").write_bytes(pdf)
@@ -310,9 +310,9 @@ def test_visit_report_pdf_shows_the_table_values(engine, tmp_path):
     words = " ".join(page.get_textpage().get_text_range() for page in doc)
     flex = {s: next(m.value for m in load_session(engine, s).tests[0].measurements if m.name == "trunk_flexion")
             for s in (pre, post)}
-    assert "Visit report: AB-1" in words and "2026-03-02" in words
+    assert "Before and after: AB-1" in words and "2026-03-02" in words
     assert f"{flex[pre]:.1f}" in words and f"{flex[post]:.1f}" in words
-    assert f"{flex[post] - flex[pre]:+.1f}" in words and "YES" in words
+    assert f"{flex[post] - flex[pre]:+.1f}" in words and "real improvement" in words
     for k, page in enumerate(doc):
         image = page.render(scale=1.5).to_pil()
         image.save(out / f"visit-page{k + 1}.png")

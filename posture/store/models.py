@@ -33,6 +33,7 @@ class Client(Base):
     conditions: Mapped[list] = mapped_column(JSON, default=list)
     notes: Mapped[str] = mapped_column(Text, default="")
     home_key: Mapped[str | None] = mapped_column(String(64))     # shared secret for home-check bundles
+    height_cm: Mapped[float | None] = mapped_column(Float)       # standing height: centimetres in every test
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     visits: Mapped[list[Visit]] = relationship(back_populates="client", cascade="all, delete-orphan",
                                                order_by="Visit.visit_date")
@@ -67,6 +68,7 @@ class Session(Base):
     source: Mapped[str] = mapped_column(String(20), default="video")   # video, live, home bundle
     bundle_id: Mapped[str | None] = mapped_column(String(40), unique=True, index=True)   # set when imported from a bundle
     video_path: Mapped[str | None] = mapped_column(Text)         # only when the user asked to keep it
+    protocol: Mapped[list | None] = mapped_column(JSON)          # the battery of tests planned for this session
     visit: Mapped[Visit] = relationship(back_populates="sessions")
     tests: Mapped[list[RecordedTest]] = relationship(back_populates="session", cascade="all, delete-orphan",
                                                    order_by="RecordedTest.id")
@@ -106,3 +108,12 @@ class MeasurementRecord(Base):
     spread: Mapped[float | None] = mapped_column(Float)
     maximum: Mapped[float | None] = mapped_column(Float)
     test: Mapped[RecordedTest] = relationship(back_populates="measurements")
+
+
+class Protocol(Base):
+    """A battery of tests a therapist saved under a name, run in this order before and after treatment."""
+
+    __tablename__ = "protocols"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    tests: Mapped[list] = mapped_column(JSON)

@@ -10,7 +10,7 @@ import numpy as np
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import selectinload
 
-from posture.calibration import CameraProfile
+from posture.calibration import CameraProfile, check_height
 from posture.errors import PostureError
 from posture.landmarks import LandmarkSeries
 from posture.measures import TESTS, Measurement, TestResult
@@ -102,15 +102,17 @@ def find_client(db, pseudonym: str) -> Client | None:
 
 
 def add_client(engine: Engine, pseudonym: str, birth_year: int | None = None, conditions: tuple[str, ...] = (),
-               notes: str = "") -> int:
+               notes: str = "", height_cm: float | None = None) -> int:
     """A new client; the pseudonym must be unused."""
+    height_cm = check_height(height_cm)
     if not pseudonym.strip():
         raise PostureError("A client needs a pseudonym (initials or a code; no real names are needed).")
     with writing(engine) as db:
         serialise_on(db, pseudonym)
         if find_client(db, pseudonym):
             raise PostureError(f"A client called '{pseudonym}' already exists.")
-        client = Client(pseudonym=pseudonym, birth_year=birth_year, conditions=list(conditions), notes=notes)
+        client = Client(pseudonym=pseudonym, birth_year=birth_year, conditions=list(conditions), notes=notes,
+                        height_cm=height_cm)
         db.add(client)
         db.flush()
         return client.id

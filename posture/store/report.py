@@ -1,86 +1,181 @@
-"""A visit's PDF report: client, tests, pre/post table with real-change flags, trends, peak skeletons."""
+"""The comparison a therapist shows the patient, built once and rendered twice: on the page and as the PDF.
+
+`comparison()` gathers everything shown (summary sentences, the table's cells
+as text, the charts as PNG bytes); the page and `comparison_pdf()` only lay it
+out, so the PDF holds exactly the numbers on the screen.
+"""
 
 from __future__ import annotations
 
 import io
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from xml.sax.saxutils import escape
 
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.lib.units import cm
-from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-from posture.change import compare
-from posture.draw import skeleton_png, trend_png
+from posture.change import Change, compare, summary, verdict
+from posture.charts import curves_figure, png, trend_figure
+from posture.draw import skeleton_png
+from posture.errors import PostureError
 from posture.export import label
+from posture.measures.common import needs_scale
+from posture.measures.registry import default_mdc95
 from posture.store.export import readings
 from posture.store.models import Session
-from posture.store.records import stored_tests
+from posture.store.records import StoredTest, stored_tests
+
+NO_SCALE = needs_scale("", 0.0).reason
+TABLE_COLUMNS = ("Test", "Measurement", "Unit", "Before", "After", "±", "Change", "MDC95", "Verdict")
 
 
-def _fmt(v: float | None) -> str:
-    return "-" if v is None else f"{v:.1f}"
+def _fmt(v: float | None, sign: bool = False) -> str:
+    return "–" if v is None else f"{v:+.1f}" if sign else f"{v:.1f}"
 
 
-def change_table(before: Session, after: Session) -> Table:
-    rows = [["Test", "Measurement", before.label.capitalize(), after.label.capitalize(), "±", "Change", "MDC95",
-             "Real change"]]
-    for c in compare(readings(before), readings(after)):
-        rows.append([label(c.test), f"{label(c.name)} ({c.unit})", _fmt(c.before), _fmt(c.after), _fmt(c.uncertainty),
-                     "-" if c.difference is None else f"{c.difference:+.1f}", _fmt(c.mdc),
-                     "YES" if c.real else "no"])
-    table = Table(rows, repeatRows=1)
-    style = [("FONTSIZE", (0, 0), (-1, -1), 7), ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
-             ("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]
-    style += [("BACKGROUND", (7, i), (7, i), colors.HexColor("#d5f5e3")) for i, r in enumerate(rows) if r[7] == "YES"]
-    table.setStyle(TableStyle(style))
-    return table
+def session_title(s: Session) -> str:
+    """'pre, 2026-03-02 09:15, pain 6/10 (session 3)'."""
+    pain = f", pain {s.pain}/10" if s.pain is not None else ""
+    return f"{s.label}, {s.visit.visit_date} {s.recorded_at:%H:%M}{pain} (session {s.id})"
 
 
-def visit_report(visit_sessions: list[Session], history: list[Session]) -> bytes:
-    """The PDF of one visit; `history` is every session of the client, for the trend charts."""
-    styles = getSampleStyleSheet()
-    first = visit_sessions[0]
-    client, visit = first.visit.client, first.visit
-    story = [Paragraph(f"Visit report: {client.pseudonym}", styles["Title"]),
-             Paragraph(f"Visit of {visit.visit_date.isoformat()}"
-                       + (f"; born {client.birth_year}" if client.birth_year else "")
-                       + (f"; {', '.join(client.conditions)}" if client.conditions else ""), styles["Normal"])]
-    for s in visit_sessions:
-        tests = ", ".join(label(t.test) for t in s.tests)
-        pain = f", pain {s.pain}/10" if s.pain is not None else ""
-        story.append(Paragraph(f"{s.label.capitalize()} (session {s.id}, {s.recorded_at:%H:%M}{pain}): {tests}",
-                               styles["Normal"]))
-    pre = next((s for s in visit_sessions if s.label == "pre"), None)
-    post = next((s for s in reversed(visit_sessions) if s.label == "post"), None)
-    before, after = (pre, post) if pre and post else (visit_sessions[0], visit_sessions[-1])
-    story += [Spacer(1, 0.4 * cm), Paragraph(f"{before.label.capitalize()} and {after.label} compared", styles["Heading2"]),
-              change_table(before, after),
-              Paragraph("A change is real only when it is larger than the MDC95, the smallest change the test can "
-                        "tell apart from its own variation.", styles["Italic"])]
-    story += [Paragraph("Each measurement over visits", styles["Heading2"])]
-    story += _trend_grid(history)
-    story += [Paragraph("Peak of each test", styles["Heading2"])]
-    figs = [Image(skeleton_png(t.series, t.result.peak_frame(), f"{label(t.result.test)}, {s.label}"),
-                  width=4 * cm, height=4.7 * cm)
-            for s in (before, after) for t in stored_tests(s) if t.series is not None]
-    if figs:
-        story.append(Table([figs[i:i + 4] for i in range(0, len(figs), 4)]))
-    buf = io.BytesIO()
-    SimpleDocTemplate(buf, pagesize=A4, title=f"posture visit report {client.pseudonym}",
-                      leftMargin=1.5 * cm, rightMargin=1.5 * cm).build(story)
-    return buf.getvalue()
+def change_row(c: Change) -> dict[str, str]:
+    """One row of the comparison table, as text (the page and the PDF show these very strings)."""
+    return dict(zip(TABLE_COLUMNS, (label(c.test), label(c.name), c.unit, _fmt(c.before), _fmt(c.after),
+                                    _fmt(None if c.before is None and c.after is None else c.uncertainty),
+                                    _fmt(c.difference, sign=True), _fmt(c.mdc), verdict(c))))
 
 
-def _trend_grid(history: list[Session]) -> list:
-    series: dict[tuple[str, str], dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    units = {}
+def movement_start(stored: StoredTest) -> float | None:
+    """Seconds into the recording where its first repetition starts (None for a test without repetitions)."""
+    if stored.series is None or not stored.result.trial_frames:
+        return None
+    return float(stored.series.t[stored.result.trial_frames[0][0]])
+
+
+def curves_png(test: str, pair: list[tuple[str, StoredTest]]) -> bytes | None:
+    """Both sessions' angle curves of one test, aligned at the start of the movement (None if neither moved)."""
+    curves = {}
+    for name, stored in pair:
+        start = movement_start(stored)
+        if start is not None:
+            curves[name] = (stored.series.t - start, stored.angle_curve())
+    return png(curves_figure(label(test), "degrees", curves)) if curves else None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Everything the comparison of two sessions shows."""
+
+    client: str
+    before: str                                  # session titles
+    after: str
+    summary: tuple[str, ...]
+    rows: tuple[dict[str, str], ...]
+    notes: tuple[str, ...]                       # said once, not per row (e.g. no scale)
+    curves: tuple[tuple[str, bytes], ...]        # (test, PNG): angle over time from the movement's start
+    peaks: tuple[tuple[str, bytes], ...]         # (caption, PNG): stick figures at each test's peak
+    trends: tuple[tuple[str, bytes], ...]        # (measurement, PNG): only those with two visits or more
+
+
+def last_per_test(session: Session) -> dict[str, StoredTest]:
+    """Each test's latest stored record in a session (an earlier repeat stays stored but is not compared)."""
+    return {t.result.test: t for t in stored_tests(session)}
+
+
+def comparison(before: Session, after: Session, history: list[Session]) -> Comparison:
+    """The comparison of two sessions of one client; `history` (every session of the client) gives the trends."""
+    changes = compare(readings(before), readings(after))
+    tests_b, tests_a = last_per_test(before), last_per_test(after)
+    names = {before.id: f"{before.label} #{before.id}", after.id: f"{after.label} #{after.id}"}
+    curves, peaks = [], []
+    for test in dict.fromkeys([*tests_b, *tests_a]):
+        pair = [(names[s.id], tests[test]) for s, tests in ((before, tests_b), (after, tests_a)) if test in tests]
+        chart = curves_png(test, pair)
+        if chart is not None:
+            curves.append((label(test), chart))
+        peaks += [(f"{label(test)}, {name}", skeleton_png(t.series, t.result.peak_frame(),
+                                                          f"{label(test)}, {name}").getvalue())
+                  for name, t in pair if t.series is not None]
+    unscaled = any(m.reason == NO_SCALE for s in (before, after) for t in s.tests for m in t.measurements)
+    notes = ("Distances are not in centimetres: no height was known for this client and the camera has no "
+             "scale. Enter the client's height to measure them.",) if unscaled else ()
+    return Comparison(before.visit.client.pseudonym, session_title(before), session_title(after),
+                      tuple(summary(changes, before.pain, after.pain)), tuple(change_row(c) for c in changes),
+                      notes, tuple(curves), tuple(peaks), tuple(trend_charts(history)))
+
+
+def visit_pair(sessions: list[Session]) -> tuple[Session, Session]:
+    """A visit's pre and post sessions (else its first and last): the pair its report compares."""
+    if len(sessions) < 2:
+        raise PostureError("A comparison needs two sessions: this visit has one.")
+    pre = next((s for s in sessions if s.label == "pre"), None)
+    post = next((s for s in reversed(sessions) if s.label == "post"), None)
+    return (pre, post) if pre and post else (sessions[0], sessions[-1])
+
+
+def trend_points(history: list[Session]) -> dict[tuple[str, str, str], dict[str, list[tuple[date, float]]]]:
+    """(test, measurement, unit) -> session label -> (visit date, value), only for measurements measured on two
+    visit dates or more (one visit is no trend)."""
+    points: dict[tuple[str, str, str], dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for s in history:
         for r in readings(s):
             if r.value is not None:
-                series[(r.test, r.name)][s.label].append((s.visit.visit_date, r.value))
-                units[(r.test, r.name)] = r.unit
-    charts = [Image(trend_png(f"{label(name)} ({units[(test, name)]})", pts), width=8.5 * cm, height=5 * cm)
-              for (test, name), pts in series.items()]
-    return [Table([charts[i:i + 2] for i in range(0, len(charts), 2)])] if charts else []
+                points[(r.test, r.name, r.unit)][s.label].append((s.visit.visit_date, r.value))
+    return {key: dict(by_label) for key, by_label in points.items()
+            if len({d for pts in by_label.values() for d, _ in pts}) >= 2}
+
+
+def trend_charts(history: list[Session]) -> list[tuple[str, bytes]]:
+    """One chart per measurement with a trend, its value axis no narrower than the measurement's MDC."""
+    return [(f"{label(test)}: {label(name)}",
+             png(trend_figure(f"{label(test)}: {label(name)}", "degrees" if unit == "deg" else unit, pts,
+                              default_mdc95(name, unit))))
+            for (test, name, unit), pts in trend_points(history).items()]
+
+
+def comparison_pdf(c: Comparison) -> bytes:
+    """The comparison as a PDF: the same sentences, cells and charts as the page."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    styles = getSampleStyleSheet()
+    text = lambda s, style="Normal": Paragraph(escape(s), styles[style])       # user text is text, never markup
+    story = [text(f"Before and after: {c.client}", "Title"), text(f"Before: {c.before}"), text(f"After: {c.after}"),
+             Spacer(1, 0.3 * cm), text("In short", "Heading2")]
+    story += [text(f"• {line}") for line in c.summary]
+    story += [text(note, "Italic") for note in c.notes]
+    story += [Spacer(1, 0.3 * cm), text("Every measurement", "Heading2")]
+    table = Table([list(TABLE_COLUMNS)] + [list(r.values()) for r in c.rows], repeatRows=1)
+    style = [("FONTSIZE", (0, 0), (-1, -1), 7), ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
+             ("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]
+    style += [("BACKGROUND", (8, i + 1), (8, i + 1), colors.HexColor("#d5f5e3" if "improvement" in r["Verdict"]
+                                                                      else "#fadbd8"))
+              for i, r in enumerate(c.rows) if r["Verdict"].startswith("real")]
+    table.setStyle(TableStyle(style))
+    story += [table, text("A change is real only when it is larger than the MDC95, the smallest change the test can "
+                          "tell apart from its own variation; ± is the measurement's own uncertainty.", "Italic")]
+    story += _charts("Angle over time, from the start of the movement", c.curves, 8.5 * cm, 2, text)
+    story += _charts("At the peak of each test", c.peaks, 4.0 * cm, 4, text)
+    story += _charts("Over visits", c.trends, 8.5 * cm, 2, text) if c.trends else []
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=A4, title=f"posture: {c.client}", leftMargin=1.5 * cm,
+                      rightMargin=1.5 * cm).build(story)
+    return buf.getvalue()
+
+
+def _charts(heading: str, charts: tuple[tuple[str, bytes], ...], width: float, per_row: int, text) -> list:
+    """A heading and a grid of PNG charts, each kept at its own aspect ratio."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.platypus import Image, KeepTogether, Table
+
+    if not charts:
+        return []
+    images = []
+    for _, data in charts:
+        w, h = ImageReader(io.BytesIO(data)).getSize()
+        images.append(Image(io.BytesIO(data), width=width, height=width * h / w))
+    grid = Table([images[i:i + per_row] for i in range(0, len(images), per_row)])
+    return [KeepTogether([text(heading, "Heading2"), grid])]

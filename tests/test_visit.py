@@ -1,0 +1,148 @@
+"""The therapist's visit: batteries, the client's height, the comparison shown and printed, trends over visits."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+from matplotlib.dates import num2date
+
+from conftest import bend, true_flexion
+from posture.change import Change, headline, summary
+from posture.charts import trend_figure
+from posture.errors import PostureError
+from posture.measures.registry import default_mdc95
+from posture.store.db import open_database
+from posture.store.records import add_client, client_sessions, load_session
+from posture.store.report import comparison, trend_points
+from posture.store.visits import (FULL_ASSESSMENT, add_test, battery, begin_session, client_height, protocols,
+                                  save_protocol, set_height, visit_session)
+
+DAY1, DAY2 = date(2026, 3, 2), date(2026, 3, 16)
+
+
+@pytest.fixture
+def engine(tmp_path):
+    return open_database(tmp_path / "clinic.db")
+
+
+def run_visit(engine, day: date, pre_peak: float, post_peak: float, seed: int = 0) -> tuple[int, int]:
+    """A visit with a one-test battery (forward bend) before and after; the two session ids."""
+    ids = []
+    for lab, peak, pain in (("pre", pre_peak, 6), ("post", post_peak, 3)):
+        sid = begin_session(engine, "AB-1", lab, ("forward-bend",), day, pain=pain)
+        add_test(engine, sid, *bend(peak, seed))
+        ids.append(sid)
+    return ids[0], ids[1]
+
+
+def test_a_battery_runs_in_order_and_the_post_session_is_its_own(engine):
+    add_client(engine, "AB-1", height_cm=172)
+    sid = begin_session(engine, "AB-1", "pre", ("posture-frontal", "forward-bend"), DAY1, pain=5)
+    assert battery(load_session(engine, sid)).next_test == "posture-frontal"
+    add_test(engine, sid, *bend(55.0))                      # measured out of order: the battery still knows
+    state = battery(load_session(engine, sid))
+    assert state.done == ("forward-bend",) and state.next_test == "posture-frontal" and not state.complete
+    with pytest.raises(PostureError, match="has its pre assessment already"):
+        begin_session(engine, "AB-1", "pre", ("forward-bend",), DAY1)
+    assert visit_session(engine, "AB-1", DAY1, "pre").id == sid and visit_session(engine, "AB-1", DAY1, "post") is None
+
+
+def test_a_repeated_test_keeps_both_records_and_the_later_one_is_compared(engine):
+    add_client(engine, "AB-1")
+    pre = begin_session(engine, "AB-1", "pre", ("forward-bend",), DAY1)
+    add_test(engine, pre, *bend(40.0))
+    add_test(engine, pre, *bend(55.0, 1))                    # done again: nothing is lost
+    post = begin_session(engine, "AB-1", "post", ("forward-bend",), DAY1)
+    add_test(engine, post, *bend(55.0, 2))
+    before, after = load_session(engine, pre), load_session(engine, post)
+    assert len(before.tests) == 2
+    row = next(r for r in comparison(before, after, [before, after]).rows if r["Measurement"] == "Trunk flexion")
+    assert row["Verdict"] == "no real change"               # 55 against 55, not 40 against 55
+
+
+@pytest.mark.parametrize("height", [0.0, 79.0, 251.0, float("nan"), float("inf")])
+def test_an_implausible_height_is_refused(engine, height):
+    add_client(engine, "AB-1")
+    with pytest.raises(PostureError, match="not plausible"):
+        set_height(engine, "AB-1", height)
+    assert client_height(engine, "AB-1") is None
+
+
+def test_batteries_can_be_saved_by_name(engine):
+    save_protocol(engine, "Low back", ["forward-bend", "side-bend"])
+    assert protocols(engine) == {FULL_ASSESSMENT: protocols(engine)[FULL_ASSESSMENT],
+                                 "Low back": ("forward-bend", "side-bend")}
+    for name, tests in (("Twice", ["side-bend", "side-bend"]), ("Unknown", ["cartwheel"]), ("", ["side-bend"])):
+        with pytest.raises(PostureError):
+            save_protocol(engine, name, tests)
+
+
+def test_the_summary_puts_real_changes_first_in_plain_words():
+    real = Change("forward-bend", "trunk_flexion", "deg", 55.0, 67.0, 8.0, "default", "")
+    steady = Change("forward-bend", "hip_flexion", "deg", 60.0, 62.0, 8.0, "default", "")
+    assert headline(real) == "Forward bend, trunk flexion: 12.0 degrees more (55.0 to 67.0), a real improvement."
+    assert summary([real, steady], 6, 3) == [
+        headline(real), "The other measurement stayed within what the test varies by itself: no real change.",
+        "Pain 6/10 before and 3/10 after."]
+
+
+def test_the_comparison_matches_tests_and_says_the_missing_scale_once(engine):
+    add_client(engine, "AB-1")
+    pre, post = (load_session(engine, i) for i in run_visit(engine, DAY1, 55.0, 75.0))
+    c = comparison(pre, post, [pre, post])
+    flex = next(r for r in c.rows if r["Measurement"] == "Trunk flexion")
+    assert float(flex["Change"]) == pytest.approx(true_flexion(75.0) - true_flexion(55.0), abs=1.5)
+    assert flex["Verdict"] == "real improvement" and c.summary[0].startswith("Forward bend, trunk flexion:")
+    assert len(c.notes) == 1 and "height" in c.notes[0]        # fingertip-to-floor unscaled: said once
+    assert [name for name, _ in c.curves] == ["Forward bend"] and len(c.peaks) == 2
+    assert c.trends == ()                                      # one visit is no trend
+
+
+def test_trends_need_two_visits_and_have_date_and_mdc_axes(engine):
+    add_client(engine, "AB-1")
+    run_visit(engine, DAY1, 55.0, 75.0)
+    run_visit(engine, DAY2, 56.0, 76.0, seed=3)
+    pre = begin_session(engine, "AB-1", "pre", ("forward-bend", "side-bend"), date(2026, 3, 30))
+    add_test(engine, pre, *bend(57.0, 4))
+    history = client_sessions(engine, "AB-1")
+    points = trend_points(history)
+    assert ("forward-bend", "trunk_flexion", "deg") in points
+    assert ("forward-bend", "knee_flexion_at_peak", "deg") in points
+    assert not any(test == "side-bend" for test, _, _ in points)          # never measured: no trend
+    assert not any(unit == "cm" for _, _, unit in points)                  # no value on any visit: no trend
+
+    knee = points[("forward-bend", "knee_flexion_at_peak", "deg")]
+    ax = trend_figure("Knee", "degrees", knee, default_mdc95("knee_flexion_at_peak", "deg")).axes[0]
+    lo, hi = (num2date(x).date() for x in ax.get_xlim())                  # dates as dates, around the visits
+    assert lo < DAY1 and hi > date(2026, 3, 30) and (hi - lo).days < 60
+    values = [v for pts in knee.values() for _, v in pts]
+    y0, y1 = ax.get_ylim()
+    assert y1 - y0 >= default_mdc95("knee_flexion_at_peak", "deg")          # never zoomed below the MDC
+    assert y0 <= min(values) and y1 >= max(values)
+
+
+def standing(seed: int):
+    """A standing-posture test from the front (2 s still, arms hanging), and its landmarks."""
+    from conftest import FPS
+    from posture.measures import analyse
+    from posture.synthetic.camera import frontal_camera
+    from posture.synthetic.scene import landmark_series, still_poses
+    from posture.synthetic.skeleton import Pose
+
+    series = landmark_series(still_poses(Pose(arms="gravity"), FPS, 3.0), frontal_camera(), FPS, noise_px=1.0,
+                             rng=np.random.default_rng(seed))
+    return analyse(series, "posture-frontal"), series
+
+
+def test_a_one_visit_measurement_draws_no_trend(engine):
+    add_client(engine, "AB-1")
+    run_visit(engine, DAY1, 55.0, 75.0)
+    sid = begin_session(engine, "AB-1", "pre", ("forward-bend", "posture-frontal"), DAY2)
+    add_test(engine, sid, *bend(56.0, 3))
+    add_test(engine, sid, *standing(4))                                    # posture: this visit only
+    history = client_sessions(engine, "AB-1")
+    tests = {test for test, _, _ in trend_points(history)}
+    assert tests == {"forward-bend"}
+    assert all(not title.startswith("Standing posture") for title, _ in comparison(*history[-2:], history).trends)
