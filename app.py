@@ -22,7 +22,7 @@ live = st.Page("app_pages/live.py", title="Live check" if mode == HOME else "Liv
 if mode == HOME:
     pages = [start, live]
 else:
-    pages = [start, live,
+    pages = [start, st.Page("app_pages/visit.py", title="Visit", icon=":material/event_available:"), live,
              st.Page("app_pages/analyse.py", title="Analyse a video", icon=":material/movie:"),
              st.Page("app_pages/clients.py", title="Clients and history", icon=":material/group:"),
              st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),

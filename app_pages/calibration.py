@@ -10,7 +10,7 @@ import streamlit as st
 
 from app_pages.common import calibration_dir
 from posture.calibration import (Board, board_svg, calibrate_lens, profile_for_picture, save_profile, search_boards,
-                                 with_board_roll)
+                                 with_board_roll, with_board_scale)
 from posture.errors import PostureError
 from posture.video import read_pictures
 
@@ -63,5 +63,22 @@ if level and st.button("Measure the camera roll"):
             profile = with_board_roll(profile_for_picture(name, CALIBRATION_DIR, gray), gray, board, level.name)
             save_profile(profile, CALIBRATION_DIR)
             st.success(f"Camera roll {profile.roll_deg:+.2f} degrees, saved in '{name}'.")
+        except PostureError as e:
+            st.error(str(e))
+
+st.subheader("3. Scale, for centimetres")
+st.caption("Only needed when the client's height is unknown: the height sets the scale in every test. Hold the board "
+           "flat, facing the camera, where the client will stand.")
+held = st.file_uploader("A picture of the board held at the client's place", type=["png", "jpg", "jpeg"],
+                        key="scale-picture")
+if held and st.button("Measure the scale"):
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            (path,) = saved_uploads([held], tmp)
+            gray = next(read_pictures([path]))
+            profile = with_board_scale(profile_for_picture(name, CALIBRATION_DIR, gray), gray, board, held.name)
+            save_profile(profile, CALIBRATION_DIR)
+            st.success(f"Scale {profile.cm_per_px:.4f} cm per pixel at the board's distance, saved in '{name}'. It "
+                       "holds while the camera and the client's place stay where they were.")
         except PostureError as e:
             st.error(str(e))

@@ -5,12 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import engine, existing_client
+from app_pages.common import client_height, engine, existing_client
 from posture.errors import PostureError
 from posture.export import label
-from posture.store.export import readings, sessions_csv, sessions_json
+from posture.store.export import sessions_csv, sessions_json
+from posture.store.report import trend_charts
 from posture.store.models import CONDITIONS
 from posture.store.records import add_client, import_bundle, pair_client
+from posture.store.visits import set_height
 
 st.title("Clients and history")
 
@@ -18,10 +20,11 @@ with st.expander("Add a client"):
     with st.form("add-client", clear_on_submit=True):
         pseudonym = st.text_input("Pseudonym (initials or a code; no real names are needed)")
         birth_year = st.number_input("Birth year (optional)", 0, 2030, 0)
+        height = st.number_input("Height in cm, for distances (0 if unknown)", 0.0, 250.0, 0.0, step=1.0)
         conditions = st.multiselect("Conditions", CONDITIONS)
         if st.form_submit_button("Add"):
             try:
-                add_client(engine(), pseudonym.strip(), birth_year or None, tuple(conditions))
+                add_client(engine(), pseudonym.strip(), birth_year or None, tuple(conditions), height_cm=height or None)
                 st.success(f"Client {pseudonym} added.")
             except PostureError as e:
                 st.error(str(e))
@@ -36,17 +39,25 @@ with st.expander("Import a home check"):
 
 client, sessions = existing_client("history-client", "No clients yet: add one above, or load the demo client "
                                                      "on the Start page.")
+with st.form("height"):
+    height = st.number_input("Height in cm (0 if unknown): used for centimetres in every test", 0.0, 250.0,
+                             client_height(client) or 0.0, step=1.0, key=f"height-{client}")
+    if st.form_submit_button("Save the height"):
+        try:
+            set_height(engine(), client, height or None)
+            st.success("Saved.")
+        except PostureError as e:
+            st.error(str(e))
 st.dataframe(pd.DataFrame([{"Session": s.id, "Date": s.visit.visit_date, "Visit": s.visit_id, "Label": s.label,
                             "Pain": s.pain, "Tests": ", ".join(label(t.test) for t in s.tests), "From": s.source}
                            for s in sessions]), hide_index=True)
 
-rows = [{"Date": pd.Timestamp(s.visit.visit_date), "Series": s.label, "Measure": f"{label(r.test)}: {label(r.name)}"
-         f" ({r.unit})", "Value": r.value} for s in sessions for r in readings(s) if r.value is not None]
-if rows:
-    data = pd.DataFrame(rows)
-    measure = st.selectbox("Trend of", sorted(data["Measure"].unique()))
-    chart = data[data["Measure"] == measure].pivot_table(index="Date", columns="Series", values="Value")
-    st.line_chart(chart)
+charts = dict(trend_charts(sessions))      # the same charts as the PDF's
+if charts:
+    measure = st.selectbox("Trend of", list(charts))
+    st.image(charts[measure], width=520)
+else:
+    st.caption("A trend is drawn once a measurement was taken on two visits or more.")
 
 c1, c2, c3 = st.columns(3)
 c1.download_button("History as CSV", sessions_csv(sessions), file_name=f"{client}.csv", mime="text/csv")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import streamlit as st
@@ -10,10 +11,15 @@ import streamlit as st
 from posture.calibration import CameraProfile, load_profile
 from posture.errors import PostureError
 from posture.export import label, measurement_rows
-from posture.measures import TESTS, TestResult
+from posture.landmarks import LandmarkSeries
+from posture.measures import TESTS, AnalysisConfig, TestResult
+from posture.pipeline import analyse_video
 from posture.store.db import DEFAULT_DB, open_database
 from posture.store.models import SESSION_LABELS
-from posture.store.records import client_sessions, list_clients
+from posture.store.records import add_client, client_sessions, list_clients
+from posture.store.report import NO_SCALE, UNSCALED, Comparison, comparison, comparison_pdf
+from posture.store.visits import client_height as stored_height
+from posture.video import probe
 
 THERAPIST, HOME = "Therapist", "Home check"
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,14 +55,35 @@ def client_names() -> list[str]:
 
 
 def client_picker(key: str) -> str:
-    """Pick a client, or type a new pseudonym; '' when none is given."""
+    """Pick a client, or add one (pseudonym and height); '' until one is chosen."""
+    if added := st.session_state.pop(f"{key}-added", None):      # chosen after the rerun that added it
+        st.session_state[f"{key}-client"] = added
     names = client_names()
     new = "New client ..."
     choice = st.selectbox("Client", [*names, new], key=f"{key}-client")
-    if choice == new or not names:
-        return st.text_input("Pseudonym of the new client (initials or a code, no real names)",
-                             key=f"{key}-new").strip()
-    return choice
+    if choice != new and names:
+        height = client_height(choice)
+        st.caption(f"Height {height:.0f} cm: distances in centimetres." if height else
+                   "Height unknown: distances cannot be given in centimetres (set it on Clients and history).")
+        return choice
+    with st.form(f"{key}-add"):
+        c1, c2 = st.columns([3, 2])
+        pseudonym = c1.text_input("Pseudonym of the new client (initials or a code, no real names)",
+                                  key=f"{key}-new").strip()
+        height = c2.number_input("Height in cm (0 if unknown)", 0.0, 250.0, 0.0, step=1.0, key=f"{key}-height")
+        if st.form_submit_button("Add client"):
+            try:
+                add_client(engine(), pseudonym, height_cm=height or None)
+                st.session_state[f"{key}-added"] = pseudonym
+                st.rerun()
+            except PostureError as e:
+                st.error(str(e))
+    return ""
+
+
+def client_height(pseudonym: str) -> float | None:
+    """The client's standing height in cm, None when unknown."""
+    return stored_height(engine(), pseudonym)
 
 
 def existing_client(key: str, when_none: str) -> tuple[str, list]:
@@ -89,12 +116,88 @@ def active_profile() -> CameraProfile | None:
         return None
 
 
+MAX_UPLOAD_MB = 200
+VIDEO_TYPES = ["mp4", "mov", "avi", "webm", "mkv"]
+
+
+def analyse_recording(video: Path, test: str, height_cm: float | None) -> tuple[TestResult, LandmarkSeries] | None:
+    """Run the pipeline with a progress bar; the result and its landmarks, or None after showing why not."""
+    try:
+        total = probe(video).frame_count
+        bar = st.progress(0.0, text="Finding the pose in each frame ...")
+        done = [0]
+
+        def tick() -> None:
+            done[0] += 1
+            if done[0] % 10 == 0:
+                bar.progress(min(done[0] / total, 1.0), text=f"Frame {done[0]} of {total}")
+
+        series, result = analyse_video(video, test, AnalysisConfig(), height_cm=height_cm, on_frame=tick,
+                                       profile=active_profile())
+        bar.empty()
+        return result, series
+    except PostureError as e:
+        st.error(str(e))
+        return None
+
+
+def analyse_upload(upload, test: str, height_cm: float | None) -> tuple[TestResult, LandmarkSeries] | None:
+    """An uploaded recording analysed; the raw video exists only for the analysis and is deleted straight after."""
+    if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+        st.error(f"The file is larger than {MAX_UPLOAD_MB} MB: trim the recording to the test itself.")
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        return analyse_recording(path, test, height_cm)
+
+
+@st.cache_data(show_spinner="Drawing the comparison ...", max_entries=16)
+def _comparison(database: str, before_id: int, after_id: int, client: str, stored: tuple[int, ...]) -> Comparison:
+    """Made once per pair and per state of the client's records (`stored`: every stored test's id)."""
+    history = client_sessions(engine(), client)
+    by_id = {s.id: s for s in history}
+    return comparison(by_id[before_id], by_id[after_id], history)
+
+
+def comparison_of(before_id: int, after_id: int, client: str) -> Comparison:
+    """The comparison of two of the client's sessions, with the client's trends."""
+    stored = tuple(t.id for s in client_sessions(engine(), client) for t in s.tests)
+    return _comparison(database_label(), before_id, after_id, client, stored)
+
+
+def show_comparison(c: Comparison, file_name: str) -> None:
+    """The comparison as the PDF has it: summary, table, curves, peaks, trends, then the PDF itself."""
+    st.markdown(f"**Before:** {c.before}  \n**After:** {c.after}")
+    with st.container(border=True):
+        for line in c.summary:
+            st.markdown(f"- {line}")
+    for note in c.notes:
+        st.caption(note)
+    st.table(list(c.rows))
+    st.caption("A change is real only when it is larger than the MDC95, the smallest change the test can tell apart "
+               "from its own variation; ± is the measurement's own uncertainty.")
+    for heading, charts, per_row in (("Angle over time, from the start of the movement", c.curves, 2),
+                                     ("At the peak of each test", c.peaks, 4), ("Over visits", c.trends, 3)):
+        if charts:
+            st.subheader(heading)
+            cols = st.columns(per_row)
+            for k, (caption, data) in enumerate(charts):
+                cols[k % per_row].image(data, caption=caption)
+    st.download_button("PDF report (what this page shows)", comparison_pdf(c), file_name=file_name,
+                       mime="application/pdf", type="primary")
+
+
 def show_result(result: TestResult) -> None:
     """The measurements with their reasons and flags, as a table."""
     camera = "" if result.camera_angle_deg is None else f", camera {abs(result.camera_angle_deg):.0f}° off"
     st.subheader(f"{label(result.test)} ({result.view} view{camera})")
     # A lone "-" is a Markdown list item to st.table (it showed as a bullet): the empty cells get an en dash.
-    st.table([{k: "–" if v == "-" else v for k, v in row.items()} | {"Note": "; ".join(filter(None, (m.reason, *m.flags)))}
+    unscaled = [m.name for m in result.measurements if m.reason == NO_SCALE]
+    st.table([{k: "–" if v == "-" else v for k, v in row.items()}
+              | {"Note": "; ".join(filter(None, (m.reason if m.reason != NO_SCALE else "", *m.flags)))}
               for row, m in zip(measurement_rows(result), result.measurements)])
+    if unscaled:              # said once for the whole result, not on every distance
+        st.caption(UNSCALED)
     for note in result.notes:
         st.caption(note)

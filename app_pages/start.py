@@ -1,18 +1,11 @@
-"""First page: what posture does, and a demo client from the bundled sample videos."""
+"""First page: what posture does, and a demo client with two simulated visits."""
 
 from __future__ import annotations
 
-import json
-from datetime import date
-
 import streamlit as st
 
-from app_pages.common import SAMPLES, client_names, engine, home_mode
-from posture.errors import PostureError
-from posture.pipeline import analyse_video
-from posture.store.records import save_session
-
-DEMO = "Demo"
+from app_pages.common import client_names, engine, home_mode
+from posture.demo import DEMO, load_demo
 
 if home_mode():
     st.title("Your home check")
@@ -26,21 +19,13 @@ st.write("Markerless posture and range-of-motion assessment: standing posture, f
          "trunk rotation, from a webcam or a recorded video. Everything stays on this computer.")
 
 if DEMO in client_names():
-    st.info(f"The demo client **{DEMO}** is loaded: see **Clients and history** and **Compare**.")
-elif st.button("Load the demo client from the sample videos", type="primary"):
-    videos = sorted(SAMPLES.glob("*.mp4"))
-    bar = st.progress(0.0, text="Analysing the sample videos ...")
-    tests = []
-    for k, video in enumerate(videos):
-        test = json.loads(video.with_suffix(".json").read_text())["test"]
-        try:
-            series, result = analyse_video(video, test, height_cm=None)
-            tests.append((result, series))
-        except PostureError as e:
-            st.warning(f"{video.name}: {e}")
-        bar.progress((k + 1) / len(videos), text=f"{video.name} done")
-    sid = save_session(engine(), DEMO, "pre", tests, visit_date=date.today(), notes="bundled sample videos")
-    st.success(f"Demo client loaded: session {sid} with {len(tests)} tests. Open **Clients and history**.")
+    st.info(f"The demo client **{DEMO}** is loaded (a simulated body, not a real person): two visits, each with a "
+            "pre and a post assessment. See **Compare** and **Clients and history**.")
+elif st.button("Load the demo client", type="primary"):
+    with st.spinner("Simulating two visits ..."):
+        stored = load_demo(engine())
+    st.success(f"Demo client loaded: two visits with {stored} tests. Open **Compare** to see before and after.")
 
-st.markdown("**Live assessment**: guided test with the webcam. **Analyse a video**: a recording or a bundled "
-            "sample. **Compare**: before and after treatment, with real-change flags and a PDF report.")
+st.markdown("**Visit**: a battery of tests before and after treatment, then the comparison and its PDF. "
+            "**Live assessment**: one guided test with the webcam. **Analyse a video**: a recording or a bundled "
+            "sample. **Compare**: any two sessions, with real-change flags and a PDF report.")

@@ -68,19 +68,14 @@ def cmd_roll(args: argparse.Namespace) -> int:
 
 
 def cmd_scale(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
-    from posture.calibration import profile_for_picture, require_board, save_profile, scale_from_board
+    from posture.calibration import profile_for_picture, save_profile, with_board_scale
 
     gray = _one_picture(args.picture)
     saved = profile_for_picture(args.name, args.dir, gray)
-    board = _board(args)
+    scaled = with_board_scale(saved, gray, _board(args), args.picture.name)
+    path = save_profile(scaled, args.dir)
     h, w = gray.shape
-    cm_per_px = scale_from_board(require_board(gray, board, args.picture.name), board, saved.for_size(w, h))
-    native = cm_per_px * w / saved.image_size[0]
-    path = save_profile(replace(saved, cm_per_px=native, scale_source=f"board held at the subject's place "
-                                f"in {args.picture.name}"), args.dir)
-    print(f"Scale {cm_per_px:.4f} cm per pixel at the board's distance. Saved {path}\n"
+    print(f"Scale {scaled.for_size(w, h).cm_per_px:.4f} cm per pixel at the board's distance. Saved {path}\n"
           "It holds while the camera and the subject's place stay where they were.")
     return 0
 

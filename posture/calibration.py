@@ -284,6 +284,14 @@ def scale_from_board(corners: np.ndarray, board: Board, profile: CameraProfile) 
     return float(board.square_mm / 10 / np.median(steps))
 
 
+def with_board_scale(profile: CameraProfile, gray: np.ndarray, board: Board, picture: str) -> CameraProfile:
+    """The profile with its scale (cm per pixel at its own resolution) from a board held at the subject's place."""
+    h, w = gray.shape
+    cm_per_px = scale_from_board(require_board(gray, board, picture), board, profile.for_size(w, h))
+    return replace(profile, cm_per_px=cm_per_px * w / profile.image_size[0],
+                   scale_source=f"board held at the subject's place in {picture}")
+
+
 MIN_HEIGHT_CM, MAX_HEIGHT_CM = 80.0, 250.0
 
 

@@ -158,10 +158,11 @@ class GuidedCheck:
     """
 
     def __init__(self, test: str, width: int, height: int, config: LiveConfig = LiveConfig(),
-                 profile: CameraProfile | None = None, mirrored: bool = False):
+                 profile: CameraProfile | None = None, mirrored: bool = False, height_cm: float | None = None):
         if test not in TESTS:
             raise PostureError(f"'{test}' has no live protocol.")
         self.test, self.width, self.height, self.config = test, width, height, config
+        self.height_cm = height_cm          # the client's height, for centimetres (as a recording's analysis uses it)
         self.spec = TESTS[test]
         # The same preparation as a recording's: the profile at this camera's resolution, undistortion, roll.
         self.prep = Preparation.for_frames(width, height, config.analysis, profile, mirrored)
@@ -287,7 +288,7 @@ class GuidedCheck:
         """Analyse the recording exactly as a recorded video would be."""
         try:
             series = _as_series(self.frames, self.width, self.height)
-            done = Done(reps, analyse(series, self.test, self.prep.scaled(series)))
+            done = Done(reps, analyse(series, self.test, self.prep.scaled(series, self.height_cm)))
         except PostureError as e:
             done = Done(reps, error=str(e))
         return done, _done_prompt(done)

@@ -21,8 +21,9 @@ from posture.pose import MediaPipePose
 class LiveRun:
     """One live test on one camera stream; safe to call from the camera thread and read from the app."""
 
-    def __init__(self, test: str, config: LiveConfig = LiveConfig(), profile: CameraProfile | None = None):
-        self.test, self.config, self.profile = test, config, profile
+    def __init__(self, test: str, config: LiveConfig = LiveConfig(), profile: CameraProfile | None = None,
+                 height_cm: float | None = None):
+        self.test, self.config, self.profile, self.height_cm = test, config, profile, height_cm
         self._lock = threading.RLock()
         self._pose: MediaPipePose | None = None
         self._check: GuidedCheck | None = None
@@ -46,7 +47,7 @@ class LiveRun:
         """One frame's landmarks (None when nobody was found) into the guided check."""
         with self._lock:
             if self._check is None:
-                self._check = GuidedCheck(self.test, width, height, self.config, self.profile)
+                self._check = GuidedCheck(self.test, width, height, self.config, self.profile, height_cm=self.height_cm)
             self._prompt = self._check.update(t, xy, vis, world, brightness)
             self.frames_seen += 1
             return self._prompt

@@ -22,6 +22,11 @@ from posture.trials import FilterConfig, lowpass, robust_peak, true_runs
 STILL_S = 1.0               # a neutral is still for at least this long
 STILL_SPEED = 0.1           # torso lengths per second: faster is moving
 UPRIGHT_DEG = 8.0           # the trunk within this of the vertical is upright
+# A hanging arm's wrist beside its hip, in trunk lengths. MediaPipe on the renders, arms hanging: 0.24 to 0.45 across
+# from the front, 0.01 to 0.14 from the side, at most +0.04 above; arms crossed 0.75 to 0.93 above; held out at
+# shoulder height 1.26 across and 0.95 above.
+ARMS_AWAY = 0.6             # at most this far across the picture from the hip (sideways from the front, forward from the side)
+ARMS_HIGH = 0.3             # and at most this far above the hip
 MOVING = (L.NOSE, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_WRIST, L.RIGHT_WRIST,
           L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE)
 
@@ -132,6 +137,30 @@ def lateral_lean_change(series: LandmarkSeries, neutral: np.ndarray) -> np.ndarr
     """Trunk lateral lean away from neutral, degrees either way."""
     lean = trunk_lateral_lean(series)
     return np.abs(lean - np.nanmedian(lean[neutral]))
+
+
+def arm_positions(series: LandmarkSeries) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per arm ('left', 'right') and frame: the wrist's distance across the picture from its hip and its height above
+    it, in trunk lengths."""
+    trunk = trunk_length(series)
+    return {side: (np.abs(series.image[:, wrist, 0] - series.image[:, hip, 0]) / trunk,
+                   (series.image[:, hip, 1] - series.image[:, wrist, 1]) / trunk)
+            for side, wrist, hip in (("left", L.LEFT_WRIST, L.LEFT_HIP), ("right", L.RIGHT_WRIST, L.RIGHT_HIP))}
+
+
+def arm_off_side(series: LandmarkSeries, frames: slice | np.ndarray = slice(None)) -> str:
+    """The first arm ('left', 'right') whose wrist is not beside its hip over these frames (medians); '' when both hang."""
+    for side, (away, high) in arm_positions(series).items():
+        if np.nanmedian(away[frames]) > ARMS_AWAY or np.nanmedian(high[frames]) > ARMS_HIGH:
+            return side
+    return ""
+
+
+def check_arms_at_sides(series: LandmarkSeries, frames: slice | np.ndarray, refusal: str) -> None:
+    """TrialError with the test's refusal ({side}: the arm) unless both arms hang at the sides over these frames."""
+    side = arm_off_side(series, frames)
+    if side:
+        raise TrialError(refusal.format(side=side))
 
 
 @dataclass(frozen=True)

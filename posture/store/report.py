@@ -25,6 +25,8 @@ from posture.store.models import Session
 from posture.store.records import StoredTest, stored_tests
 
 NO_SCALE = needs_scale("", 0.0).reason
+UNSCALED = ("Distances are not in centimetres: no height was known for this client and the camera has no scale. "
+            "Enter the client's height, or add a scale on the Calibration page.")
 TABLE_COLUMNS = ("Test", "Measurement", "Unit", "Before", "After", "±", "Change", "MDC95", "Verdict")
 
 
@@ -97,8 +99,7 @@ def comparison(before: Session, after: Session, history: list[Session]) -> Compa
                                                           f"{label(test)}, {name}").getvalue())
                   for name, t in pair if t.series is not None]
     unscaled = any(m.reason == NO_SCALE for s in (before, after) for t in s.tests for m in t.measurements)
-    notes = ("Distances are not in centimetres: no height was known for this client and the camera has no "
-             "scale. Enter the client's height to measure them.",) if unscaled else ()
+    notes = (UNSCALED,) if unscaled else ()
     return Comparison(before.visit.client.pseudonym, session_title(before), session_title(after),
                       tuple(summary(changes, before.pain, after.pain)), tuple(change_row(c) for c in changes),
                       notes, tuple(curves), tuple(peaks), tuple(trend_charts(history)))

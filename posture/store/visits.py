@@ -20,7 +20,8 @@ from posture.landmarks import LandmarkSeries
 from posture.measures import TESTS, TestResult
 from posture.store.db import reading, serialise_on, writing
 from posture.store.models import Client, Protocol, Session, Visit
-from posture.store.records import check_session_fields, find_client, load_session, software_version, test_record
+from posture.store.records import (check_session_fields, find_client, load_session, save_session, software_version,
+                                   test_record)
 
 # The battery offered before any is saved: every test, posture first (the body at rest), then the movements.
 FULL_ASSESSMENT = "Full assessment"
@@ -116,6 +117,20 @@ def add_test(engine: Engine, session_id: int, result: TestResult, series: Landma
         if session is None:
             raise PostureError(f"There is no session {session_id}.")
         session.tests.append(test_record(result, series))
+
+
+def record_test(engine: Engine, pseudonym: str, label: str, result: TestResult, series: LandmarkSeries | None,
+                visit_date: date | None = None, pain: int | None = None, notes: str = "",
+                profile: CameraProfile | None = None, source: str = "video") -> int:
+    """Add one test to the day's pre or post session of the client (made when there is none yet); other labels
+    (home check, follow-up) get a session of their own. The session's id."""
+    visit_date = visit_date or date.today()
+    open_session = visit_session(engine, pseudonym, visit_date, label) if label in VISIT_LABELS else None
+    if open_session is None:
+        return save_session(engine, pseudonym, label, [(result, series)], visit_date=visit_date, pain=pain,
+                            notes=notes, profile=profile, source=source)
+    add_test(engine, open_session.id, result, series)
+    return open_session.id
 
 
 @dataclass(frozen=True)

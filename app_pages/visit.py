@@ -1,0 +1,132 @@
+"""The therapist's visit: the pre battery, the treatment, the post battery, then the comparison and its PDF.
+
+Where the visit stands is read from the database each time (the day's pre and
+post sessions and the tests they hold), so a reload or a second browser picks
+it up where it was.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from app_pages.common import (MAX_UPLOAD_MB, TEST_NAMES, VIDEO_TYPES, active_profile, analyse_upload, client_height,
+                              client_picker, comparison_of, engine, show_comparison, show_result)
+from app_pages.live_panel import forget_run, live_panel
+from posture.errors import PostureError
+from posture.store.models import Session
+from posture.store.records import stored_result
+from posture.store.visits import add_test, battery, begin_session, protocols, save_protocol, visit_session
+
+LIVE, RECORDING = "Live camera", "A recording"
+STAGES = {"pre": "Before treatment", "post": "After treatment"}
+
+st.title("Visit")
+client = client_picker("visit")
+if not client:
+    st.info("Choose the client, or add a new one with their height (for centimetres), to start the visit.")
+    st.stop()
+today = date.today()
+height = client_height(client)
+
+
+def choose_battery() -> tuple[str, ...]:
+    """Pick a saved battery, adjust it, and optionally save it under a name."""
+    saved = protocols(engine())
+    name = st.selectbox("Battery of tests", list(saved), key="visit-protocol")
+    tests = st.multiselect("Tests, in order", list(TEST_NAMES), default=list(saved[name]),
+                           format_func=TEST_NAMES.get, key=f"visit-tests-{name}")
+    with st.expander("Save this battery for later visits"):
+        new_name = st.text_input("Name", key="visit-protocol-name")
+        if st.button("Save the battery"):
+            try:
+                save_protocol(engine(), new_name, tests)
+                st.success(f"Saved as '{new_name.strip()}'.")
+            except PostureError as e:
+                st.error(str(e))
+    return tuple(tests)
+
+
+def begin(label: str, planned: tuple[str, ...] | None) -> None:
+    """The form that opens the pre or post assessment (the post one runs the pre's battery)."""
+    tests = planned or choose_battery()
+    if planned:
+        st.markdown("The same tests as before treatment: " + ", ".join(TEST_NAMES[t] for t in planned) + ".")
+    pain = st.slider("Pain now (0 none, 10 worst)", 0, 10, 0, key=f"visit-pain-{label}")
+    if st.button(f"Begin the {label} assessment", type="primary", disabled=not tests):
+        try:
+            begin_session(engine(), client, label, tests, today, pain=pain, profile=active_profile())
+            st.rerun()
+        except PostureError as e:
+            st.error(str(e))
+
+
+def run_test(session: Session, test: str) -> None:
+    """Measure the session's next test, live or from a recording, and store it in the session."""
+    key = f"visit-{session.id}"
+    st.subheader(f"Next: {TEST_NAMES[test]}")
+    how = st.radio("Measure with", [LIVE, RECORDING], horizontal=True, key=f"{key}-how")
+    outcome = None
+    if how == LIVE:
+        run, result, series = live_panel(key, test, profile=active_profile(), height_cm=height)
+        if result is not None and run.saved_session is None:
+            outcome = result, series
+            run.saved_session = session.id
+    else:
+        upload = st.file_uploader(f"Recording of this test (up to {MAX_UPLOAD_MB} MB)", type=VIDEO_TYPES,
+                                  key=f"{key}-{test}-upload")
+        if upload is not None and st.button("Analyse", type="primary"):
+            outcome = analyse_upload(upload, test, height)
+    if outcome is not None:
+        add_test(engine(), session.id, *outcome)
+        forget_run(key)
+        st.session_state["visit-last"] = (session.id, test)
+        st.rerun()
+
+
+def show_stage(session: Session) -> bool:
+    """The session's battery: what is done (with its results), and the next test until all are; True when every
+    test is done or skipped and at least one was measured."""
+    state = battery(session)
+    skipped = st.session_state.setdefault(f"visit-skipped-{session.id}", set())
+    todo = [t for t in state.planned if t not in state.done and t not in skipped]
+    pain = f", pain {session.pain}/10" if session.pain is not None else ""
+    st.markdown(f"**{len(state.done)} of {len(state.planned)} tests done**{pain}: "
+                + ", ".join(("✓ " if t in state.done else "skipped: " if t in skipped else "")
+                            + TEST_NAMES[t] for t in state.planned))
+    last = st.session_state.get("visit-last")
+    if last and last[0] == session.id:
+        record = next(t for t in reversed(session.tests) if t.test == last[1])
+        with st.expander(f"Result: {TEST_NAMES[last[1]]}", expanded=True):
+            show_result(stored_result(record))
+    if todo:
+        run_test(session, todo[0])
+        if st.button(f"Skip {TEST_NAMES[todo[0]]} this time"):
+            skipped.add(todo[0])
+            st.rerun()
+    return not todo and bool(state.done)
+
+
+pre = visit_session(engine(), client, today, "pre")
+post = visit_session(engine(), client, today, "post")
+st.caption(f"Visit of {today:%d %B %Y}. " + (f"Height {height:.0f} cm." if height else
+                                              "Height unknown: distances will not be in centimetres."))
+
+st.header("1. " + STAGES["pre"])
+if pre is None:
+    begin("pre", None)
+    st.stop()
+if not show_stage(pre):
+    st.stop()
+
+st.header("2. " + STAGES["post"])
+if post is None:
+    st.markdown("Give the treatment, then measure again with the same tests.")
+    begin("post", tuple(pre.protocol or ()))
+    st.stop()
+if not show_stage(post):
+    st.stop()
+
+st.header("3. Before and after")
+show_comparison(comparison_of(pre.id, post.id, client), f"{client}-{today}.pdf")
