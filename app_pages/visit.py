@@ -98,7 +98,7 @@ def show_stage(session: Session) -> bool:
     last = st.session_state.get("visit-last")
     if last and last[0] == session.id:
         record = next(t for t in reversed(session.tests) if t.test == last[1])
-        with st.expander(f"Result: {TEST_NAMES[last[1]]}", expanded=True):
+        with st.expander(f"Result: {TEST_NAMES[last[1]]}", expanded=bool(todo)):
             show_result(stored_result(record))
     if todo:
         run_test(session, todo[0])

@@ -113,6 +113,8 @@ def describe(test: str, name: str, unit: str, before: float | None, after: float
 
 def verdict(c: Change) -> str:
     """The comparison's last column: real improvement, real worsening, no real change, or why not compared."""
+    if c.before is None and c.after is None:
+        return "not measured"
     if c.difference is None:
         return "not measured both times"
     if c.mdc is None:

@@ -18,13 +18,15 @@ from posture.calibration import CameraProfile
 from posture.errors import PostureError
 from posture.landmarks import N_LANDMARKS, LandmarkSeries
 from posture.measures import TESTS, AnalysisConfig, TestResult, TestSpec, analyse
+from posture.measures.checks import arm_off_side
 from posture.measures.common import FRONTAL, WHOLE_BODY, view_fit, view_ratio
 from posture.measures.angles import facing_direction
 from posture.prepare import Preparation
-from posture.trials import OneEuroFilter
+from posture.trials import OneEuroFilter, segment_trials
 
 FRAMING, NEUTRAL, MOVING, DONE = "framing", "neutral", "moving", "done"
 DESPIKE_FRAMES = 5      # a running median before the One-Euro filter: one-frame spikes never count
+ARMS_PROBLEM = "Let your arms hang relaxed at your sides."
 
 
 @dataclass(frozen=True)
@@ -115,26 +117,36 @@ class Moving:
     neutral: LandmarkSeries                    # the still frames, the reference of every angle from now on
     forward: float                             # +1/-1: a side-on person faces the image's right/left (1 facing it)
     baseline: float                            # the neutral angle (deg): excursions are measured from it
-    reps: Mapping[int, int]                    # repetitions done per side (+1, -1), never changed in place
-    out_side: int = 0                          # the side the person is out to now (0: near neutral)
+    reps: Mapping[int, int]                    # repetitions per side (+1, -1) as the analysis counts them so far
     recent: tuple[float, ...] = ()             # the last DESPIKE_FRAMES raw angles (NaN: nobody in view)
     smooth: OneEuroFilter = field(default_factory=OneEuroFilter)    # the live filter, carrying its running state
+    times: tuple[float, ...] = ()              # every frame with someone in view since the neutral (s)
+    angles: tuple[float, ...] = ()             # and its filtered angle from neutral (deg): what the counter reads
 
-    def counted(self, rel: float, spec: TestSpec) -> Moving:
-        """This state after one more angle `rel` (deg from neutral).
-
-        Out past min_excursion to one of the spec's sides and back within half of it is one repetition.
-        """
-        side = int(np.sign(rel)) if abs(rel) >= spec.min_excursion and np.sign(rel) in spec.sides else 0
-        if side and not self.out_side:
-            return replace(self, out_side=side)
-        if self.out_side and abs(rel) < spec.min_excursion / 2:
-            return replace(self, reps={**self.reps, self.out_side: self.reps[self.out_side] + 1}, out_side=0)
-        return self
+    def counted(self, t: float, rel: float, spec: TestSpec, hold_s: float) -> Moving:
+        """This state after one more filtered angle `rel` (deg from neutral) at time t (s)."""
+        times, angles = self.times + (t,), self.angles + (rel,)
+        return replace(self, times=times, angles=angles, reps=repetitions(times, angles, spec, hold_s))
 
     def complete(self, spec: TestSpec) -> bool:
-        """Every side has its repetitions and the person is back near neutral."""
-        return all(n >= spec.reps_per_side for n in self.reps.values()) and not self.out_side
+        """Every side has its repetitions and the person is back near neutral (within half of min_excursion)."""
+        back = bool(self.angles) and abs(self.angles[-1]) < spec.min_excursion / 2
+        return back and all(n >= spec.reps_per_side for n in self.reps.values())
+
+
+def repetitions(times: Sequence[float], angles: Sequence[float], spec: TestSpec, hold_s: float) -> dict[int, int]:
+    """Repetitions per side as the analysis finds its trials (trials.segment_trials), each counted once the person is
+    back from it: past the trial's end, or now within half of min_excursion of neutral.
+
+    A trial is a stretch past max(min_excursion, 35% of the largest excursion that way) held for hold_s: so coming
+    only part way up between two bends makes two, and a later, much larger one can take back a small one.
+    """
+    if len(angles) < 2:
+        return {s: 0 for s in spec.sides}
+    y = np.asarray(angles, float)
+    trials = segment_trials(y, np.asarray(times, float), spec.min_excursion, spec.sides, hold_s, baseline=0.0).trials
+    back = [tr.direction for tr in trials if tr.end < len(y) or tr.direction * y[-1] < spec.min_excursion / 2]
+    return {s: back.count(s) for s in spec.sides}
 
 
 @dataclass(frozen=True)
@@ -199,6 +211,8 @@ class GuidedCheck:
             xy, vis, world = self.prep.frame(xy, vis, world)
         problem = framing_problem(xy, vis, self.width, self.height, self.spec.view, brightness, self.config,
                                   moving=isinstance(state, Moving))
+        if not problem and isinstance(state, Neutral):
+            problem = self._arms_problem(xy, vis)
         frame = None if xy is None else (t, xy, vis, world)
         if isinstance(state, Framing):
             self.state, prompt = self._framing(state, t, problem)
@@ -216,6 +230,12 @@ class GuidedCheck:
         if t - since >= self.config.framing_s:
             return Neutral(), Prompt(NEUTRAL, "Good. Now stand still, arms relaxed, looking ahead.")
         return Framing(since), Prompt(FRAMING, "Good, hold that position.")
+
+    def _arms_problem(self, xy: np.ndarray, vis: np.ndarray) -> str:
+        """ARMS_PROBLEM when the test needs the arms at the sides and this frame's are not there, else ''."""
+        if not self.spec.arms_at_sides:
+            return ""
+        return ARMS_PROBLEM if arm_off_side(LandmarkSeries.one(xy, vis, width=self.width, height=self.height)) else ""
 
     def _neutral(self, state: Neutral, t: float, frame: Frame | None, problem: str) -> tuple[State, Prompt]:
         """Hold still for the hold time; the still period must be seen whole, so a problem or a movement restarts it."""
@@ -237,7 +257,7 @@ class GuidedCheck:
         self.frames.extend(still.frames)
         reps = {s: 0 for s in self.spec.sides}
         if not self.spec.moves:
-            return self._finish(reps)
+            return self._finish()
         neutral = _as_series(still.frames, self.width, self.height)
         forward = facing_direction(neutral) if self.spec.side_on else 1.0   # the facing decides a bend's sign
         angles, smooth = still.angles, still.smooth
@@ -258,9 +278,9 @@ class GuidedCheck:
         self.frames.append(frame)
         recent = (state.recent + (self._frame_angle(frame, state),))[-DESPIKE_FRAMES:]
         rel = state.smooth(float(np.nanmedian(recent)), t) - state.baseline
-        state = replace(state, recent=recent).counted(rel, self.spec)
+        state = replace(state, recent=recent).counted(t, rel, self.spec, self.config.analysis.peak_hold_s)
         if state.complete(self.spec):
-            return self._finish(state.reps)
+            return self._finish(state)
         say = problem or self._moving_instruction(state.reps)
         return state, Prompt(MOVING, say, rel, dict(state.reps), problem)
 
@@ -284,14 +304,22 @@ class GuidedCheck:
             return f"Now to your {'left' if todo[0] > 0 else 'right'} side. " + p.instruction.split(",")[0] + "."
         return p.instruction
 
-    def _finish(self, reps: Mapping[int, int]) -> tuple[Done, Prompt]:
-        """Analyse the recording exactly as a recorded video would be."""
+    def _finish(self, moving: Moving | None = None) -> tuple[Done, Prompt]:
+        """Analyse the recording exactly as a recorded video would be; the count is then the trials it measured."""
+        reps = dict(moving.reps) if moving else {}
         try:
             series = _as_series(self.frames, self.width, self.height)
-            done = Done(reps, analyse(series, self.test, self.prep.scaled(series, self.height_cm)))
+            result = analyse(series, self.test, self.prep.scaled(series, self.height_cm))
+            done = Done(self._measured_reps(result, series, moving) if moving else reps, result)
         except PostureError as e:
             done = Done(reps, error=str(e))
         return done, _done_prompt(done)
+
+    def _measured_reps(self, result: TestResult, series: LandmarkSeries, moving: Moving) -> dict[int, int]:
+        """The analysis's trials per side: the side each went to from the neutral (its median angle over the trial)."""
+        angle = self.spec.primary_angle(series, moving.forward, self.prep.config.roll_deg, moving.neutral)
+        sides = [np.sign(np.nanmedian(angle[start:end + 1] - moving.baseline)) for start, _, end in result.trial_frames]
+        return {s: sides.count(s) for s in self.spec.sides}
 
 
 def _as_series(frames: Sequence[Frame], width: int, height: int) -> LandmarkSeries:
@@ -306,7 +334,17 @@ def _gap(t: float) -> Frame:
 
 
 def _done_prompt(done: Done) -> Prompt:
-    """The last screen: thanks and the count, or what went wrong."""
+    """The last screen: thanks and the repetitions measured, or what went wrong."""
     if done.error:
         return Prompt(DONE, f"That did not work: {done.error}", problem=done.error)
-    return Prompt(DONE, "Done, thank you. You can relax.", reps=dict(done.reps))
+    return Prompt(DONE, f"Done, thank you{_measured_words(done.reps)}. You can relax.", reps=dict(done.reps))
+
+
+def _measured_words(reps: Mapping[int, int]) -> str:
+    """': 3 repetitions measured', ': 2 to the left and 2 to the right measured', or '' without repetitions."""
+    if len(reps) == 1:
+        n = next(iter(reps.values()))
+        return f": {n} repetition{'' if n == 1 else 's'} measured"
+    if reps:
+        return f": {reps.get(1, 0)} to the left and {reps.get(-1, 0)} to the right measured"
+    return ""

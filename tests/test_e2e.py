@@ -104,17 +104,24 @@ def wait_for_text(page, *texts: str, timeout_s: float = 180.0) -> str:
     raise AssertionError(f"none of {texts} appeared; the page shows: {page.inner_text('body')[-1500:]}")
 
 
-def new_client(page, key: str, pseudonym: str) -> None:
-    """Choose "New client ..." (when clients exist already) and type the pseudonym."""
-    field = page.get_by_label("Pseudonym of the new client")
-    if not field.count():                        # a select box you can type into: filter, then Enter
-        choose = page.get_by_label("Client", exact=True)
-        choose.click()
-        choose.fill("New client")
-        page.keyboard.press("Enter")
-    field.fill(pseudonym)
+def choose(page, label: str, option: str) -> None:
+    """Pick an option of a select box by typing it (Streamlit's select boxes filter as you type)."""
+    box = page.get_by_label(label, exact=True)
+    box.click()
+    box.fill(option)
     page.keyboard.press("Enter")
     time.sleep(1.0)
+
+
+def new_client(page, key: str, pseudonym: str, height_cm: float = 0.0) -> None:
+    """Choose "New client ..." (when clients exist already), fill in the pseudonym and height, press Add client."""
+    field = page.get_by_label("Pseudonym of the new client")
+    if not field.count():
+        choose(page, "Client", "New client")
+    field.fill(pseudonym)
+    page.get_by_label("Height in cm (0 if unknown)").fill(f"{height_cm:g}")
+    page.get_by_role("button", name="Add client").click()
+    wait_for_text(page, "Height " if height_cm else "Height unknown", timeout_s=30)
 
 
 def measurement(db: Path, client: str, name: str) -> float:
@@ -145,8 +152,10 @@ def test_guided_forward_bend_with_a_fake_camera(server, camera_video, playwright
     assert measurement(db, "E2E-LIVE", "knee_flexion_at_peak") < 5.0
 
 
-def upload(page, url: str, path: Path) -> None:
+def upload(page, url: str, path: Path, client: str = "") -> None:
     page.goto(f"{url}/analyse")
+    if client:
+        new_client(page, "analyse", client)
     page.get_by_text("Upload a recording").click()
     page.locator("input[type=file]").set_input_files(str(path))
     page.get_by_role("button", name="Analyse").click()
@@ -157,20 +166,127 @@ def test_upload_on_the_analyse_page_and_save(server, playwright):
     video, truth = sample("posture_front")
     browser, page = open_browser(playwright)
     try:
-        upload(page, url, video)
+        upload(page, url, video, client="E2E-UPLOAD")
         wait_for_text(page, "Shoulder tilt")
         row = page.locator("table tr", has_text="Shoulder tilt").first.inner_text().split("\t")
         shown, plus_minus = row[1].strip().split(" ± ")          # every shown number carries its uncertainty
         assert float(shown) == pytest.approx(truth["expected"]["shoulder_tilt"], abs=3.0)
         assert float(plus_minus) == uncertainty("shoulder_tilt", "deg")
-        assert "Posture-frontal" in page.inner_text("body")          # recognised from the view and stillness
-        new_client(page, "analyse", "E2E-UPLOAD")
+        assert "Standing posture, from the front" in page.inner_text("body")   # recognised from view and stillness
         page.get_by_role("button", name="Save").click()
-        wait_for_text(page, "Saved as session")
+        wait_for_text(page, "Saved in session")
         shot(page, "analyse")
     finally:
         browser.close()
     assert measurement(db, "E2E-UPLOAD", "shoulder_tilt") == pytest.approx(float(shown), abs=0.05)
+
+
+def fake_camera(playwright, tmp: Path, sample_name: str):
+    """A browser whose camera plays one of the sample videos."""
+    video, _ = sample(sample_name)
+    y4m = tmp / f"{sample_name}.y4m"
+    if not y4m.exists():
+        to_y4m(video, y4m)
+    return open_browser(playwright, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                        f"--use-file-for-fake-video-capture={y4m}")
+
+
+def set_pain(page, label: str, value: int) -> None:
+    slider = page.get_by_role("slider").first
+    slider.focus()
+    for _ in range(value):
+        page.keyboard.press("ArrowRight")
+    time.sleep(0.5)
+
+
+PRE_BATTERY = (("posture-frontal", "posture_front", "Standing posture, from the front"),
+               ("side-bend", "side_bend_front", "Side bend"), ("forward-bend", "forward_bend_side", "Forward bend"))
+
+
+def test_a_whole_visit_pre_live_post_from_recordings_then_the_pdf(server, playwright, tmp_path):
+    """New client with a height; the pre battery of three tests live through the fake camera (the browser is opened
+    again with each test's video, and the visit picks up where it was); the post battery from recordings; the
+    comparison on screen and its PDF hold the same numbers."""
+    import pypdfium2 as pdfium
+
+    from posture.store.visits import save_protocol
+
+    url, db = server
+    save_protocol(open_database(db), "E2E three", [t for t, _, _ in PRE_BATTERY])   # saved at an earlier visit
+    for k, (test, video, title) in enumerate(PRE_BATTERY):
+        browser, page = fake_camera(playwright, tmp_path, video)
+        try:
+            page.set_viewport_size({"width": 1400, "height": 900})
+            page.goto(f"{url}/visit")
+            if k == 0:
+                new_client(page, "visit", "E2E-VISIT", 172)
+                choose(page, "Battery of tests", "E2E three")
+                set_pain(page, "Pain now", 5)
+                shot(page, "visit-1-new-client-and-battery")
+                page.get_by_role("button", name="Begin the pre assessment").click()
+            else:
+                choose(page, "Client", "E2E-VISIT")
+            wait_for_text(page, f"Next: {title}", timeout_s=60)
+            page.frame_locator("iframe[title*='webrtc']").first.get_by_role("button", name="Start").click(
+                timeout=60_000)
+            wait_for_text(page, "Keep still", "hold that position", timeout_s=90)
+            shot(page, f"visit-2-pre-{test}-running")
+            assert wait_for_text(page, f"{k + 1} of 3 tests done", "could not be measured",
+                                 timeout_s=180) == f"{k + 1} of 3 tests done"
+            shot(page, f"visit-3-pre-{test}-done")
+        finally:
+            browser.close()
+
+    browser, page = open_browser(playwright)
+    try:
+        page.set_viewport_size({"width": 1400, "height": 900})
+        page.goto(f"{url}/visit")
+        choose(page, "Client", "E2E-VISIT")
+        wait_for_text(page, "Begin the post assessment")
+        set_pain(page, "Pain now", 2)
+        page.get_by_role("button", name="Begin the post assessment").click()
+        for k, (test, video, title) in enumerate(PRE_BATTERY):
+            wait_for_text(page, f"Next: {title}", timeout_s=60)
+            page.get_by_text("A recording", exact=True).click()
+            page.locator("input[type=file]").set_input_files(str(sample(video)[0]))
+            page.get_by_role("button", name="Analyse").click()
+            wait_for_text(page, f"{k + 1} of 3 tests done", timeout_s=180)
+        wait_for_text(page, "3. Before and after", timeout_s=60)
+        time.sleep(2.0)
+        shot(page, "visit-4-comparison")
+        screen = page.inner_text("body")
+        table = page.locator("table").last                     # the comparison (a test's own result is above it)
+        rows = [[c.strip() for c in r.inner_text().split("\t")] for r in table.locator("tbody tr").all()]
+        with page.expect_download() as download:
+            page.get_by_role("button", name="PDF report").click()
+        pdf = Path(download.value.path()).read_bytes()
+    finally:
+        browser.close()
+
+    out = ARTIFACTS / "report"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "visit-e2e.pdf").write_bytes(pdf)
+    doc = pdfium.PdfDocument(pdf)
+    text = " ".join(page.get_textpage().get_text_range() for page in doc)
+    for k, p in enumerate(doc):
+        p.render(scale=1.4).to_pil().save(out / f"visit-e2e-page{k + 1}.png")
+    doc.close()
+    words = " ".join(text.split())
+
+    sessions = client_sessions(open_database(db), "E2E-VISIT")
+    assert [(s.label, s.source, s.pain, sorted(t.test for t in s.tests)) for s in sessions] == [
+        ("pre", "visit", 5, sorted(t for t, _, _ in PRE_BATTERY)), ("post", "visit", 2, sorted(t for t, _, _ in PRE_BATTERY))]
+    assert len(rows) >= 10 and all(len(r) >= 9 for r in rows)
+    matched = [r for r in rows if r[-1] in ("no real change", "real improvement", "real worsening")]
+    assert len(matched) >= 8                                  # before and after, matched test by test
+    for r in rows:                                            # every number on the screen is in the PDF
+        for cell in r[3:8]:
+            if cell not in ("", "–"):
+                assert cell in words, (cell, r)
+    assert "Pain 5/10 before and 2/10 after." in screen and "Pain 5/10 before and 2/10 after." in words
+    lateral = next(m for t in sessions[0].tests for m in t.measurements if m.name == "lateral_shift")
+    assert lateral.unit == "cm"                               # the client's height, used live
+
 
 
 @pytest.mark.parametrize("case, message", [("not a video", "is not a video this tool can read"),

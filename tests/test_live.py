@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -77,6 +79,51 @@ def test_standing_posture_needs_no_movement(rng):
     check = GuidedCheck("posture-frontal", series.width, series.height)
     assert feed(check, series)[-1].step == DONE
     assert check.result.get("shoulder_tilt").value == pytest.approx(truth(stance)["shoulder_tilt"], abs=1.0)
+
+
+@pytest.mark.parametrize("test, raised", [("posture-frontal", "abduction"), ("posture-sagittal", "flexion")])
+def test_standing_posture_waits_for_the_arms_to_hang(test, raised):
+    """Arms held out at shoulder height (to the sides from the front, in front from the side), then let down."""
+    from arms import arms_out
+
+    cam = frontal_camera() if test == "posture-frontal" else sagittal_camera()
+    held_out = arms_out(raised, cam, seconds=5.0)
+    check = GuidedCheck(test, held_out.width, held_out.height)
+    prompts = feed(check, held_out)
+    said = [p for p in prompts if p.step == NEUTRAL][1:]            # after "Good. Now stand still, arms relaxed, ..."
+    assert said and all(p.instruction == p.problem == "Let your arms hang relaxed at your sides." for p in said)
+    assert check.step == NEUTRAL                                    # 4 s held still, never captured
+    hanging = landmark_series(still_poses(Pose(), FPS, 4.0), cam, FPS)
+    hanging = replace(hanging, t=hanging.t + held_out.t[-1] + 1 / FPS)
+    assert feed(check, hanging)[-1].step == DONE and check.result is not None and not check.error
+    assert check.series().t[0] >= hanging.t[0]                      # the still period measured: arms hanging
+
+
+def bends(peaks: list[float], low: float = 0.0) -> list[Pose]:
+    """Forward bends to each peak in turn (deg), coming up only to `low` between them, then standing still."""
+    ramp = 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, int(1.4 * FPS)))
+    angles = list(np.zeros(int(2 * FPS)))
+    for k, peak in enumerate(peaks):
+        up = low if k < len(peaks) - 1 else 0.0
+        angles += [*(angles[-1] + (peak - angles[-1]) * ramp), *[peak] * int(0.8 * FPS), *(peak + (up - peak) * ramp),
+                   *[up] * int(1.0 * FPS)]
+    angles += [0.0] * int(FPS)
+    return [Pose(trunk_flexion=a, hip_shift_back=0.12 * a / 90, arms="gravity") for a in angles]
+
+
+@pytest.mark.parametrize("peaks, low", [([70.0, 70.0, 70.0], 12.0), ([15.0, 70.0, 70.0, 70.0], 0.0)])
+def test_the_count_at_the_end_is_the_trials_measured(peaks, low, rng):
+    """Coming only part way up between bends (each a trial to the analysis), or a small bend before large ones
+    (not a trial to the analysis, under 35% of the largest): the counter counts as the analysis does."""
+    series = landmark_series(still_poses(Pose(arms="gravity"), FPS, 1.5) + bends(peaks, low), sagittal_camera(), FPS,
+                             noise_px=1.0, rng=rng)
+    check = GuidedCheck("forward-bend", series.width, series.height)
+    prompts = feed(check, series)
+    assert prompts[-1].step == DONE and check.result is not None
+    assert prompts[-1].reps == {1: len(check.result.trial_frames)} == {1: 3}
+    assert prompts[-1].instruction == "Done, thank you: 3 repetitions measured. You can relax."
+    shown = [p.reps[1] for p in prompts if p.step == MOVING]
+    assert shown[-1] == 3                           # the third was on screen before the end
 
 
 def test_moving_during_the_neutral_capture_restarts_it(rng):

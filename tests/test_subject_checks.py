@@ -136,6 +136,34 @@ def test_rotation_needs_the_arms_hanging_at_the_sides():
         analyse(landmark_series(lifted, frontal_camera(), FPS), "rotation")
 
 
+POSTURE_CAMERAS = {"posture-frontal": frontal_camera, "posture-sagittal": sagittal_camera}
+
+
+@pytest.mark.parametrize("test", list(POSTURE_CAMERAS))
+def test_standing_posture_is_measured_with_the_arms_hanging(test):
+    r = analyse(landmark_series(still_poses(Pose(), FPS), POSTURE_CAMERAS[test](), FPS), test)
+    assert all(m.value is not None for m in r.measurements if m.name != "head_forward_angle")
+
+
+@pytest.mark.parametrize("raised", ["abduction", "flexion"])
+@pytest.mark.parametrize("test", list(POSTURE_CAMERAS))
+def test_standing_posture_with_the_arms_held_out_is_refused(test, raised):
+    """Out to the sides or in front at shoulder height, seen from the front and from the side."""
+    from arms import arms_out
+
+    with pytest.raises(TrialError, match="^The arms were not hanging relaxed at the sides: for standing posture let "
+                                         "them hang loose and record it again.$"):
+        analyse(arms_out(raised, POSTURE_CAMERAS[test]()), test)
+
+
+def test_only_the_still_period_measured_needs_the_arms_hanging():
+    """Swaying with the arms out, then standing still with them hanging: the still period is measured."""
+    sway = [Pose(trunk_lateral=8.0 * np.sin(k / 5), arm_abduction=90.0) for k in range(int(2 * FPS))]
+    s = landmark_series(sway + still_poses(Pose(shoulder_tilt=4.0), FPS), frontal_camera(), FPS)
+    r = analyse(s, "posture-frontal")
+    assert r.get("shoulder_tilt").value == pytest.approx(4.0, abs=0.5)
+
+
 def test_excluded_frames_and_notes_survive_saving(tmp_path):
     s = landmark_series(still_poses(Pose(), FPS, 1.0), frontal_camera(), FPS)
     s = replace(s.exclude(np.arange(len(s)) < 5, Excluded.OVERLAP), notes=("someone was there",))

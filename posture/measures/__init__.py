@@ -7,10 +7,12 @@ from dataclasses import replace
 import numpy as np
 
 from posture.landmarks import LandmarkSeries
-from posture.measures.checks import camera_angle, check_camera_angle, check_movement, find_neutral
+from posture.measures.checks import (camera_angle, check_arms_at_sides, check_camera_angle, check_movement,
+                                     find_neutral)
 from posture.measures.common import (WHOLE_BODY, AnalysisConfig, Measurement, TestResult, check_person,
                                      check_view)
 from posture.measures.movement import neutral_frames
+from posture.measures.posture import still_period
 from posture.measures.registry import MEASURES, TESTS, MeasureSpec, TestSpec, spec_for
 from posture.measures.subject import keep_subject
 
@@ -19,7 +21,8 @@ def analyse(series: LandmarkSeries, test: str, config: AnalysisConfig = Analysis
     """Run one named test on a landmark series, after what must hold for it holds.
 
     One subject with their own left and right; for a movement, a still upright
-    neutral, the camera within the test's angle and no other movement shown.
+    neutral, the camera within the test's angle and no other movement shown;
+    the arms at the sides where the test needs them (in its neutral or still period).
     """
     spec = spec_for(test)
     check_person(series, WHOLE_BODY, config.min_detected)
@@ -36,6 +39,8 @@ def analyse(series: LandmarkSeries, test: str, config: AnalysisConfig = Analysis
     angle = camera_angle(series, frames, spec.view, config.roll_deg)
     check_camera_angle(angle, spec.view, spec.max_camera_deg)
     check_movement(series, frames, spec.must_stay, spec.label.split(" (")[0].lower())
+    if spec.arms_at_sides:
+        check_arms_at_sides(series, frames if spec.moves else still_period(series, config), spec.arms_at_sides)
     result = spec.analyse(series, config)
     if start:
         result = replace(result, trial_frames=tuple((a + start, b + start, c + start)

@@ -1,4 +1,4 @@
-"""What must hold before a test gives a number: a still neutral, the camera's angle, the movement asked for.
+"""What must hold before a test gives a number: a still neutral, the camera's angle, the movement asked for, the arms.
 
 Pure: landmarks in, the series to measure (or a refusal in one sentence) out.
 Each refusal says what was seen and what to do, because a clinical tool may
@@ -25,7 +25,7 @@ UPRIGHT_DEG = 8.0           # the trunk within this of the vertical is upright
 # A hanging arm's wrist beside its hip, in trunk lengths. MediaPipe on the renders, arms hanging: 0.24 to 0.45 across
 # from the front, 0.01 to 0.14 from the side, at most +0.04 above; arms crossed 0.75 to 0.93 above; held out at
 # shoulder height 1.26 across and 0.95 above.
-ARMS_AWAY = 0.6             # at most this far across the picture from the hip (sideways from the front, forward from the side)
+ARMS_AWAY = 0.6             # at most this far across the picture (to the side from the front, forward from the side)
 ARMS_HIGH = 0.3             # and at most this far above the hip
 MOVING = (L.NOSE, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_WRIST, L.RIGHT_WRIST,
           L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE)
@@ -149,7 +149,7 @@ def arm_positions(series: LandmarkSeries) -> dict[str, tuple[np.ndarray, np.ndar
 
 
 def arm_off_side(series: LandmarkSeries, frames: slice | np.ndarray = slice(None)) -> str:
-    """The first arm ('left', 'right') whose wrist is not beside its hip over these frames (medians); '' when both hang."""
+    """The first arm ('left', 'right') whose wrist is not beside its hip over these frames (medians), else ''."""
     for side, (away, high) in arm_positions(series).items():
         if np.nanmedian(away[frames]) > ARMS_AWAY or np.nanmedian(high[frames]) > ARMS_HIGH:
             return side

@@ -16,6 +16,8 @@ from posture.measures.common import (FRONTAL, SAGITTAL, WHOLE_BODY, AnalysisConf
 from posture.trials import FilterConfig, longest_still_period, lowpass
 
 
+ARMS_NOT_RELAXED = ("The arms were not hanging relaxed at the sides: for standing posture let them hang loose and "
+                    "record it again.")
 HEAD_FORWARD_NOT_MEASURED = ("not measured: the pose model places the ear 3 to 6 cm forward of the true ear, so the "
                              "angle reads 11 to 18 degrees too small on realistic test bodies")
 

@@ -18,7 +18,7 @@ from posture.measures.checks import ARM_RAISE, BOW, SIDE_LEAN, SQUAT, WALK, Must
 from posture.measures.common import FRONTAL, SAGITTAL, AnalysisConfig, TestResult
 from posture.measures.movement import neutral_frames
 from posture.measures.angles import facing_direction, shoulder_tilt, trunk_inclination, trunk_lateral_lean
-from posture.measures.posture import standing_frontal, standing_sagittal
+from posture.measures.posture import ARMS_NOT_RELAXED, standing_frontal, standing_sagittal
 
 LARGER, SMALLER, LEVEL = "larger", "smaller", "level"      # which way a measurement is better
 STILL = "Stand naturally and keep still."
@@ -67,6 +67,8 @@ class TestSpec:
     # ^ the angle that judges stillness live before the neutral is settled, when `angle` needs the neutral
     max_camera_deg: float = 20.0     # the camera at most this far from the test's view
     must_stay: tuple[MustStay, ...] = ()     # what the movement leaves alone; else it is another movement
+    arms_at_sides: str = ""          # the refusal when the arms do not hang at the sides ({side}: which); '' free
+    # ^ checked on a movement's neutral and a posture's still period, offline and live
 
     @property
     def moves(self) -> bool:
@@ -134,16 +136,17 @@ SPECS = (
              "Keep your hips still and your arms hanging loose, and turn your upper body to one side as far as "
              "is comfortable, back to the middle, then to the other side.", rot.MIN_EXCURSION_DEG, rot.DIRECTIONS,
              2, settle_angle=rot.world_rotation, max_camera_deg=15.0,
-             must_stay=(SQUAT, BOW, WALK, ARM_RAISE, SIDE_LEAN)),
+             must_stay=(SQUAT, BOW, WALK, ARM_RAISE, SIDE_LEAN), arms_at_sides=rot.ARMS_NOT_AT_SIDES),
     TestSpec("posture-frontal", "Standing posture, from the front", FRONTAL, standing_frontal, _shoulder_tilt,
              "Shoulder tilt",
              (MeasureSpec("shoulder_tilt", 2.5, LEVEL, 3.0), MeasureSpec("pelvic_tilt", 2.5, LEVEL, 5.0),
               MeasureSpec("trunk_lateral_lean", 2.0, LEVEL, 1.5), MeasureSpec("head_tilt", 3.0, LEVEL, 4.5),
-              MeasureSpec("lateral_shift", 1.5, LEVEL, 1.0)), STILL),
+              MeasureSpec("lateral_shift", 1.5, LEVEL, 1.0)), STILL, arms_at_sides=ARMS_NOT_RELAXED),
     TestSpec("posture-sagittal", "Standing posture, from the side", SAGITTAL, standing_sagittal, _inclination,
              "Trunk inclination",
              (MeasureSpec("head_forward_angle", 5.0, LARGER, None), MeasureSpec("trunk_inclination", 3.0, LEVEL, 5.0),
-              *(MeasureSpec(f"plumb_{p}", None, LEVEL, u) for p, u in (("ear", 4.5), ("shoulder", 1.5), ("hip", 4.5), ("knee", 2.0)))), STILL),
+              *(MeasureSpec(f"plumb_{p}", None, LEVEL, u) for p, u in (("ear", 4.5), ("shoulder", 1.5), ("hip", 4.5), ("knee", 2.0)))),
+             STILL, arms_at_sides=ARMS_NOT_RELAXED),
 )
 
 TESTS: dict[str, TestSpec] = {s.name: s for s in SPECS}

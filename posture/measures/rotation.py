@@ -15,7 +15,6 @@ from dataclasses import replace
 
 import numpy as np
 
-from posture.errors import TrialError
 from posture.geometry import wrap180
 from posture.landmarks import Landmark as L, LandmarkSeries
 from posture.measures.common import (FRONTAL, WHOLE_BODY, AnalysisConfig, Measurement, TestResult,
@@ -24,8 +23,8 @@ from posture.measures.angles import trunk_length, world_yaw
 from posture.measures.movement import around, find_movement, neutral_frames
 from posture.trials import FilterConfig, lowpass
 
-ARMS_AWAY = 0.6             # wrist beside the hip: at most this many trunk lengths across (0.24 to 0.44 on renders)
-ARMS_HIGH = 0.3             # and not raised towards the chest (crossed arms: 0.75 to 0.93)
+ARMS_NOT_AT_SIDES = ("The {side} arm did not hang at the side at the start: for this test both arms hang loose at "
+                     "the sides, so that they turn with the upper body; record it again that way.")
 ARMS_AGREE_DEG = 15.0       # the shoulders' own reading of the turn may differ from the arms' by this much
 PELVIS_NOT_MEASURED = ("not measured: from one camera in front, the pose model's hips turn with the shoulders "
                        "(read 7 to 27 degrees with the pelvis still); keep the hips still by the protocol")
@@ -77,17 +76,6 @@ def rotation_against(series: LandmarkSeries, reference: LandmarkSeries, roll: fl
     return np.sign(a) * turn_from_width(arm_width_ratio(series), float(np.nanmedian(arm_width_ratio(reference))))
 
 
-def check_arms_at_sides(series: LandmarkSeries, neutral: np.ndarray) -> None:
-    """TrialError unless both arms hang at the sides in neutral (the protocol: the arms turn with the thorax)."""
-    trunk = float(np.nanmedian(trunk_length(series)[neutral]))
-    for wrist, hip, side in ((L.LEFT_WRIST, L.LEFT_HIP, "left"), (L.RIGHT_WRIST, L.RIGHT_HIP, "right")):
-        away = np.nanmedian(np.abs(series.image[neutral, wrist, 0] - series.image[neutral, hip, 0])) / trunk
-        high = np.nanmedian(series.image[neutral, hip, 1] - series.image[neutral, wrist, 1]) / trunk
-        if away > ARMS_AWAY or high > ARMS_HIGH:
-            raise TrialError(f"The {side} arm did not hang at the side at the start: for this test both arms hang "
-                             "loose at the sides, so that they turn with the upper body; record it again that way.")
-
-
 def rotation(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig()) -> TestResult:
     """Peak trunk rotation to each side (both positive), when the shoulders confirm the arms' reading.
 
@@ -95,8 +83,7 @@ def rotation(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig()) 
     shoulders on realistic bodies (7 to 27 degrees read with the pelvis still).
     """
     share = check_person(series, WHOLE_BODY, config.min_detected)
-    neutral = neutral_frames(series)
-    check_arms_at_sides(series, neutral)
+    neutral = neutral_frames(series)     # the arms hang at the sides there: analyse() checks it (ARMS_NOT_AT_SIDES)
     move = find_movement(trunk_rotation(series, neutral, config.roll_deg, config.filter), series, config, FRONTAL,
                          min_excursion=MIN_EXCURSION_DEG, directions=DIRECTIONS, filtered=True)
     # The shoulders' own foreshortening reads too little of a turn (README): it only confirms the arms'.

@@ -44,7 +44,7 @@ def test_record(result: TestResult, series: LandmarkSeries | bytes | None) -> Re
     return RecordedTest(
         test=result.test, view=result.view, detected_share=result.detected_share, notes=list(result.notes),
         trial_frames=[list(map(int, f)) for f in result.trial_frames], camera_angle_deg=result.camera_angle_deg,
-        landmarks=series_bytes(series) if isinstance(series, LandmarkSeries) else series,
+        landmarks=series if series is None or isinstance(series, bytes) else series_bytes(series),
         measurements=[MeasurementRecord(name=m.name, value=m.value, unit=m.unit, quality=m.quality, reason=m.reason,
                                         flags=list(m.flags), trials=list(m.trials), spread=m.spread,
                                         maximum=m.maximum) for m in result.measurements])

@@ -18,6 +18,7 @@ from posture.charts import curves_figure, png, trend_figure
 from posture.draw import skeleton_png
 from posture.errors import PostureError
 from posture.export import label
+from posture.measures import TESTS
 from posture.measures.common import needs_scale
 from posture.measures.registry import default_mdc95
 from posture.store.export import readings
@@ -31,7 +32,11 @@ TABLE_COLUMNS = ("Test", "Measurement", "Unit", "Before", "After", "±", "Change
 
 
 def _fmt(v: float | None, sign: bool = False) -> str:
-    return "–" if v is None else f"{v:+.1f}" if sign else f"{v:.1f}"
+    """One decimal, '–' for none; a value that rounds to zero is 0.0, never -0.0."""
+    if v is None:
+        return "–"
+    v = round(v, 1) + 0.0
+    return f"{v:+.1f}" if sign and v else f"{v:.1f}"
 
 
 def session_title(s: Session) -> str:
@@ -49,7 +54,7 @@ def change_row(c: Change) -> dict[str, str]:
 
 def movement_start(stored: StoredTest) -> float | None:
     """Seconds into the recording where its first repetition starts (None for a test without repetitions)."""
-    if stored.series is None or not stored.result.trial_frames:
+    if stored.series is None or not stored.result.trial_frames or not TESTS[stored.result.test].moves:
         return None
     return float(stored.series.t[stored.result.trial_frames[0][0]])
 
