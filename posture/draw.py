@@ -8,7 +8,6 @@ and nothing changes at import.
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import cv2
 import numpy as np
@@ -109,19 +108,4 @@ def skeleton_png(series: LandmarkSeries, frame: int, title: str) -> io.BytesIO:
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title(title, fontsize=8)
-    return _png(fig)
-
-
-def trend_png(title: str, points: dict[str, list[tuple[date, float]]]) -> io.BytesIO:
-    """One measurement over visits, a line per session label."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(3.4, 2.0))
-    ax = fig.subplots()
-    for lab, pts in points.items():
-        ax.plot([d for d, _ in pts], [v for _, v in pts], marker="o", label=lab)
-    ax.set_title(title, fontsize=8)
-    ax.tick_params(labelsize=6)
-    ax.legend(fontsize=6)
-    fig.autofmt_xdate()
     return _png(fig)
