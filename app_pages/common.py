@@ -153,20 +153,22 @@ def analyse_upload(upload, test: str, height_cm: float | None) -> tuple[TestResu
 
 
 @st.cache_data(show_spinner="Drawing the comparison ...", max_entries=16)
-def _comparison(database: str, before_id: int, after_id: int, client: str, stored: tuple[int, ...]) -> Comparison:
+def _comparison(database: str, before_id: int, after_id: int, client: str,
+                stored: tuple[int, ...]) -> tuple[Comparison, bytes]:
     """Made once per pair and per state of the client's records (`stored`: every stored test's id)."""
     history = client_sessions(engine(), client)
     by_id = {s.id: s for s in history}
-    return comparison(by_id[before_id], by_id[after_id], history)
+    c = comparison(by_id[before_id], by_id[after_id], history)
+    return c, comparison_pdf(c)
 
 
-def comparison_of(before_id: int, after_id: int, client: str) -> Comparison:
-    """The comparison of two of the client's sessions, with the client's trends."""
-    stored = tuple(t.id for s in client_sessions(engine(), client) for t in s.tests)
+def comparison_of(before_id: int, after_id: int, client: str, sessions: list) -> tuple[Comparison, bytes]:
+    """The comparison of two of the client's sessions (all of them given), with its PDF."""
+    stored = tuple(t.id for s in sessions for t in s.tests)
     return _comparison(database_label(), before_id, after_id, client, stored)
 
 
-def show_comparison(c: Comparison, file_name: str) -> None:
+def show_comparison(c: Comparison, pdf: bytes, file_name: str) -> None:
     """The comparison as the PDF has it: summary, table, curves, peaks, trends, then the PDF itself."""
     st.markdown(f"**Before:** {c.before}  \n**After:** {c.after}")
     with st.container(border=True):
@@ -184,7 +186,7 @@ def show_comparison(c: Comparison, file_name: str) -> None:
             cols = st.columns(per_row)
             for k, (caption, data) in enumerate(charts):
                 cols[k % per_row].image(data, caption=caption)
-    st.download_button("PDF report (what this page shows)", comparison_pdf(c), file_name=file_name,
+    st.download_button("PDF report (what this page shows)", pdf, file_name=file_name,
                        mime="application/pdf", type="primary")
 
 

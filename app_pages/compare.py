@@ -18,7 +18,7 @@ if len(sessions) < 2:
 visits = {}
 for s in sessions:
     visits.setdefault(s.visit_id, []).append(s)
-paired = [v for v in visits.values() if len(v) >= 2]
+paired = [v for v in visits.values() if sum(bool(s.tests) for s in v) >= 2]
 before_default, after_default = visit_pair(paired[-1]) if paired else (sessions[-2], sessions[-1])
 c1, c2 = st.columns(2)
 before = c1.selectbox("Before", sessions, index=sessions.index(before_default), format_func=session_title)
@@ -26,4 +26,4 @@ after = c2.selectbox("After", sessions, index=sessions.index(after_default), for
 if before.id == after.id:
     st.info("Choose two different sessions.")
     st.stop()
-show_comparison(comparison_of(before.id, after.id, client), f"{client}-{before.id}-{after.id}.pdf")
+show_comparison(*comparison_of(before.id, after.id, client, sessions), f"{client}-{before.id}-{after.id}.pdf")

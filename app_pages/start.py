@@ -6,6 +6,7 @@ import streamlit as st
 
 from app_pages.common import client_names, engine, home_mode
 from posture.demo import DEMO, load_demo
+from posture.errors import PostureError
 
 if home_mode():
     st.title("Your home check")
@@ -22,9 +23,12 @@ if DEMO in client_names():
     st.info(f"The demo client **{DEMO}** is loaded (a simulated body, not a real person): two visits, each with a "
             "pre and a post assessment. See **Compare** and **Clients and history**.")
 elif st.button("Load the demo client", type="primary"):
-    with st.spinner("Simulating two visits ..."):
-        stored = load_demo(engine())
-    st.success(f"Demo client loaded: two visits with {stored} tests. Open **Compare** to see before and after.")
+    try:
+        with st.spinner("Simulating two visits ..."):
+            stored = load_demo(engine())
+        st.success(f"Demo client loaded: two visits with {stored} tests. Open **Compare** to see before and after.")
+    except PostureError as e:
+        st.error(str(e))
 
 st.markdown("**Visit**: a battery of tests before and after treatment, then the comparison and its PDF. "
             "**Live assessment**: one guided test with the webcam. **Analyse a video**: a recording or a bundled "

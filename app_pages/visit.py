@@ -16,7 +16,7 @@ from app_pages.common import (MAX_UPLOAD_MB, TEST_NAMES, VIDEO_TYPES, active_pro
 from app_pages.live_panel import forget_run, live_panel
 from posture.errors import PostureError
 from posture.store.models import Session
-from posture.store.records import stored_result
+from posture.store.records import client_sessions, stored_result
 from posture.store.visits import add_test, battery, begin_session, protocols, save_protocol, visit_session
 
 LIVE, RECORDING = "Live camera", "A recording"
@@ -79,7 +79,11 @@ def run_test(session: Session, test: str) -> None:
         if upload is not None and st.button("Analyse", type="primary"):
             outcome = analyse_upload(upload, test, height)
     if outcome is not None:
-        add_test(engine(), session.id, *outcome)
+        try:
+            add_test(engine(), session.id, *outcome)
+        except PostureError as e:
+            st.error(str(e))
+            return
         forget_run(key)
         st.session_state["visit-last"] = (session.id, test)
         st.rerun()
@@ -97,13 +101,19 @@ def show_stage(session: Session) -> bool:
                             + TEST_NAMES[t] for t in state.planned))
     last = st.session_state.get("visit-last")
     if last and last[0] == session.id:
-        record = next(t for t in reversed(session.tests) if t.test == last[1])
-        with st.expander(f"Result: {TEST_NAMES[last[1]]}", expanded=bool(todo)):
-            show_result(stored_result(record))
+        record = next((t for t in reversed(session.tests) if t.test == last[1]), None)
+        if record is not None:
+            with st.expander(f"Result: {TEST_NAMES[last[1]]}", expanded=bool(todo)):
+                show_result(stored_result(record))
     if todo:
         run_test(session, todo[0])
         if st.button(f"Skip {TEST_NAMES[todo[0]]} this time"):
             skipped.add(todo[0])
+            st.rerun()
+    elif not state.done:
+        st.warning("Every test was skipped, so nothing is measured yet.")
+        if st.button("Take the skipped tests again", key=f"unskip-{session.id}"):
+            skipped.clear()
             st.rerun()
     return not todo and bool(state.done)
 
@@ -123,10 +133,10 @@ if not show_stage(pre):
 st.header("2. " + STAGES["post"])
 if post is None:
     st.markdown("Give the treatment, then measure again with the same tests.")
-    begin("post", tuple(pre.protocol or ()))
+    begin("post", battery(pre).done)          # the tests measured before, so that each one pairs
     st.stop()
 if not show_stage(post):
     st.stop()
 
 st.header("3. Before and after")
-show_comparison(comparison_of(pre.id, post.id, client), f"{client}-{today}.pdf")
+show_comparison(*comparison_of(pre.id, post.id, client, client_sessions(engine(), client)), f"{client}-{today}.pdf")

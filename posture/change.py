@@ -116,7 +116,7 @@ def verdict(c: Change) -> str:
     if c.before is None and c.after is None:
         return "not measured"
     if c.difference is None:
-        return "not measured both times"
+        return "measured only once"
     if c.mdc is None:
         return "no MDC known"
     if not c.real:
@@ -132,18 +132,32 @@ def headline(c: Change) -> str:
             f"{'more' if c.difference > 0 else 'less'} ({c.before:.1f} to {c.after:.1f}), a {verdict(c)}.")
 
 
+def _count(changes: list[Change], one: str, many: str) -> str:
+    """'1 measurement has', '3 measurements have'."""
+    return f"{len(changes)} measurements {many}" if len(changes) > 1 else f"1 measurement {one}"
+
+
 def summary(changes: list[Change], pain_before: int | None, pain_after: int | None) -> list[str]:
     """The comparison in plain sentences, real changes first, for the therapist to show the patient."""
     real = [c for c in changes if c.real]
-    steady = [c for c in changes if c.difference is not None and not c.real]
-    missing = [c for c in changes if c.difference is None]
-    lines = [headline(c) for c in real] or ["No measurement changed by more than the test varies by itself."]
-    if real and steady:
-        others = f"The other {len(steady)} measurements" if len(steady) > 1 else "The other measurement"
-        lines.append(f"{others} stayed within what the test varies by itself: no real change.")
-    if missing:
-        lines.append(f"{len(missing)} measurement{'s were' if len(missing) > 1 else ' was'} not measured both times "
-                     "and {} not compared.".format("are" if len(missing) > 1 else "is"))
+    steady = [c for c in changes if c.difference is not None and c.mdc is not None and not c.real]
+    no_mdc = [c for c in changes if c.difference is not None and c.mdc is None]
+    once = [c for c in changes if (c.before is None) != (c.after is None)]
+    if not real and not steady and not no_mdc:
+        lines = ["Nothing was measured both times, so nothing is compared."]
+    elif not real:
+        lines = ["No measurement changed by more than the test varies by itself."] if steady else []
+    else:
+        lines = [headline(c) for c in real]
+        if steady:
+            others = f"The other {len(steady)} measurements" if len(steady) > 1 else "The other measurement"
+            lines.append(f"{others} stayed within what the test varies by itself: no real change.")
+    if no_mdc:
+        lines.append(f"{_count(no_mdc, 'has', 'have')} no known MDC, so no verdict: "
+                     + ", ".join(label(c.name).lower() for c in no_mdc) + ".")
+    if once:
+        lines.append(f"{_count(once, 'was', 'were')} measured only once, so not compared: "
+                     + ", ".join(label(c.name).lower() for c in once) + ".")
     if pain_before is not None and pain_after is not None:
         lines.append(f"Pain {pain_before}/10 before and {pain_after}/10 after.")
     return lines
@@ -151,8 +165,8 @@ def summary(changes: list[Change], pain_before: int | None, pain_after: int | No
 
 def compare(before: list[Reading], after: list[Reading]) -> list[Change]:
     """Every measurement present in either session, matched by test and name."""
-    b = {(r.test, r.name): r for r in before}
-    a = {(r.test, r.name): r for r in after}
+    b = {(r.test, r.name, r.unit): r for r in before}        # % of hip width and cm are not the same measurement
+    a = {(r.test, r.name, r.unit): r for r in after}
     out = []
     for key in list(b) + [k for k in a if k not in b]:
         rb, ra = b.get(key), a.get(key)

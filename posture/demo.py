@@ -17,8 +17,7 @@ from sqlalchemy import Engine
 from posture.landmarks import LandmarkSeries
 from posture.measures import TestResult, analyse
 from posture.prepare import prepare
-from posture.store.records import add_client, find_client
-from posture.store.db import reading
+from posture.store.records import add_client
 from posture.store.visits import add_test, begin_session
 from posture.synthetic.camera import frontal_camera, sagittal_camera
 from posture.synthetic.scene import forward_bend_poses, landmark_series, rotation_poses, side_bend_poses, still_poses
@@ -30,7 +29,7 @@ BODY = Body()
 BATTERY = ("posture-frontal", "forward-bend", "side-bend", "rotation")
 # Simulated peaks (degrees) per visit, before and after the massage: forward bend, side bend, rotation.
 PEAKS = (((48.0, 20.0, 28.0), (60.0, 25.0, 36.0)),
-         ((55.0, 23.0, 33.0), (63.0, 26.0, 38.0)))
+         ((54.0, 22.0, 31.0), (66.0, 29.0, 42.0)))
 NOTE = "Demo data: a simulated body, not a real person."
 
 
@@ -54,13 +53,9 @@ def load_demo(engine: Engine, today: date | None = None) -> int:
     stored = 0
     for k, (visit_date, visit) in enumerate(zip((today - timedelta(days=14), today), PEAKS)):
         for label, peaks, pain in zip(("pre", "post"), visit, ((6, 3), (4, 2))[k]):
-            sid = begin_session(engine, DEMO, label, BATTERY, visit_date, pain=pain)
+            sid = begin_session(engine, DEMO, label, BATTERY, visit_date, pain=pain, notes=NOTE)
             for j, test in enumerate(BATTERY):
                 add_test(engine, sid, *simulated(test, peaks, seed=100 * k + 10 * (label == "post") + j))
                 stored += 1
     return stored
 
-
-def demo_loaded(engine: Engine) -> bool:
-    with reading(engine) as db:
-        return find_client(db, DEMO) is not None

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from posture.errors import PostureError
 from posture.export import label
 
 
@@ -67,6 +68,7 @@ def cmd_compare(args) -> int:
     from posture.change import compare, trend
     from posture.store.export import readings
     from posture.store.records import client_sessions, visit_sessions
+    from posture.store.report import visit_pair
 
     engine = _engine(args)
     if args.client:
@@ -78,11 +80,10 @@ def cmd_compare(args) -> int:
                 flag = "" if p.since_first is None else ("  REAL CHANGE" if p.since_first.real else "  no real change")
                 print(f"  {p.when} {p.label:<10} {value:>7}{flag}")
         return 0
-    sessions = visit_sessions(engine, args.visit)
-    pre = next((s for s in sessions if s.label == "pre"), sessions[0])
-    post = next((s for s in reversed(sessions) if s.label == "post"), sessions[-1])
-    if pre is post:
-        print(f"Visit {args.visit} has one session only: nothing to compare.")
+    try:
+        pre, post = visit_pair(visit_sessions(engine, args.visit))
+    except PostureError as e:
+        print(f"Visit {args.visit}: {e}")
         return 0
     print(f"Session {pre.id} ({pre.label}) against session {post.id} ({post.label}):")
     for c in compare(readings(pre), readings(post)):

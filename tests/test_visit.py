@@ -72,9 +72,13 @@ def test_an_implausible_height_is_refused(engine, height):
 
 def test_batteries_can_be_saved_by_name(engine):
     save_protocol(engine, "Low back", ["forward-bend", "side-bend"])
-    assert protocols(engine) == {FULL_ASSESSMENT: protocols(engine)[FULL_ASSESSMENT],
-                                 "Low back": ("forward-bend", "side-bend")}
-    for name, tests in (("Twice", ["side-bend", "side-bend"]), ("Unknown", ["cartwheel"]), ("", ["side-bend"])):
+    save_protocol(engine, "Hips", ["side-bend"])
+    save_protocol(engine, "Hips", ["rotation", "side-bend"])                      # saved again: replaced
+    assert list(protocols(engine).items()) == [
+        (FULL_ASSESSMENT, ("posture-frontal", "posture-sagittal", "forward-bend", "side-bend", "rotation")),
+        ("Hips", ("rotation", "side-bend")), ("Low back", ("forward-bend", "side-bend"))]
+    for name, tests in (("Twice", ["side-bend", "side-bend"]), ("Unknown", ["cartwheel"]), ("", ["side-bend"]),
+                        (FULL_ASSESSMENT, ["side-bend"]), ("Empty", [])):
         with pytest.raises(PostureError):
             save_protocol(engine, name, tests)
 
@@ -146,3 +150,13 @@ def test_a_one_visit_measurement_draws_no_trend(engine):
     tests = {test for test, _, _ in trend_points(history)}
     assert tests == {"forward-bend"}
     assert all(not title.startswith("Standing posture") for title, _ in comparison(*history[-2:], history).trends)
+
+
+def test_the_summary_says_what_was_not_compared_and_why():
+    no_mdc = Change("posture-sagittal", "plumb_knee", "% ear height", 1.0, 3.0, None, "default", "")
+    once = Change("forward-bend", "fingertip_to_floor", "cm", None, 20.0, 4.5, "default", "")
+    never = Change("side-bend", "fingertip_travel_left", "cm", None, None, 3.0, "default", "")
+    assert summary([never], None, None) == ["Nothing was measured both times, so nothing is compared."]
+    assert summary([no_mdc, once, never], None, None) == [
+        "1 measurement has no known MDC, so no verdict: plumb knee.",
+        "1 measurement was measured only once, so not compared: fingertip to floor."]

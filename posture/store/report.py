@@ -103,7 +103,8 @@ def comparison(before: Session, after: Session, history: list[Session]) -> Compa
         peaks += [(f"{label(test)}, {name}", skeleton_png(t.series, t.result.peak_frame(),
                                                           f"{label(test)}, {name}").getvalue())
                   for name, t in pair if t.series is not None]
-    unscaled = any(m.reason == NO_SCALE for s in (before, after) for t in s.tests for m in t.measurements)
+    unscaled = any(m.reason == NO_SCALE for tests in (tests_b, tests_a) for t in tests.values()
+                   for m in t.result.measurements)
     notes = (UNSCALED,) if unscaled else ()
     return Comparison(before.visit.client.pseudonym, session_title(before), session_title(after),
                       tuple(summary(changes, before.pain, after.pain)), tuple(change_row(c) for c in changes),
@@ -112,10 +113,11 @@ def comparison(before: Session, after: Session, history: list[Session]) -> Compa
 
 def visit_pair(sessions: list[Session]) -> tuple[Session, Session]:
     """A visit's pre and post sessions (else its first and last): the pair its report compares."""
+    sessions = [s for s in sessions if s.tests]
     if len(sessions) < 2:
-        raise PostureError("A comparison needs two sessions: this visit has one.")
+        raise PostureError("A comparison needs two sessions with tests: this visit has fewer.")
     pre = next((s for s in sessions if s.label == "pre"), None)
-    post = next((s for s in reversed(sessions) if s.label == "post"), None)
+    post = next((s for s in sessions if s.label == "post"), None)
     return (pre, post) if pre and post else (sessions[0], sessions[-1])
 
 
@@ -148,7 +150,10 @@ def comparison_pdf(c: Comparison) -> bytes:
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     styles = getSampleStyleSheet()
-    text = lambda s, style="Normal": Paragraph(escape(s), styles[style])       # user text is text, never markup
+
+    def text(words: str, style: str = "Normal") -> Paragraph:
+        return Paragraph(escape(words), styles[style])       # user text is text, never markup
+
     story = [text(f"Before and after: {c.client}", "Title"), text(f"Before: {c.before}"), text(f"After: {c.after}"),
              Spacer(1, 0.3 * cm), text("In short", "Heading2")]
     story += [text(f"• {line}") for line in c.summary]

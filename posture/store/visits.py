@@ -87,7 +87,7 @@ def visit_session(engine: Engine, pseudonym: str, visit_date: date, label: str) 
 
 
 def begin_session(engine: Engine, pseudonym: str, label: str, protocol: tuple[str, ...], visit_date: date,
-                  pain: int | None = None, profile: CameraProfile | None = None) -> int:
+                  pain: int | None = None, profile: CameraProfile | None = None, notes: str = "") -> int:
     """Open the visit's pre or post session with its battery; the post session must run the pre's battery."""
     check_session_fields(label, pain)
     protocol = check_protocol(protocol)
@@ -102,7 +102,7 @@ def begin_session(engine: Engine, pseudonym: str, label: str, protocol: tuple[st
             client=client, visit_date=visit_date, notes="")
         if any(s.label == label for s in visit.sessions):
             raise PostureError(f"The visit of {visit_date} has its {label} assessment already: continue it.")
-        session = Session(visit=visit, label=label, pain=pain, notes="", software_version=software_version(),
+        session = Session(visit=visit, label=label, pain=pain, notes=notes, software_version=software_version(),
                           calibration=asdict(profile) if profile else None, source="visit",
                           protocol=list(protocol), tests=[])
         db.add(session)
@@ -151,7 +151,7 @@ class Battery:
 
 def battery(session: Session) -> Battery:
     """The session's battery and which of its tests have a stored result."""
-    planned = tuple(session.protocol or ())
     measured = {t.test for t in session.tests}
+    planned = tuple(session.protocol or ()) or tuple(t for t in TESTS if t in measured)   # begun elsewhere: as done
     return Battery(planned, tuple(t for t in planned if t in measured))
 
