@@ -105,6 +105,8 @@ def cmd_report(args) -> int:
     from posture.store.records import client_sessions, visit_sessions
     from posture.store.report import comparison, comparison_pdf, visit_pair
 
+    if not args.out.parent.is_dir():              # said before the work, not after it
+        raise FileNotFoundError(2, "No such folder", str(args.out))
     engine = _engine(args)
     sessions = visit_sessions(engine, args.visit)
     history = client_sessions(engine, sessions[0].visit.client.pseudonym)
