@@ -11,16 +11,42 @@ from posture.errors import PostureError
 from posture.store.bundle import bundle_session
 from posture.store.records import load_session, save_session
 
+
+def narrow_table_css() -> str:
+    """On a phone the result table scrolls sideways with its first column kept in view, in smaller type, and a line
+    says so; on a wider screen the line is hidden."""
+    page = "#0e1117" if st.context.theme.type == "dark" else "#ffffff"
+    table = ".st-key-live-result [data-testid='stTable']"
+    return f"""<style>
+.st-key-live-swipe {{ display: none; }}
+@media (max-width: 640px) {{
+  .st-key-live-swipe {{ display: block; }}
+  {table} table {{ font-size: 0.8rem; }}
+  {table} th, {table} td {{ padding: 0.3rem 0.45rem; }}
+  {table} tr > :first-child {{ position: sticky; left: 0; z-index: 1; background: {page}; min-width: 6.5rem; }}
+  {table} > div::-webkit-scrollbar {{ height: 0.4rem; }}
+  {table} > div::-webkit-scrollbar-thumb {{ background: rgba(128, 128, 128, 0.6); border-radius: 0.2rem; }}
+}}
+</style>"""
+
+
 home = home_mode()
 st.title("Live check" if home else "Live assessment")
 
-with st.expander("Test and client", expanded=True):
-    test = st.selectbox("Test", list(TEST_NAMES), format_func=TEST_NAMES.get, key="live-test")
-    if home:
-        client, lab, notes = "me", "home check", ""
-        pain = st.slider("How much pain do you have right now? (0 none, 10 worst)", 0, 10, 0, key="live-pain")
-    else:
+# The choices in one row and a smaller top margin, so that the video below them shows whole on a laptop screen
+# (1400x900), even while the form for a new client is open.
+st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 4rem; }</style>")
+if home:
+    pick, pain_now = st.columns([3, 2])
+    test = pick.selectbox("Test", list(TEST_NAMES), format_func=TEST_NAMES.get, key="live-test")
+    client, lab, notes = "me", "home check", ""
+    pain = pain_now.slider("How much pain do you have right now? (0 none, 10 worst)", 0, 10, 0, key="live-pain")
+else:
+    pick, who, session = st.columns([2, 3, 3])
+    test = pick.selectbox("Test", list(TEST_NAMES), format_func=TEST_NAMES.get, key="live-test")
+    with who:
         client = client_picker("live")
+    with session:
         lab, pain, notes = session_fields("live")
 
 profile = active_profile()      # fitted to the webcam's resolution, with undistortion, by the live check itself
@@ -46,7 +72,11 @@ if result is not None:
             st.download_button("Download the file for your therapist", data, file_name="home-check.json",
                                mime="application/json", type="primary")
     else:
-        show_result(result)
+        with st.container(key="live-result"):
+            show_result(result)
+        with st.container(key="live-swipe"):
+            st.caption("Swipe the table sideways to see all its columns.")
+        st.html(narrow_table_css())
     if st.button("Start a new check"):
         forget_run("live")
         st.rerun()

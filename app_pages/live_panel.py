@@ -1,13 +1,24 @@
-"""The webcam check for one test, as a panel any page can show: camera, instructions, count, then the result.
+"""The webcam check for one test, as a panel any page can show: instructions, camera, count, then the result.
 
 Used by the Live page (one test) and the Visit page (a battery, test after
 test). The camera thread runs `LiveRun.process`; this panel only shows what
 the run says and hands back the result once the check is done.
+
+Made for a person 2 to 3 m from the screen: the instruction in large type
+(above the video on a narrow screen), a large countdown while they keep
+still, each new instruction spoken by the browser's own voice, and the video
+no taller than the screen leaves below the page's header, so head and feet
+both show without scrolling.
 """
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import time
+from functools import cache
+from pathlib import Path
 
 import av
 import streamlit as st
@@ -15,17 +26,28 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from posture.calibration import CameraProfile
 from posture.landmarks import LandmarkSeries
-from posture.live import LiveConfig
+from posture.live import DONE, NEUTRAL, LiveConfig, Prompt
 from posture.live_camera import LiveRun
 from posture.measures import TESTS, TestResult
 
+POLL_S = 0.25                 # how often the panel reads the run's prompt
+SPEAK_AFTER_POLLS = 2         # an instruction is spoken once it has stayed this many polls: flickers are not said
+LANDSCAPE = 4 / 3             # the picture's width over height until the camera's first frame tells
+# Room the page keeps above the video (title, choices) plus the Start/Stop row under it, in CSS px: the video is
+# at most the screen's height less this, so on a 1400x900 laptop the whole picture shows without scrolling.
+HEADER_PX = {"therapist": 520, "home": 360}
+COUNTDOWN = re.compile(r"\s*\.\.\.\s*(\d+)\s*s$")      # "Keep still ... 2 s": the neutral step's seconds left
+
 
 def live_run(key: str, test: str, profile: CameraProfile | None, height_cm: float | None) -> LiveRun:
-    """The run kept for this panel across reruns (a new one when the test changed)."""
+    """The run kept for this panel across reruns (a new one when the test changed); until its first frame it takes
+    the latest height and profile (a client added after the page opened has one)."""
     name = f"run-{key}"
     run = st.session_state.get(name)
     if run is None or run.test != test:
         run = st.session_state[name] = LiveRun(test, LiveConfig(), profile, height_cm)
+    elif run.frames_seen == 0:
+        run.profile, run.height_cm = profile, height_cm
     return run
 
 
@@ -34,45 +56,127 @@ def forget_run(key: str) -> None:
     st.session_state.pop(f"run-{key}", None)
 
 
+def countdown(prompt: Prompt) -> tuple[str, int | None]:
+    """The instruction and, while the person keeps still, the seconds left ('Keep still ... 2 s': 'Keep still', 2)."""
+    found = COUNTDOWN.search(prompt.instruction) if prompt.step == NEUTRAL else None
+    if found is None:
+        return prompt.instruction, None
+    return prompt.instruction[:found.start()], int(found.group(1))
+
+
+def css_name(key: str) -> str:
+    """The CSS class Streamlit gives a container with this key (it replaces what a class name cannot hold)."""
+    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
+
+
+def panel_css(key: str, aspect: float, home: bool) -> str:
+    """Type sizes and the video's width for this panel: the width at which the picture's height fills the screen
+    below the header (never narrower than 15rem)."""
+    header = HEADER_PX["home" if home else "therapist"]
+    say = "clamp(2rem, 3.6vw, 3.25rem)" if home else "clamp(1.5rem, 2.4vw, 2.25rem)"
+    words, video = css_name(f"{key}-words"), css_name(f"{key}-video")
+    return f"""<style>
+.{video} {{ max-width: max(15rem, calc((100vh - {header}px) * {aspect:.3f})); margin-inline: auto; }}
+.{words} .live-say {{ font-size: {say}; line-height: 1.2; font-weight: 700; overflow-wrap: break-word; }}
+.{words} .live-say.problem {{ border-left: 0.4rem solid #e8a317; padding-left: 0.6rem; }}
+.{words} .live-say.done {{ border-left: 0.4rem solid #2e9e4f; padding-left: 0.6rem; }}
+.{words} .live-count {{ font-size: clamp(5rem, 18vh, 10rem); line-height: 1; font-weight: 800;
+    font-variant-numeric: tabular-nums; }}
+.{css_name(f"{key}-voice")} {{ display: none; }}
+</style>"""
+
+
+def words_html(text: str, seconds: int | None = None, tone: str = "") -> str:
+    """The instruction in large type, and under it the countdown while the person keeps still."""
+    count = "" if seconds is None else f'<div class="live-count" role="timer">{seconds}</div>'
+    return f'<div class="live-say {tone}" role="status">{html.escape(text)}</div>{count}'
+
+
+@cache
+def _speak_js() -> str:
+    return (Path(__file__).parent / "static" / "speak.js").read_text()
+
+
+def speak(place, text: str | None) -> None:
+    """Have the browser say `text` aloud (once, however often it is drawn); None stops speaking."""
+    script = _speak_js().replace("(TEXT)", f"({json.dumps(text)})")
+    place.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
+
+
+def video_attrs(aspect: float) -> dict:
+    """The returned video: as wide as its box, the camera's shape, no player controls."""
+    return {"autoPlay": True, "muted": True, "playsInline": True, "controls": False,
+            "style": {"width": "100%", "aspectRatio": f"{aspect:.3f}", "objectFit": "contain", "display": "block"}}
+
+
 def live_panel(key: str, test: str, *, home: bool = False, profile: CameraProfile | None = None,
                height_cm: float | None = None) -> tuple[LiveRun, TestResult | None, LandmarkSeries | None]:
     """Show the camera and the instructions until the check ends; the run, its result and landmarks (None, None
     while running or after a failure, which is shown here)."""
     run = live_run(key, test, profile, height_cm)
+    camera = st.session_state.setdefault(f"camera-{key}", {})      # the picture's shape, told by the camera thread
+    aspect = camera.get("aspect", LANDSCAPE)
+    st.html(panel_css(key, aspect, home))
 
     def on_frame(frame: av.VideoFrame) -> av.VideoFrame:
         """Camera thread: pose, protocol step and overlay for one frame."""
+        camera["aspect"] = round(frame.width / frame.height, 3)
         t = frame.time if frame.time is not None else time.monotonic()
         return av.VideoFrame.from_ndarray(run.process(frame.to_ndarray(format="rgb24"), t), format="rgb24")
 
-    video, words = st.columns([3, 2])
+    words, video = st.columns([2, 3], gap="medium")      # on a narrow screen they stack: the words come first
     with video:
-        ctx = webrtc_streamer(key=f"live-{key}-{test}", mode=WebRtcMode.SENDRECV, video_frame_callback=on_frame,
-                              rtc_configuration={"iceServers": []},   # same machine or LAN: no STUN server needed
-                              media_stream_constraints={"video": True, "audio": False}, async_processing=True)
+        with st.container(key=f"{key}-video"):
+            ctx = webrtc_streamer(key=f"live-{key}-{test}", mode=WebRtcMode.SENDRECV, video_frame_callback=on_frame,
+                                  rtc_configuration={"iceServers": []},   # same machine or LAN: no STUN server needed
+                                  media_stream_constraints={"video": True, "audio": False}, async_processing=True,
+                                  video_html_attrs=video_attrs(aspect))
         st.caption("If the picture stays black or the browser blocked the camera, allow camera access (the camera "
                    "icon in the address bar) and press Start again, or record a video and use a recording instead.")
-    with words:
-        instruction = st.empty()
-        counter = st.empty()
-        instruction.markdown("### Press **Start** and allow the camera. Stand where your whole body shows, "
-                             + TESTS[test].camera_advice)
+    with words, st.container(key=f"{key}-words"):
+        say, counter = st.empty(), st.empty()
+        speaking = st.toggle("Speak instructions", value=home, key=f"{key}-speak-{'home' if home else 'clinic'}",
+                             help="The browser reads each new instruction aloud with this computer's own voice; "
+                                  "nothing is sent over the network.")
+        with st.container(key=f"{key}-voice"):
+            voice = st.empty()
+    say.markdown(words_html("Press Start and allow the camera. Stand where your whole body shows, "
+                            + TESTS[test].camera_advice), unsafe_allow_html=True)
+    if not speaking:
+        speak(voice, None)
 
+    shown, heard, steady = None, "", 0
     while ctx.state.playing and run.outcome() == (None, None, ""):
+        if camera.get("aspect", aspect) != aspect:
+            st.rerun()               # the camera's shape is known now: size the video to it (the stream carries on)
         prompt = run.prompt()
-        instruction.markdown(f"{'#' if home else '###'} {prompt.instruction}")
+        text, seconds = countdown(prompt)
+        if (text, seconds, prompt.problem) != shown:
+            say.markdown(words_html(text, seconds, "problem" if prompt.problem else ""), unsafe_allow_html=True)
+            shown = text, seconds, prompt.problem
         if not home and prompt.angle is not None:
             done = ", ".join(f"{'left' if s > 0 else 'right'} {n}" if len(prompt.reps) > 1 else str(n)
                              for s, n in prompt.reps.items())
-            counter.markdown(f"## {prompt.angle:+.0f} degrees\nrepetitions: {done or '-'}")
-        time.sleep(0.25)
+            counter.markdown(f"## {round(prompt.angle):+d} degrees\nrepetitions: {done or '-'}")
+        heard, steady = text, (steady + 1 if text == heard else 1)
+        if speaking and steady == SPEAK_AFTER_POLLS:
+            speak(voice, text)
+        time.sleep(POLL_S)
 
     result, series, error = run.outcome()
     if error:
-        instruction.error(f"The check could not be measured: {error}")
+        say.markdown(words_html(f"The check could not be measured: {error}", tone="problem"), unsafe_allow_html=True)
+        counter.empty()
+        if speaking:
+            speak(voice, f"The check could not be measured. {error}")
         if st.button("Try again", key=f"again-{key}", type="primary"):
             forget_run(key)
             st.rerun()
     elif result is not None:
-        instruction.success("Done, thank you. You can relax.")
+        prompt = run.prompt()
+        thanks = prompt.instruction if prompt.step == DONE else "Done, thank you. You can relax."
+        say.markdown(words_html(thanks, tone="done"), unsafe_allow_html=True)
+        counter.empty()
+        if speaking:
+            speak(voice, thanks)
     return run, result, series
