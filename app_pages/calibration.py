@@ -52,33 +52,32 @@ if files and st.button("Calibrate the lens", type="primary"):
         except PostureError as e:
             st.error(str(e))
 
+def board_picture_step(upload, button: str, change, said) -> None:
+    """A picture of the board changes the named profile (`change(profile, gray, board, picture)`); `said(profile)`
+    is the success sentence."""
+    if upload and st.button(button):
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                (path,) = saved_uploads([upload], tmp)
+                gray = next(read_pictures([path]))
+                profile = change(profile_for_picture(name, CALIBRATION_DIR, gray), gray, board, upload.name)
+                save_profile(profile, CALIBRATION_DIR)
+                st.success(said(profile))
+            except PostureError as e:
+                st.error(str(e))
+
+
 st.subheader("2. True vertical")
 level = st.file_uploader("A picture with the board hung level, from where the camera stays", type=["png", "jpg",
                                                                                                     "jpeg"])
-if level and st.button("Measure the camera roll"):
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            (path,) = saved_uploads([level], tmp)
-            gray = next(read_pictures([path]))
-            profile = with_board_roll(profile_for_picture(name, CALIBRATION_DIR, gray), gray, board, level.name)
-            save_profile(profile, CALIBRATION_DIR)
-            st.success(f"Camera roll {profile.roll_deg:+.2f} degrees, saved in '{name}'.")
-        except PostureError as e:
-            st.error(str(e))
+board_picture_step(level, "Measure the camera roll", with_board_roll,
+                   lambda p: f"Camera roll {p.roll_deg:+.2f} degrees, saved in '{name}'.")
 
 st.subheader("3. Scale, for centimetres")
 st.caption("Only needed when the client's height is unknown: the height sets the scale in every test. Hold the board "
            "flat, facing the camera, where the client will stand.")
 held = st.file_uploader("A picture of the board held at the client's place", type=["png", "jpg", "jpeg"],
                         key="scale-picture")
-if held and st.button("Measure the scale"):
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            (path,) = saved_uploads([held], tmp)
-            gray = next(read_pictures([path]))
-            profile = with_board_scale(profile_for_picture(name, CALIBRATION_DIR, gray), gray, board, held.name)
-            save_profile(profile, CALIBRATION_DIR)
-            st.success(f"Scale {profile.cm_per_px:.4f} cm per pixel at the board's distance, saved in '{name}'. It "
-                       "holds while the camera and the client's place stay where they were.")
-        except PostureError as e:
-            st.error(str(e))
+board_picture_step(held, "Measure the scale", with_board_scale,
+                   lambda p: f"Scale {p.cm_per_px:.4f} cm per pixel at the board's distance, saved in '{name}'. It "
+                             "holds while the camera and the client's place stay where they were.")

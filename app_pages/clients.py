@@ -9,7 +9,7 @@ from app_pages.common import client_height, engine, existing_client
 from posture.errors import PostureError
 from posture.export import label
 from posture.store.export import sessions_csv, sessions_json
-from posture.store.report import trend_charts
+from posture.store.report import trend_chart, trend_points, trend_title
 from posture.store.models import CONDITIONS
 from posture.store.records import add_client, import_bundle, pair_client
 from posture.store.visits import set_height
@@ -52,10 +52,10 @@ st.dataframe(pd.DataFrame([{"Session": s.id, "Date": s.visit.visit_date, "Visit"
                             "Pain": s.pain, "Tests": ", ".join(label(t.test) for t in s.tests), "From": s.source}
                            for s in sessions]), hide_index=True)
 
-charts = dict(trend_charts(sessions))      # the same charts as the PDF's
-if charts:
-    measure = st.selectbox("Trend of", list(charts))
-    st.image(charts[measure], width=520)
+trends = trend_points(sessions)             # drawn as the PDF draws them, only the one chosen
+if trends:
+    key = st.selectbox("Trend of", list(trends), format_func=trend_title)
+    st.image(trend_chart(key, trends[key]), width=520)
 else:
     st.caption("A trend is drawn once a measurement was taken on two visits or more.")
 

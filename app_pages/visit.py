@@ -92,9 +92,9 @@ def run_test(session: Session, test: str) -> None:
 def show_stage(session: Session) -> bool:
     """The session's battery: what is done (with its results), and the next test until all are; True when every
     test is done or skipped and at least one was measured."""
-    state = battery(session)
     skipped = st.session_state.setdefault(f"visit-skipped-{session.id}", set())
-    todo = [t for t in state.planned if t not in state.done and t not in skipped]
+    state = battery(session, skipped)
+    todo = state.todo
     pain = f", pain {session.pain}/10" if session.pain is not None else ""
     st.markdown(f"**{len(state.done)} of {len(state.planned)} tests done**{pain}: "
                 + ", ".join(("✓ " if t in state.done else "skipped: " if t in skipped else "")
@@ -115,7 +115,7 @@ def show_stage(session: Session) -> bool:
         if st.button("Take the skipped tests again", key=f"unskip-{session.id}"):
             skipped.clear()
             st.rerun()
-    return not todo and bool(state.done)
+    return state.complete
 
 
 pre = visit_session(engine(), client, today, "pre")

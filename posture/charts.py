@@ -32,12 +32,17 @@ def curves_figure(title: str, unit: str, curves: dict[str, tuple[np.ndarray, np.
         ax.plot(t, y, color=colour, lw=1.5, label=name)
     ax.axvline(0.0, color="grey", lw=0.6, ls=":")
     ax.set_xlabel("seconds from the start of the movement", fontsize=7)
+    _finish(ax, title, unit)
+    return fig
+
+
+def _finish(ax, title: str, unit: str) -> None:
+    """The look every chart shares: small type, a light grid, the legend."""
     ax.set_ylabel(unit, fontsize=7)
     ax.set_title(title, fontsize=8)
     ax.tick_params(labelsize=6)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=6)
-    return fig
 
 
 def value_range(values: list[float], mdc: float | None) -> tuple[float, float]:
@@ -70,9 +75,5 @@ def trend_figure(title: str, unit: str, points: dict[str, list[tuple[date, float
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     ax.xaxis.get_offset_text().set_fontsize(6)
-    ax.set_ylabel(unit, fontsize=7)
-    ax.set_title(title, fontsize=8)
-    ax.tick_params(labelsize=6)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=6)
+    _finish(ax, title, unit)
     return fig

@@ -44,6 +44,9 @@ def test_a_battery_runs_in_order_and_the_post_session_is_its_own(engine):
     add_test(engine, sid, *bend(55.0))                      # measured out of order: the battery still knows
     state = battery(load_session(engine, sid))
     assert state.done == ("forward-bend",) and state.next_test == "posture-frontal" and not state.complete
+    skipping = battery(load_session(engine, sid), {"posture-frontal"})
+    assert skipping.todo == () and skipping.next_test is None and skipping.complete
+    assert battery(load_session(engine, sid), {"posture-frontal", "forward-bend"}).done == ("forward-bend",)
     with pytest.raises(PostureError, match="has its pre assessment already"):
         begin_session(engine, "AB-1", "pre", ("forward-bend",), DAY1)
     assert visit_session(engine, "AB-1", DAY1, "pre").id == sid and visit_session(engine, "AB-1", DAY1, "post") is None

@@ -198,10 +198,12 @@ def withhold_if_poor(m: Measurement, min_quality: float) -> Measurement:
                           "(landmarks poorly seen or off-picture)")
 
 
+NEEDS_SCALE = "needs a scale: enter the subject's height or calibrate"
+
+
 def needs_scale(name: str, quality: float) -> Measurement:
     """A distance that cannot be given in centimetres without a scale."""
-    return Measurement(name, None, "cm", quality,
-                       reason="needs a scale: enter the subject's height or calibrate")
+    return Measurement(name, None, "cm", quality, reason=NEEDS_SCALE)
 
 
 def roll_note(config: AnalysisConfig) -> tuple[str, ...]:

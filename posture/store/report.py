@@ -19,13 +19,12 @@ from posture.draw import skeleton_png
 from posture.errors import PostureError
 from posture.export import label
 from posture.measures import TESTS
-from posture.measures.common import needs_scale
+from posture.measures.common import NEEDS_SCALE
 from posture.measures.registry import default_mdc95
 from posture.store.export import readings
 from posture.store.models import Session
 from posture.store.records import StoredTest, stored_tests
 
-NO_SCALE = needs_scale("", 0.0).reason
 UNSCALED = ("Distances are not in centimetres: no height was known for this client and the camera has no scale. "
             "Enter the client's height, or add a scale on the Calibration page.")
 TABLE_COLUMNS = ("Test", "Measurement", "Unit", "Before", "After", "±", "Change", "MDC95", "Verdict")
@@ -103,7 +102,7 @@ def comparison(before: Session, after: Session, history: list[Session]) -> Compa
         peaks += [(f"{label(test)}, {name}", skeleton_png(t.series, t.result.peak_frame(),
                                                           f"{label(test)}, {name}").getvalue())
                   for name, t in pair if t.series is not None]
-    unscaled = any(m.reason == NO_SCALE for tests in (tests_b, tests_a) for t in tests.values()
+    unscaled = any(m.reason == NEEDS_SCALE for tests in (tests_b, tests_a) for t in tests.values()
                    for m in t.result.measurements)
     notes = (UNSCALED,) if unscaled else ()
     return Comparison(before.visit.client.pseudonym, session_title(before), session_title(after),
@@ -133,12 +132,21 @@ def trend_points(history: list[Session]) -> dict[tuple[str, str, str], dict[str,
             if len({d for pts in by_label.values() for d, _ in pts}) >= 2}
 
 
+def trend_title(key: tuple[str, str, str]) -> str:
+    """'Forward bend: Trunk flexion'."""
+    return f"{label(key[0])}: {label(key[1])}"
+
+
+def trend_chart(key: tuple[str, str, str], points: dict[str, list[tuple[date, float]]]) -> bytes:
+    """One measurement's trend, its value axis no narrower than the measurement's MDC."""
+    _, name, unit = key
+    return png(trend_figure(trend_title(key), "degrees" if unit == "deg" else unit, points,
+                            default_mdc95(name, unit)))
+
+
 def trend_charts(history: list[Session]) -> list[tuple[str, bytes]]:
-    """One chart per measurement with a trend, its value axis no narrower than the measurement's MDC."""
-    return [(f"{label(test)}: {label(name)}",
-             png(trend_figure(f"{label(test)}: {label(name)}", "degrees" if unit == "deg" else unit, pts,
-                              default_mdc95(name, unit))))
-            for (test, name, unit), pts in trend_points(history).items()]
+    """One chart per measurement with a trend."""
+    return [(trend_title(key), trend_chart(key, pts)) for key, pts in trend_points(history).items()]
 
 
 def comparison_pdf(c: Comparison) -> bytes:

@@ -135,23 +135,29 @@ def record_test(engine: Engine, pseudonym: str, label: str, result: TestResult, 
 
 @dataclass(frozen=True)
 class Battery:
-    """Where a session stands in its battery: the tests done (in battery order) and the next one."""
+    """Where a session stands in its battery: the tests done (in battery order), those skipped, what is left."""
 
     planned: tuple[str, ...]
     done: tuple[str, ...]
+    skipped: frozenset[str] = frozenset()
+
+    @property
+    def todo(self) -> tuple[str, ...]:
+        return tuple(t for t in self.planned if t not in self.done and t not in self.skipped)
 
     @property
     def next_test(self) -> str | None:
-        return next((t for t in self.planned if t not in self.done), None)
+        return next(iter(self.todo), None)
 
     @property
     def complete(self) -> bool:
-        return self.next_test is None
+        """Every test done or skipped, and at least one measured."""
+        return not self.todo and bool(self.done)
 
 
-def battery(session: Session) -> Battery:
-    """The session's battery and which of its tests have a stored result."""
+def battery(session: Session, skipped: set[str] | frozenset[str] = frozenset()) -> Battery:
+    """The session's battery, which of its tests have a stored result, and those the therapist skipped."""
     measured = {t.test for t in session.tests}
     planned = tuple(session.protocol or ()) or tuple(t for t in TESTS if t in measured)   # begun elsewhere: as done
-    return Battery(planned, tuple(t for t in planned if t in measured))
+    return Battery(planned, tuple(t for t in planned if t in measured), frozenset(skipped))
 
