@@ -9,7 +9,8 @@ from app_pages.common import TEST_NAMES, active_profile, client_height, client_p
 from app_pages.live_panel import forget_run, live_panel
 from posture.errors import PostureError
 from posture.store.bundle import bundle_session
-from posture.store.records import load_session, save_session
+from posture.store.records import load_session
+from posture.store.visits import record_test
 
 
 def narrow_table_css() -> str:
@@ -58,12 +59,12 @@ if result is not None:
             st.warning("Enter the client's pseudonym above to save this result.")
         else:
             try:
-                run.saved_session = save_session(engine(), client, lab, [(result, series)], pain=pain, notes=notes,
-                                                 profile=profile, source="live")
+                run.saved_session = record_test(engine(), client, lab, result, series, pain=pain, notes=notes,
+                                                profile=profile, source="live")
             except PostureError as e:
                 st.error(str(e))
     if run.saved_session is not None:
-        st.info(f"Saved as session {run.saved_session} for {client}.")
+        st.info(f"Saved in session {run.saved_session} ({lab}) for {client}.")
     if home:
         st.markdown("## To send the result to your therapist, type the code they gave you:")
         code = st.text_input("Code from your therapist", key="home-code")

@@ -26,7 +26,7 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from posture.calibration import CameraProfile
 from posture.landmarks import LandmarkSeries
-from posture.live import DONE, NEUTRAL, LiveConfig, Prompt
+from posture.live import DONE, LiveConfig
 from posture.live_camera import LiveRun
 from posture.measures import TESTS, TestResult
 
@@ -34,9 +34,9 @@ POLL_S = 0.25                 # how often the panel reads the run's prompt
 SPEAK_AFTER_POLLS = 2         # an instruction is spoken once it has stayed this many polls: flickers are not said
 LANDSCAPE = 4 / 3             # the picture's width over height until the camera's first frame tells
 # Room the page keeps above the video (title, choices) plus the Start/Stop row under it, in CSS px: the video is
-# at most the screen's height less this, so on a 1400x900 laptop the whole picture shows without scrolling.
-HEADER_PX = {"therapist": 520, "home": 360}
-COUNTDOWN = re.compile(r"\s*\.\.\.\s*(\d+)\s*s$")      # "Keep still ... 2 s": the neutral step's seconds left
+# at most the screen's height less this, so on a 1400x900 laptop the whole picture shows without scrolling. A panel
+# that scrolls itself to the top of the screen once the camera runs keeps only Streamlit's top bar above it.
+HEADER_PX = {"therapist": 520, "home": 360, "scrolled": 190}
 
 
 def live_run(key: str, test: str, profile: CameraProfile | None, height_cm: float | None) -> LiveRun:
@@ -56,23 +56,15 @@ def forget_run(key: str) -> None:
     st.session_state.pop(f"run-{key}", None)
 
 
-def countdown(prompt: Prompt) -> tuple[str, int | None]:
-    """The instruction and, while the person keeps still, the seconds left ('Keep still ... 2 s': 'Keep still', 2)."""
-    found = COUNTDOWN.search(prompt.instruction) if prompt.step == NEUTRAL else None
-    if found is None:
-        return prompt.instruction, None
-    return prompt.instruction[:found.start()], int(found.group(1))
-
-
 def css_name(key: str) -> str:
     """The CSS class Streamlit gives a container with this key (it replaces what a class name cannot hold)."""
     return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
 
 
-def panel_css(key: str, aspect: float, home: bool) -> str:
+def panel_css(key: str, aspect: float, home: bool, scrolled: bool) -> str:
     """Type sizes and the video's width for this panel: the width at which the picture's height fills the screen
     below the header (never narrower than 15rem)."""
-    header = HEADER_PX["home" if home else "therapist"]
+    header = HEADER_PX["scrolled" if scrolled else "home" if home else "therapist"]
     say = "clamp(2rem, 3.6vw, 3.25rem)" if home else "clamp(1.5rem, 2.4vw, 2.25rem)"
     words, video = css_name(f"{key}-words"), css_name(f"{key}-video")
     return f"""<style>
@@ -83,6 +75,7 @@ def panel_css(key: str, aspect: float, home: bool) -> str:
 .{words} .live-count {{ font-size: clamp(5rem, 18vh, 10rem); line-height: 1; font-weight: 800;
     font-variant-numeric: tabular-nums; }}
 .{css_name(f"{key}-voice")} {{ display: none; }}
+.{css_name(f"{key}-panel")} {{ scroll-margin-top: 3.75rem; }}
 </style>"""
 
 
@@ -103,6 +96,12 @@ def speak(place, text: str | None) -> None:
     place.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
 
 
+def scroll_to(place, key: str) -> None:
+    """Bring the panel to the top of the screen (below Streamlit's bar), so that the whole picture shows."""
+    place.html(f"<script>document.querySelector('.{css_name(f'{key}-panel')}')?.scrollIntoView("
+               "{block: 'start', behavior: 'smooth'})</script>", unsafe_allow_javascript=True)
+
+
 def video_attrs(aspect: float) -> dict:
     """The returned video: as wide as its box, the camera's shape, no player controls."""
     return {"autoPlay": True, "muted": True, "playsInline": True, "controls": False,
@@ -110,13 +109,15 @@ def video_attrs(aspect: float) -> dict:
 
 
 def live_panel(key: str, test: str, *, home: bool = False, profile: CameraProfile | None = None,
-               height_cm: float | None = None) -> tuple[LiveRun, TestResult | None, LandmarkSeries | None]:
+               height_cm: float | None = None, scroll: bool = False
+               ) -> tuple[LiveRun, TestResult | None, LandmarkSeries | None]:
     """Show the camera and the instructions until the check ends; the run, its result and landmarks (None, None
-    while running or after a failure, which is shown here)."""
+    while running or after a failure, which is shown here). With `scroll`, for a page with much above the panel,
+    the panel moves to the top of the screen once the camera runs and its video fills the screen's height."""
     run = live_run(key, test, profile, height_cm)
     camera = st.session_state.setdefault(f"camera-{key}", {})      # the picture's shape, told by the camera thread
     aspect = camera.get("aspect", LANDSCAPE)
-    st.html(panel_css(key, aspect, home))
+    st.html(panel_css(key, aspect, home, scroll))
 
     def on_frame(frame: av.VideoFrame) -> av.VideoFrame:
         """Camera thread: pose, protocol step and overlay for one frame."""
@@ -124,7 +125,8 @@ def live_panel(key: str, test: str, *, home: bool = False, profile: CameraProfil
         t = frame.time if frame.time is not None else time.monotonic()
         return av.VideoFrame.from_ndarray(run.process(frame.to_ndarray(format="rgb24"), t), format="rgb24")
 
-    words, video = st.columns([2, 3], gap="medium")      # on a narrow screen they stack: the words come first
+    panel = st.container(key=f"{key}-panel")
+    words, video = panel.columns([2, 3], gap="medium")      # on a narrow screen they stack: the words come first
     with video:
         with st.container(key=f"{key}-video"):
             ctx = webrtc_streamer(key=f"live-{key}-{test}", mode=WebRtcMode.SENDRECV, video_frame_callback=on_frame,
@@ -146,11 +148,13 @@ def live_panel(key: str, test: str, *, home: bool = False, profile: CameraProfil
         speak(voice, None)
 
     shown, heard, steady = None, "", 0
+    if scroll and ctx.state.playing:
+        scroll_to(st.empty(), key)
     while ctx.state.playing and run.outcome() == (None, None, ""):
         if camera.get("aspect", aspect) != aspect:
             st.rerun()               # the camera's shape is known now: size the video to it (the stream carries on)
         prompt = run.prompt()
-        text, seconds = countdown(prompt)
+        text, seconds = prompt.instruction, prompt.seconds_left
         if (text, seconds, prompt.problem) != shown:
             say.markdown(words_html(text, seconds, "problem" if prompt.problem else ""), unsafe_allow_html=True)
             shown = text, seconds, prompt.problem

@@ -69,7 +69,7 @@ def run_test(session: Session, test: str) -> None:
     how = st.radio("Measure with", [LIVE, RECORDING], horizontal=True, key=f"{key}-how")
     outcome = None
     if how == LIVE:
-        run, result, series = live_panel(key, test, profile=active_profile(), height_cm=height)
+        run, result, series = live_panel(key, test, profile=active_profile(), height_cm=height, scroll=True)
         if result is not None and run.saved_session is None:
             outcome = result, series
             run.saved_session = session.id

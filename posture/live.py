@@ -50,6 +50,12 @@ class Prompt:
     angle: float | None = None
     reps: dict[int, int] = field(default_factory=dict)
     problem: str = ""
+    seconds_left: int | None = None     # while the person keeps still: the count the screen shows large
+
+    @property
+    def text(self) -> str:
+        """The instruction with its count, as one line ('Keep still ... 2 s'), for the picture."""
+        return self.instruction if self.seconds_left is None else f"{self.instruction} ... {self.seconds_left} s"
 
 
 def framing_problem(xy: np.ndarray | None, vis: np.ndarray | None, width: int, height: int, view: str,
@@ -228,7 +234,7 @@ class GuidedCheck:
             return Framing(), Prompt(FRAMING, problem, problem=problem)
         since = t if state.since is None else state.since
         if t - since >= self.config.framing_s:
-            return Neutral(), Prompt(NEUTRAL, "Good. Now stand still, arms relaxed, looking ahead.")
+            return Neutral(), Prompt(NEUTRAL, self._still_words(), seconds_left=round(self._hold_s()))
         return Framing(since), Prompt(FRAMING, "Good, hold that position.")
 
     def _arms_problem(self, xy: np.ndarray, vis: np.ndarray) -> str:
@@ -246,11 +252,18 @@ class GuidedCheck:
         state = Neutral(state.frames + (frame,), angles, state.smoothed + (angle,), state.smooth)
         if np.nanmax(state.smoothed) - np.nanmin(state.smoothed) > self.config.still_range_deg:
             return state.restarted(), Prompt(NEUTRAL, "Please keep still for a moment.", angle)
-        hold = self.config.still_s if self.spec.moves else self.config.hold_posture_s
         span = t - state.frames[0][0]
-        if span < hold:
-            return state, Prompt(NEUTRAL, f"Keep still ... {hold - span:.0f} s", angle)
+        if span < self._hold_s():
+            return state, Prompt(NEUTRAL, self._still_words(), angle, seconds_left=round(self._hold_s() - span))
         return self._settle(state)
+
+    def _hold_s(self) -> float:
+        """How long the neutral stance is held: the still period of a movement, or the whole posture recording."""
+        return self.config.still_s if self.spec.moves else self.config.hold_posture_s
+
+    def _still_words(self) -> str:
+        """The instruction for the neutral stance, the same from its first frame to its last (so it can be read)."""
+        return "Stand still, looking ahead" + (", arms relaxed at your sides" if self.spec.arms_at_sides else "")
 
     def _settle(self, still: Neutral) -> tuple[State, Prompt]:
         """The still period is complete: it opens the recording, and a posture test ends with it."""

@@ -39,7 +39,7 @@ class LiveRun:
             found = self._pose.detect(rgb)
             xy, vis, world = found if found is not None else (None, None, None)
             prompt = self.feed(t, xy, vis, world, rgb.shape[1], rgb.shape[0], float(rgb.mean()))
-        return draw_overlay(rgb, xy, prompt.instruction, prompt.angle, TESTS[self.test].angle_name,
+        return draw_overlay(rgb, xy, prompt.text, prompt.angle, TESTS[self.test].angle_name,
                             bool(prompt.problem))
 
     def feed(self, t: float, xy: np.ndarray | None, vis: np.ndarray | None, world: np.ndarray | None,

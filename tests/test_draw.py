@@ -15,7 +15,7 @@ FRAMES = [(640, 480), (720, 1280)]          # height, width: a portrait phone an
 
 
 @pytest.mark.parametrize("height, width", FRAMES)
-@pytest.mark.parametrize("text", [LONG, TESTS["rotation"].instruction, "Keep still ... 2 s"])
+@pytest.mark.parametrize("text", [LONG, TESTS["rotation"].instruction, "Stand still, looking ahead, arms relaxed at your sides ... 2 s"])
 def test_every_word_is_drawn_inside_the_frame(text, height, width):
     room = width - 2 * TEXT_MARGIN
     lines, size = text_layout(text, room, 0.75 * width / 640)

@@ -137,7 +137,7 @@ def test_guided_forward_bend_with_a_fake_camera(server, camera_video, playwright
         page.goto(f"{url}/live")
         new_client(page, "live", "E2E-LIVE")
         page.frame_locator("iframe[title*='webrtc']").first.get_by_role("button", name="Start").click(timeout=60_000)
-        wait_for_text(page, "Keep still", "Bend forward", "hold that position", timeout_s=90)
+        wait_for_text(page, "Stand still", "Bend forward", "hold that position", timeout_s=90)
         shot(page, "live-running")
         assert wait_for_text(page, "Saved as session", "could not be measured") == "Saved as session"
         shot(page, "live-done")
@@ -230,7 +230,11 @@ def test_a_whole_visit_pre_live_post_from_recordings_then_the_pdf(server, playwr
             wait_for_text(page, f"Next: {title}", timeout_s=60)
             page.frame_locator("iframe[title*='webrtc']").first.get_by_role("button", name="Start").click(
                 timeout=60_000)
-            wait_for_text(page, "Keep still", "hold that position", timeout_s=90)
+            wait_for_text(page, "Stand still", "hold that position", timeout_s=90)
+            time.sleep(1.0)                                   # the panel scrolls itself up when the camera runs
+            camera = page.locator("iframe[title*='webrtc']").first.bounding_box()
+            assert camera["y"] >= 0 and camera["y"] + camera["height"] <= 900, camera     # the whole picture shows
+            page.screenshot(path=str(SHOTS / f"visit-2-pre-{test}-running-screen.png"))   # what the patient sees
             shot(page, f"visit-2-pre-{test}-running")
             assert wait_for_text(page, f"{k + 1} of 3 tests done", "could not be measured",
                                  timeout_s=180) == f"{k + 1} of 3 tests done"

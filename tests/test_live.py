@@ -90,7 +90,7 @@ def test_standing_posture_waits_for_the_arms_to_hang(test, raised):
     held_out = arms_out(raised, cam, seconds=5.0)
     check = GuidedCheck(test, held_out.width, held_out.height)
     prompts = feed(check, held_out)
-    said = [p for p in prompts if p.step == NEUTRAL][1:]            # after "Good. Now stand still, arms relaxed, ..."
+    said = [p for p in prompts if p.step == NEUTRAL][1:]            # after "Stand still, looking ahead, arms ..."
     assert said and all(p.instruction == p.problem == "Let your arms hang relaxed at your sides." for p in said)
     assert check.step == NEUTRAL                                    # 4 s held still, never captured
     hanging = landmark_series(still_poses(Pose(), FPS, 4.0), cam, FPS)
@@ -124,6 +124,19 @@ def test_the_count_at_the_end_is_the_trials_measured(peaks, low, rng):
     assert prompts[-1].instruction == "Done, thank you: 3 repetitions measured. You can relax."
     shown = [p.reps[1] for p in prompts if p.step == MOVING]
     assert shown[-1] == 3                           # the third was on screen before the end
+
+
+def test_the_still_instruction_stays_while_its_count_goes_down(rng):
+    """From the first neutral frame to the last the words are the same (readable from 3 m), only the count changes;
+    the count is whole seconds from the hold time down to 0, never going up."""
+    series = landmark_series(still_poses(Pose(), FPS, 6.0), frontal_camera(), FPS, noise_px=0.5, rng=rng)
+    prompts = feed(GuidedCheck("posture-frontal", series.width, series.height), series)
+    still = [p for p in prompts if p.step == NEUTRAL]
+    assert {p.instruction for p in still} == {"Stand still, looking ahead, arms relaxed at your sides"}
+    counts = [p.seconds_left for p in still]
+    assert counts[0] == LiveConfig().hold_posture_s and min(counts) == 0
+    assert all(a >= b for a, b in zip(counts, counts[1:]))
+    assert still[-1].text.endswith(f"... {counts[-1]} s") and prompts[-1].step == DONE
 
 
 def test_moving_during_the_neutral_capture_restarts_it(rng):
