@@ -53,7 +53,6 @@ class Change:
     after: float | None
     mdc: float | None
     mdc_source: str            # "trials" or "default"
-    words: str
 
     @property
     def difference(self) -> float | None:
@@ -87,28 +86,6 @@ def direction(name: str, before: float, after: float) -> str:
     if better == SMALLER:
         return "better" if after < before else "worse"
     return "better" if abs(after) < abs(before) else "worse"
-
-
-def _num(v: float, unit: str) -> str:
-    return f"{v:.1f} {'degrees' if unit == 'deg' else unit}"
-
-
-def describe(test: str, name: str, unit: str, before: float | None, after: float | None,
-             mdc: float | None) -> str:
-    """One sentence a patient understands."""
-    what = label(name)
-    if before is None or after is None:
-        return f"{what}: not measured both times, so no comparison."
-    diff = after - before
-    if mdc is None:
-        return f"{what} went from {_num(before, unit)} to {_num(after, unit)}."
-    if abs(diff) <= mdc:
-        return (f"{what} went from {_num(before, unit)} to {_num(after, unit)}: within the "
-                f"{_num(mdc, unit)} this test can vary by itself, so no real change.")
-    way = direction(name, before, after)
-    return (f"{what} went from {_num(before, unit)} to {_num(after, unit)}: a real change "
-            f"({'+' if diff > 0 else ''}{diff:.1f}, more than the {_num(mdc, unit)} the test varies by), "
-            f"{'an improvement' if way == 'better' else 'a worsening'}.")
 
 
 def verdict(c: Change) -> str:
@@ -173,8 +150,7 @@ def compare(before: list[Reading], after: list[Reading]) -> list[Change]:
         ref = ra or rb
         mdc, source = change_mdc(rb, ra) if rb and ra else (None, "default")
         vb, va = rb.value if rb else None, ra.value if ra else None
-        out.append(Change(ref.test, ref.name, ref.unit, vb, va, mdc, source,
-                          describe(ref.test, ref.name, ref.unit, vb, va, mdc)))
+        out.append(Change(ref.test, ref.name, ref.unit, vb, va, mdc, source))
     return out
 
 

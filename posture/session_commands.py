@@ -65,10 +65,10 @@ def cmd_show(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from posture.change import compare, trend
+    from posture.change import compare, summary, trend
     from posture.store.export import readings
     from posture.store.records import client_sessions, visit_sessions
-    from posture.store.report import visit_pair
+    from posture.store.report import change_row, session_title, visit_pair
 
     engine = _engine(args)
     if args.client:
@@ -85,10 +85,21 @@ def cmd_compare(args) -> int:
     except PostureError as e:
         print(f"Visit {args.visit}: {e}")
         return 0
-    print(f"Session {pre.id} ({pre.label}) against session {post.id} ({post.label}):")
-    for c in compare(readings(pre), readings(post)):
-        print(("  REAL  " if c.real else "        ") + c.words)
+    print(f"{session_title(pre)} against {session_title(post)}:")
+    changes = compare(readings(pre), readings(post))
+    for line in summary(changes, pre.pain, post.pain):
+        print(f"  {line}")
+    print(text_table([change_row(c) for c in changes]))
     return 0
+
+
+def text_table(rows: list[dict[str, str]]) -> str:
+    """The comparison's rows as aligned columns for a terminal, the same cells as the page and the PDF."""
+    columns = list(rows[0]) if rows else []
+    widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns)]
+    lines += ["  ".join(r[c].ljust(widths[c]) for c in columns) for r in rows]
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def cmd_export(args) -> int:

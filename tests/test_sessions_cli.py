@@ -42,8 +42,9 @@ def test_a_visit_from_analysis_to_report(clinic, capsys):
 
     code, out, _ = run(capsys, "sessions", "compare", "1")
     assert code == 0
-    line = next(l for l in out.splitlines() if "Trunk flexion" in l)
-    assert line.startswith("  REAL") and "an improvement" in line
+    line = next(l for l in out.splitlines() if l.startswith("Forward bend") and "Trunk flexion" in l)
+    assert line.endswith("real improvement")
+    assert "  Forward bend, trunk flexion: " in out and "Pain 6/10 before and 3/10 after." in out
 
     code, out, _ = run(capsys, "sessions", "export", "--client", "AB-1", "--format", "json")
     doc = json.loads(out)

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 from conftest import ARTIFACTS, ROOT, bend, true_flexion
 from posture.errors import PostureError
 from posture.measures import analyse
-from posture.change import DEFAULT_MDC95, Reading, compare
+from posture.change import DEFAULT_MDC95, Reading, compare, verdict
 from posture.store.db import StorageError, migrate, open_database, schema_revision
 from posture.store.export import readings, sessions_csv, sessions_json
 from posture.store.report import comparison, comparison_pdf, visit_pair
@@ -91,12 +91,12 @@ def test_compare_finds_a_real_change_and_calls_noise_noise(engine):
     flex = next(c for c in compare(before, after) if c.name == "trunk_flexion")
     assert flex.difference == pytest.approx(20.0, abs=1.5)           # what was rendered: 55 -> 75
     assert flex.real and flex.mdc == DEFAULT_MDC95["trunk_flexion"]
-    assert "a real change" in flex.words and "an improvement" in flex.words
+    assert verdict(flex) == "real improvement"
 
     # Rendered repetitions agree to a fraction of a degree, but 1 degree between sessions is still noise.
     flex = next(c for c in compare(before, later) if c.name == "trunk_flexion")
     assert abs(flex.difference) < flex.mdc and not flex.real
-    assert "no real change" in flex.words
+    assert verdict(flex) == "no real change"
 
 
 def test_noisy_trials_widen_the_detectable_change():
@@ -110,7 +110,7 @@ def test_noisy_trials_widen_the_detectable_change():
 def test_lower_fingertip_distance_is_an_improvement():
     (change,) = compare([Reading("forward-bend", "fingertip_to_floor", 20.0, "cm")],
                         [Reading("forward-bend", "fingertip_to_floor", 8.0, "cm")])
-    assert change.real and "an improvement" in change.words
+    assert change.real and verdict(change) == "real improvement"
 
 
 def test_export_csv_and_json(engine):

@@ -87,8 +87,8 @@ def test_batteries_can_be_saved_by_name(engine):
 
 
 def test_the_summary_puts_real_changes_first_in_plain_words():
-    real = Change("forward-bend", "trunk_flexion", "deg", 55.0, 67.0, 8.0, "default", "")
-    steady = Change("forward-bend", "hip_flexion", "deg", 60.0, 62.0, 8.0, "default", "")
+    real = Change("forward-bend", "trunk_flexion", "deg", 55.0, 67.0, 8.0, "default")
+    steady = Change("forward-bend", "hip_flexion", "deg", 60.0, 62.0, 8.0, "default")
     assert headline(real) == "Forward bend, trunk flexion: 12.0 degrees more (55.0 to 67.0), a real improvement."
     assert summary([real, steady], 6, 3) == [
         headline(real), "The other measurement stayed within what the test varies by itself: no real change.",
@@ -156,9 +156,9 @@ def test_a_one_visit_measurement_draws_no_trend(engine):
 
 
 def test_the_summary_says_what_was_not_compared_and_why():
-    no_mdc = Change("posture-sagittal", "plumb_knee", "% ear height", 1.0, 3.0, None, "default", "")
-    once = Change("forward-bend", "fingertip_to_floor", "cm", None, 20.0, 4.5, "default", "")
-    never = Change("side-bend", "fingertip_travel_left", "cm", None, None, 3.0, "default", "")
+    no_mdc = Change("posture-sagittal", "plumb_knee", "% ear height", 1.0, 3.0, None, "default")
+    once = Change("forward-bend", "fingertip_to_floor", "cm", None, 20.0, 4.5, "default")
+    never = Change("side-bend", "fingertip_travel_left", "cm", None, None, 3.0, "default")
     assert summary([never], None, None) == ["Nothing was measured both times, so nothing is compared."]
     assert summary([no_mdc, once, never], None, None) == [
         "1 measurement has no known MDC, so no verdict: plumb knee.",
