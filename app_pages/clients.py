@@ -12,7 +12,7 @@ from posture.store.export import sessions_csv, sessions_json
 from posture.store.report import trend_chart, trend_points, trend_title
 from posture.store.models import CONDITIONS
 from posture.store.records import add_client, import_bundle, pair_client
-from posture.store.visits import set_height
+from posture.store.visits import HOME_CHECK, adopt_home_check, set_height
 
 st.title("Clients and history")
 
@@ -48,9 +48,29 @@ with st.form("height"):
             st.success("Saved.")
         except PostureError as e:
             st.error(str(e))
-st.dataframe(pd.DataFrame([{"Session": s.id, "Date": s.visit.visit_date, "Visit": s.visit_id, "Label": s.label,
-                            "Pain": s.pain, "Tests": ", ".join(label(t.test) for t in s.tests), "From": s.source}
-                           for s in sessions]), hide_index=True)
+
+
+def session_table(sessions: list) -> None:
+    st.dataframe(pd.DataFrame([{"Session": s.id, "Date": s.visit.visit_date, "Visit": s.visit_id, "Label": s.label,
+                                "Pain": s.pain, "Tests": ", ".join(label(t.test) for t in s.tests),
+                                "From": s.source} for s in sessions]), hide_index=True)
+
+
+session_table([s for s in sessions if s.label != HOME_CHECK])
+home = [s for s in sessions if s.label == HOME_CHECK]
+if home:
+    st.subheader("Home checks from the patient")
+    st.caption("Measured by the patient at home: kept apart from the clinic's sessions until you adopt one.")
+    session_table(home)
+    pick, place, go = st.columns([2, 2, 1], vertical_alignment="bottom")
+    chosen = pick.selectbox("Home check", [s.id for s in home], format_func=lambda i: f"session {i}")
+    as_label = place.selectbox("Adopt as", ["follow-up", "pre", "post"])
+    if go.button("Adopt"):
+        try:
+            adopt_home_check(engine(), chosen, as_label)
+            st.rerun()
+        except PostureError as e:
+            st.error(str(e))
 
 trends = trend_points(sessions)             # drawn as the PDF draws them, only the one chosen
 if trends:

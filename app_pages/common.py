@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -14,7 +14,8 @@ from posture.export import label, measurement_rows
 from posture.landmarks import LandmarkSeries
 from posture.measures import TESTS, AnalysisConfig, TestResult
 from posture.pipeline import analyse_video
-from posture.store.db import DEFAULT_DB, open_database
+from posture.privacy import upload_folder
+from posture.store.db import DEFAULT_DB, open_database, safe_url
 from posture.store.models import SESSION_LABELS
 from posture.store.records import add_client, client_sessions, list_clients
 from posture.measures.common import NEEDS_SCALE
@@ -33,8 +34,14 @@ def calibration_dir() -> Path:
     return Path(os.environ.get("POSTURE_CALIBRATION_DIR", ROOT / "calibration"))
 
 
-def database_label() -> str:
+def database_target() -> str:
+    """The database the app opens: $POSTURE_DB (a path or URL, password included) or data/posture.db."""
     return os.environ.get("POSTURE_DB") or str(DEFAULT_DB)
+
+
+def database_label() -> str:
+    """The database as the page may show it: a URL's password replaced by ***."""
+    return safe_url(database_target())
 
 
 @st.cache_resource
@@ -44,7 +51,7 @@ def _engine(target: str):
 
 def engine():
     """One engine per database for the whole server (created and migrated on first use)."""
-    return _engine(database_label())
+    return _engine(database_target())
 
 
 def home_mode() -> bool:
@@ -118,6 +125,7 @@ def active_profile() -> CameraProfile | None:
 
 
 MAX_UPLOAD_MB = 200
+MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")     # what Streamlit's Markdown would act on
 VIDEO_TYPES = ["mp4", "mov", "avi", "webm", "mkv"]
 
 
@@ -143,11 +151,14 @@ def analyse_recording(video: Path, test: str, height_cm: float | None) -> tuple[
 
 
 def analyse_upload(upload, test: str, height_cm: float | None) -> tuple[TestResult, LandmarkSeries] | None:
-    """An uploaded recording analysed; the raw video exists only for the analysis and is deleted straight after."""
+    """An uploaded recording analysed; the raw video exists only for the analysis and is deleted straight after.
+
+    It is written to our private upload folder (posture.privacy): one left by a killed server goes at the next start.
+    """
     if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
         st.error(f"The file is larger than {MAX_UPLOAD_MB} MB: trim the recording to the test itself.")
         return None
-    with tempfile.TemporaryDirectory() as tmp:
+    with upload_folder() as tmp:
         path = Path(tmp) / Path(upload.name).name
         path.write_bytes(upload.getvalue())
         return analyse_recording(path, test, height_cm)
@@ -169,12 +180,17 @@ def comparison_of(before_id: int, after_id: int, client: str, sessions: list) ->
     return _comparison(database_label(), before_id, after_id, client, stored)
 
 
+def plain(text: str) -> str:
+    """Text for st.markdown shown as the very characters it holds: no link, image, emphasis or icon made of it."""
+    return MARKDOWN.sub(r"\\\1", str(text))
+
+
 def show_comparison(c: Comparison, pdf: bytes, file_name: str) -> None:
     """The comparison as the PDF has it: summary, table, curves, peaks, trends, then the PDF itself."""
-    st.markdown(f"**Before:** {c.before}  \n**After:** {c.after}")
+    st.markdown(f"**Before:** {plain(c.before)}  \n**After:** {plain(c.after)}")
     with st.container(border=True):
         for line in c.summary:
-            st.markdown(f"- {line}")
+            st.markdown(f"- {plain(line)}")
     for note in c.notes:
         st.caption(note)
     st.table(list(c.rows))

@@ -12,7 +12,7 @@ from datetime import date
 import streamlit as st
 
 from app_pages.common import (MAX_UPLOAD_MB, TEST_NAMES, VIDEO_TYPES, active_profile, analyse_upload, client_height,
-                              client_picker, comparison_of, engine, show_comparison, show_result)
+                              client_picker, comparison_of, engine, plain, show_comparison, show_result)
 from app_pages.live_panel import forget_run, live_panel
 from posture.errors import PostureError
 from posture.store.models import Session
@@ -42,7 +42,7 @@ def choose_battery() -> tuple[str, ...]:
         if st.button("Save the battery"):
             try:
                 save_protocol(engine(), new_name, tests)
-                st.success(f"Saved as '{new_name.strip()}'.")
+                st.success(f"Saved as '{plain(new_name.strip())}'.")
             except PostureError as e:
                 st.error(str(e))
     return tuple(tests)

@@ -1,9 +1,16 @@
-"""Batch analysis of recorded videos: resumable, in parallel on this machine or on a Ray cluster.
+"""Batch analysis of recorded videos: resumable, once per manifest row, in parallel on this machine or on Ray.
 
-Each finished video leaves a record in OUT/done/<sha256>.json (written whole
-or not at all) and its landmarks in OUT/landmarks/; a re-run skips videos whose
-content already has a record, so a batch killed halfway loses nothing and
-repeats nothing. The results table is rebuilt from the records at the end.
+Every job (a manifest row, or a video named by a file, folder or pattern) has a key: a hash of the video's
+path and content, its test, client and session, and the batch's settings (stride, height, camera profile).
+A finished job leaves a record in OUT/done/<key>.json (written whole or not at all), and its landmarks in
+OUT/landmarks/; a re-run skips the jobs whose key has a record, so a killed batch loses nothing and repeats
+nothing, while changed settings or a corrected manifest row make a new job. Jobs whose recording, test and
+settings are equal share one analysis.
+
+With a database, a job that names a client is stored as a session carrying the job's key (a unique column),
+in the same transaction as the session and before the job's record is written: a crash between the two, a
+re-run or another batch storing the same job at the same moment cannot store it twice. One batch at a time
+writes to an OUT folder. The results table (this batch's jobs) is written whole or not at all.
 """
 
 from __future__ import annotations
@@ -11,28 +18,38 @@ from __future__ import annotations
 import csv
 import glob
 import hashlib
+import io
 import json
 import os
-import tempfile
+import re
+import sys
+import threading
 import time
-from contextlib import nullcontext
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
-from posture.errors import PostureError
-from posture.export import ROW_COLUMNS, rows, result_dict, result_from_dict
+from posture.errors import FileError, PostureError
+from posture.export import ROW_COLUMNS, result_dict, result_from_dict, rows
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from posture.calibration import CameraProfile
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v"}
 # A failed video's reason is in `reason`, a measurement's own too (a withheld value).
 TABLE_COLUMNS = ["video", "sha256", "client", "session", "test", "status", *ROW_COLUMNS, "detected_share",
                  "camera_angle_deg", "frames", "seconds"]
+FAULT_VARIABLE = "POSTURE_BATCH_FAULT"     # test hook, see `_fault`
+HALF_WRITTEN = re.compile(r"\..+\.\d+\.[0-9a-f]{12}")     # the temporary name of a file `_write_atomic` writes
+WORKER_DIED = ("the process analysing it stopped (killed, or out of memory); nothing of it was kept: "
+               "run the batch again.")
 
 
 @dataclass(frozen=True)
@@ -44,44 +61,84 @@ class Job:
     client: str = ""
     session: str = ""
 
+    def label(self) -> str:
+        """The job as the summary names it: the video, and whose session it is when the manifest says."""
+        who = ", ".join(x for x in (self.client, self.session) if x)
+        return f"{self.video} ({who})" if who else self.video
+
 
 @dataclass(frozen=True)
 class Settings:
-    """What every video of the batch is analysed with."""
+    """What every video of the batch is analysed with; a different setting makes a different job."""
 
     stride: int = 1                  # analyse every k-th frame
     height_cm: float | None = None
     profile: CameraProfile | None = None     # the camera's calibration, when all videos come from one
 
+    def __post_init__(self) -> None:
+        if isinstance(self.stride, bool) or not isinstance(self.stride, int) or self.stride < 1:
+            raise PostureError(f"The stride must be a whole number of frames, 1 or more (not {self.stride!r}).")
+
+    def fields(self) -> dict:
+        return {"stride": self.stride, "height_cm": self.height_cm,
+                "profile": asdict(self.profile) if self.profile else None}
+
 
 @dataclass
 class Summary:
-    done: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
+    """What became of each job of a batch, and of its sessions."""
+
+    done: list[Job] = field(default_factory=list)
+    skipped: list[Job] = field(default_factory=list)
+    failed: list[tuple[Job, str]] = field(default_factory=list)
+    stored: int = 0                  # sessions stored in the database by this run
+    stored_before: int = 0           # jobs whose session was in the database already
+    table_error: str = ""            # why results.csv could not be written, when it could not
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.table_error
 
     def text(self) -> str:
         lines = [f"{len(self.done)} done, {len(self.skipped)} skipped (finished before), {len(self.failed)} failed"]
-        lines += [f"  failed: {video}: {reason}" for video, reason in self.failed.items()]
+        lines += [f"  failed: {job.label()}: {reason}" for job, reason in self.failed]
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Row:
+    """A job with its recording's content hash and its keys."""
+
+    job: Job
+    sha: str
+    key: str          # the job: its analysis, video path, client and session
+    analysis: str     # what its analysis depends on: content, test, settings
 
 
 # Finding the videos
 
 def read_manifest(path: Path, test: str) -> list[Job]:
-    """Jobs from a CSV with a `video` column and optional `client`, `session` and `test`."""
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    if not rows or "video" not in rows[0]:
+    """Jobs from a CSV with a `video` column and optional `client`, `session` and `test`, one per row."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:      # a spreadsheet's byte-order mark is no column
+            table = [{(k or "").strip().lower(): v.strip() if isinstance(v, str) else "" for k, v in r.items()}
+                     for r in csv.DictReader(f)]
+    except UnicodeDecodeError as e:
+        raise PostureError(f"{path.name} is not UTF-8 text: save the manifest as CSV (UTF-8) and try again.") from e
+    if not table or "video" not in table[0]:
         raise PostureError(f"{path.name} is not a batch manifest: it needs a header row with a 'video' column "
                            "(and optionally client, session, test).")
     base = path.parent
-    return [Job(str((base / r["video"]) if not Path(r["video"]).is_absolute() else r["video"]),
-                r.get("test") or test, r.get("client") or "", r.get("session") or "") for r in rows]
+    return [Job(str(base / r["video"]) if not Path(r["video"]).is_absolute() else r["video"],
+                r.get("test") or test, r.get("client", ""), r.get("session", "")) for r in table]
 
 
 def collect_jobs(inputs: Iterable[str], test: str = "auto") -> list[Job]:
-    """Videos from files, folders (searched recursively), glob patterns and CSV manifests, in order, once each."""
+    """Jobs from files, folders (searched recursively), glob patterns and CSV manifests, in order.
+
+    Each manifest row is a job of its own; a job named twice the same way (the same video, test, client and
+    session, e.g. a file in a folder and a pattern) is one job.
+    """
     jobs: list[Job] = []
     for item in inputs:
         path = Path(item)
@@ -93,8 +150,7 @@ def collect_jobs(inputs: Iterable[str], test: str = "auto") -> list[Job]:
             jobs += [Job(p, test) for p in sorted(glob.glob(item, recursive=True))]
         else:
             jobs.append(Job(item, test))      # a missing file fails on its own, with its reason
-    seen: set[str] = set()
-    return [j for j in jobs if not (j.video in seen or seen.add(j.video))]
+    return list(dict.fromkeys(jobs))
 
 
 def content_hash(path: str | Path) -> str | None:
@@ -109,20 +165,142 @@ def content_hash(path: str | Path) -> str | None:
     return h.hexdigest()
 
 
-# One video (runs in a worker process or a Ray task)
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
+def _digest(fields: dict) -> str:
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def analyse_job(job: Job, sha: str, out: str, settings: Settings, progress=None) -> dict:
-    """Analyse one video and leave its record and landmarks in `out`; the record.
+def analysis_key(sha: str, test: str, settings: Settings) -> str:
+    """What an analysis depends on: the recording's content, the test asked for, and the settings."""
+    return _digest({"sha256": sha, "test": test, **settings.fields()})
 
-    A bad video gives a failed record with its reason; it is not written to
-    done/, so that a later run tries it again.
+
+def job_key(job: Job, sha: str, settings: Settings) -> str:
+    """A job's identity (its record's name, its session's batch_key): its analysis and the row's own fields.
+
+    A re-run with other settings, or a manifest row whose client or session was corrected, is a new job.
+    """
+    return _digest({"analysis": analysis_key(sha, job.test, settings), "video": os.path.abspath(job.video),
+                    "client": job.client, "session": job.session})
+
+
+# Files in OUT
+
+def _write_atomic(path: Path, content: str | bytes) -> None:
+    """Write a file whole or not at all: into a temporary file beside it, renamed over it when complete.
+
+    The file's permissions follow the umask, as those of any file written directly.
+    """
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}"      # HALF_WRITTEN
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content.encode() if isinstance(content, str) else content)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _npz(series) -> bytes:
+    """A landmark series as the bytes of its .npz file (made in memory: a full disk fails one plain write)."""
+    buf = io.BytesIO()
+    series.save(buf)
+    return buf.getvalue()
+
+
+def _record_path(out: Path, key: str) -> Path:
+    return out / "done" / f"{key}.json"
+
+
+def read_record(out: Path, key: str) -> dict | None:
+    """The record of a job finished in an earlier run, None when there is none (or it cannot be read)."""
+    try:
+        return json.loads(_record_path(out, key).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def finished(out: Path) -> dict[str, dict]:
+    """Every record in OUT/done, by job key (records of older versions, keyed otherwise, are left out)."""
+    records = (read_record(out, p.stem) for p in (out / "done").glob("*.json"))
+    return {r["key"]: r for r in records if r and "key" in r and "analysis" in r}
+
+
+@contextmanager
+def only_batch_writing(out: Path) -> Iterator[None]:
+    """Hold OUT for this batch: a second batch into the same folder is refused at once.
+
+    An exclusive lock on OUT/.lock, which the system releases when the process ends, however it ends.
+    """
+    import fcntl
+
+    for sub in ("done", "landmarks"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    with open(out / ".lock", "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PostureError(f"Another batch is writing to {out}; wait for it to finish or use another --out.") \
+                from None
+        with suppress(OSError):              # who holds it, for people (and tests) to see; a full disk may refuse
+            os.ftruncate(lock.fileno(), 0)
+            os.write(lock.fileno(), f"{os.getpid()}\n".encode())
+        _remove_half_written(out)
+        yield
+
+
+def _remove_half_written(out: Path) -> None:
+    """Temporary files of `_write_atomic` that a killed batch left (none is being written: OUT is held)."""
+    for folder in (out, out / "done", out / "landmarks"):
+        for tmp in folder.glob(".*"):
+            if HALF_WRITTEN.fullmatch(tmp.name):
+                with suppress(OSError):
+                    tmp.unlink()
+
+
+def _fault(step: str) -> None:
+    """Test hook: end the process at once at this step of a job's bookkeeping, as a crash or kill -9 would.
+
+    Read only here. POSTURE_BATCH_FAULT=after-analysis (the analysis is back, nothing of it kept),
+    after-commit (its session is committed, its record not written) or after-record (its record is written,
+    the results table not); tests/test_hostile_batch.py re-runs each and counts sessions and rows.
+    """
+    if os.environ.get(FAULT_VARIABLE) == step:
+        os._exit(9)
+
+
+# One recording (runs in a worker process or a Ray task)
+
+def die_with_parent(parent: int) -> None:
+    """Start-up of a worker: it ends when the batch that started it ends, even by kill -9.
+
+    On Linux the kernel kills it (PR_SET_PDEATHSIG); elsewhere a thread watches the parent's process id.
+    """
+    armed = False
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        armed = ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL) == 0
+    if not armed:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:             # the parent died before the lines above
+        os._exit(1)
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
+
+
+def analyse_job(job: Job, analysis: str, out: str, settings: Settings, progress=None) -> dict:
+    """Analyse one recording and save its landmarks in OUT/landmarks, named by its analysis key; what was
+    found, or why not. Writes nothing else: the records are the batch's to write, in this process's parent.
     """
     from posture.measures import analyse
     from posture.measures.recognise import recognise_test
@@ -131,7 +309,7 @@ def analyse_job(job: Job, sha: str, out: str, settings: Settings, progress=None)
     from posture.video import probe
 
     start = time.monotonic()
-    record = {"job": asdict(job), "sha256": sha, "status": "failed", "reason": "", "result": None, "frames": 0}
+    found = {"status": "failed", "reason": "", "result": None, "frames": 0}
     try:
         total = probe(job.video).frame_count
         count = [0]
@@ -145,48 +323,67 @@ def analyse_job(job: Job, sha: str, out: str, settings: Settings, progress=None)
                                  profile=settings.profile, height_cm=settings.height_cm)
         test = recognise_test(series) if job.test == "auto" else job.test
         result = analyse(series, test, config)
-        landmarks = Path(out) / "landmarks" / f"{sha[:16]}.npz"
-        series.save(landmarks)
-        record.update(status="done", result=result_dict(result), frames=len(series), landmarks=str(landmarks))
+        landmarks = Path(out) / "landmarks" / f"{analysis[:16]}.npz"
+        try:
+            _write_atomic(landmarks, _npz(series))
+        except OSError as e:
+            raise FileError(f"its landmarks could not be saved in {landmarks.parent} ({e.strerror or e}): "
+                            "free some space and run the batch again.") from e
+        found.update(status="done", result=result_dict(result), frames=len(series), landmarks=str(landmarks))
     except PostureError as e:
-        record["reason"] = str(e)
+        found["reason"] = str(e)
+    except OSError as e:
+        found["reason"] = f"{e.filename or 'a file'} could not be read or written: {e.strerror or e}."
     except Exception as e:  # noqa: BLE001 - one broken video must not stop the batch
-        record["reason"] = f"unexpected {e.__class__.__name__}: {e}"
-    record["seconds"] = round(time.monotonic() - start, 2)
-    if record["status"] == "done":
-        _write_atomic(Path(out) / "done" / f"{sha}.json", json.dumps(record, indent=1))
+        found["reason"] = f"unexpected {e.__class__.__name__}: {e}"
+    found["seconds"] = round(time.monotonic() - start, 2)
     if progress is not None:
         progress.put((job.video, None, None))
-    return record
+    return found
 
 
-# The batch
+# Running the analyses
 
-def finished(out: Path) -> dict[str, dict]:
-    """Records of videos finished in earlier runs, by content hash."""
-    return {p.stem: json.loads(p.read_text()) for p in (out / "done").glob("*.json")}
+Task = tuple[Job, str]                               # a job to analyse, and its analysis key
+OnAnalysis = Callable[[str, dict], None]             # analysis key, what analyse_job found
 
 
-def _local(todo: list[tuple[Job, str]], out: Path, settings: Settings, workers: int,
-           on_record: Callable[[dict], None], on_progress: Callable | None) -> None:
+def _outcome(future) -> dict:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return {"status": "failed", "reason": WORKER_DIED, "result": None, "frames": 0}
+
+
+def _progress_manager(ctx):
+    """The manager process that carries progress back, ending with this process like the workers."""
+    from multiprocessing.managers import SyncManager
+
+    manager = SyncManager(ctx=ctx)
+    manager.start(die_with_parent, (os.getpid(),))
+    return manager
+
+
+def _local(tasks: list[Task], out: Path, settings: Settings, workers: int, on_analysis: OnAnalysis,
+           on_progress: Callable | None) -> None:
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")       # a clean interpreter per worker: MediaPipe does not survive fork well
     # The progress queue needs a manager process of its own: started only when progress is shown.
-    progress_manager = ctx.Manager() if on_progress else nullcontext()
-    with progress_manager as manager, ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+    progress_manager = _progress_manager(ctx) if on_progress else nullcontext()
+    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=die_with_parent, initargs=(os.getpid(),))
+    with progress_manager as manager, pool:
         queue = manager.Queue() if manager else None
-        pending = {pool.submit(analyse_job, job, sha, str(out), settings, queue) for job, sha in todo}
+        pending = {pool.submit(analyse_job, job, key, str(out), settings, queue): key for job, key in tasks}
         while pending:
-            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             while queue is not None and not queue.empty():
                 on_progress(*queue.get())
             for f in done:
-                on_record(f.result())
+                on_analysis(pending.pop(f), _outcome(f))
 
 
-def _ray(todo: list[tuple[Job, str]], out: Path, settings: Settings, address: str,
-         on_record: Callable[[dict], None]) -> None:
+def _ray(tasks: list[Task], out: Path, settings: Settings, address: str, on_analysis: OnAnalysis) -> None:
     try:
         import ray
     except ImportError as e:
@@ -195,47 +392,205 @@ def _ray(todo: list[tuple[Job, str]], out: Path, settings: Settings, address: st
         ray.init(address=None if address == "local" else address, include_dashboard=False,
                  log_to_driver=False, **({"num_cpus": os.cpu_count()} if address == "local" else {}))
     task = ray.remote(num_cpus=1)(analyse_job)
-    pending = [task.remote(job, sha, str(out), settings) for job, sha in todo]
+    pending = {task.remote(job, key, str(out), settings): key for job, key in tasks}
     while pending:
-        done, pending = ray.wait(pending, num_returns=1)
-        on_record(ray.get(done[0]))
+        (ref,), _ = ray.wait(list(pending), num_returns=1)
+        try:
+            found = ray.get(ref)
+        except Exception:  # noqa: BLE001 - a lost worker or node fails its job alone
+            found = {"status": "failed", "reason": WORKER_DIED, "result": None, "frames": 0}
+        on_analysis(pending.pop(ref), found)
+
+
+# The database
+
+def stored_session(engine: Engine, key: str) -> int | None:
+    """The id of the session stored for a job key, None when there is none."""
+    from sqlalchemy import select
+
+    from posture.store.db import reading
+    from posture.store.models import Session
+
+    with reading(engine) as db:
+        return db.scalar(select(Session.id).where(Session.batch_key == key))
+
+
+def store_session(engine: Engine, record: dict) -> tuple[int, bool]:
+    """Store a finished job as its client's session, once: (session id, whether this call stored it).
+
+    The job's key is stored with the session in one transaction: whatever came before (a crash after the
+    commit, another batch storing the same job at this moment), the database holds the job once.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    from posture.landmarks import LandmarkSeries
+    from posture.store.db import StorageError
+    from posture.store.records import save_session
+
+    found = stored_session(engine, record["key"])
+    if found is not None:
+        return found, False
+    job, series = record["job"], LandmarkSeries.load(record["landmarks"])
+    try:
+        session_id = save_session(engine, job["client"], job["session"] or "pre",
+                                  [(result_from_dict(record["result"]), series)], source="batch",
+                                  batch_key=record["key"])
+    except IntegrityError as e:          # stored by another batch since the look above
+        found = stored_session(engine, record["key"])
+        if found is None:
+            raise StorageError(f"Nothing was saved: the database refused the session ({e.orig}).") from e
+        return found, False
+    _fault("after-commit")
+    return session_id, True
+
+
+def label_problem(job: Job) -> str:
+    """Why a job's session could not be stored under its label ('' when it can), said before any analysis."""
+    from posture.store.models import SESSION_LABELS
+
+    label = job.session or "pre"
+    if label in SESSION_LABELS:
+        return ""
+    return (f"'{label[:40]}' in the manifest's session column is not a session label: use one of "
+            f"{', '.join(SESSION_LABELS)}.")
+
+
+# The batch
+
+@dataclass
+class _Run:
+    """One batch's bookkeeping: what became of each job (its record, or why it failed), the sessions stored."""
+
+    out: Path
+    settings: Settings
+    engine: Engine | None
+    on_record: Callable[[dict], None] | None
+    summary: Summary = field(default_factory=Summary)
+    outcomes: dict[Job, dict] = field(default_factory=dict)
+
+    def fail(self, job: Job, reason: str, sha: str = "") -> None:
+        self.summary.failed.append((job, reason))
+        self._tell(job, {"job": asdict(job), "sha256": sha, "status": "failed", "reason": reason, "result": None,
+                         "frames": 0})
+
+    def skip(self, row: Row, record: dict) -> None:
+        """A job finished before: its session is stored now if it was not (the database is asked)."""
+        if self._store(row, record):
+            self.summary.skipped.append(row.job)
+            self._tell(row.job, record)
+
+    def finish(self, row: Row, found: dict) -> None:
+        """A job's analysis is back: store its session, then write its record (in this order)."""
+        if found["status"] != "done":
+            return self.fail(row.job, found["reason"], row.sha)
+        record = {"key": row.key, "analysis": row.analysis, "job": asdict(row.job), "sha256": row.sha,
+                  "settings": self.settings.fields(), "reason": "", **found, "status": "done"}
+        _fault("after-analysis")
+        if not self._store(row, record):
+            return
+        try:
+            _write_atomic(_record_path(self.out, row.key), json.dumps(record, indent=1))
+        except OSError as e:
+            return self.fail(row.job, f"its record could not be written in {self.out / 'done'} "
+                                      f"({e.strerror or e}): run the batch again.", row.sha)
+        _fault("after-record")
+        self.summary.done.append(row.job)
+        self._tell(row.job, record)
+
+    def _store(self, row: Row, record: dict) -> bool:
+        """Store the job's session when there is a database and the job names a client; False when that failed."""
+        if self.engine is None or not row.job.client:
+            return True
+        try:
+            record["saved_session"], new = store_session(self.engine, record)
+        except PostureError as e:
+            self.fail(row.job, f"analysed, but not stored in the database: {e}", row.sha)
+            return False
+        except OSError as e:          # its landmarks file is gone: forget the record, so that a re-run analyses it
+            with suppress(OSError):
+                _record_path(self.out, row.key).unlink()
+            self.fail(row.job, f"its landmarks could not be read ({e.strerror or e}): run the batch again.", row.sha)
+            return False
+        self.summary.stored += new
+        self.summary.stored_before += not new
+        return True
+
+    def _tell(self, job: Job, record: dict) -> None:
+        self.outcomes[job] = record
+        if self.on_record:
+            self.on_record(record)
+
+
+def plan_rows(jobs: list[Job], settings: Settings) -> tuple[list[Row], list[Job]]:
+    """Each job with its content hash and keys; the jobs whose file cannot be read."""
+    hashes = {video: content_hash(video) for video in dict.fromkeys(j.video for j in jobs)}
+    rows = [Row(j, hashes[j.video], job_key(j, hashes[j.video], settings),
+                analysis_key(hashes[j.video], j.test, settings)) for j in jobs if hashes[j.video]]
+    return rows, [j for j in jobs if not hashes[j.video]]
 
 
 def run_batch(jobs: list[Job], out: str | Path, settings: Settings = Settings(), workers: int | None = None,
               ray_address: str | None = None, on_record: Callable[[dict], None] | None = None,
-              on_progress: Callable | None = None) -> Summary:
-    """Analyse every job not finished before; write results.csv and results.parquet; the summary."""
+              on_progress: Callable | None = None, db: str | None = None) -> Summary:
+    """Analyse every job not finished before, store the sessions of jobs with a client when `db` is given
+    (a database file or URL), write results.csv and results.parquet; the summary.
+
+    Refused (PostureError) while another batch writes to the same `out`.
+    """
     out = Path(out)
-    for sub in ("done", "landmarks"):
-        (out / sub).mkdir(parents=True, exist_ok=True)
-    before = finished(out)
-    summary, todo, queued = Summary(), [], set()
-    hashes = {job.video: content_hash(job.video) for job in jobs}
-    for job in jobs:
-        sha = hashes[job.video]
-        if sha is None:
-            summary.failed[job.video] = "the file does not exist or cannot be read"
-        elif sha in before:
-            summary.skipped.append(job.video)
-        elif sha not in queued:             # the same recording twice in one batch is analysed once
-            queued.add(sha)
-            todo.append((job, sha))
+    with only_batch_writing(out):
+        run = _Run(out, settings, _open_database(db) if db else None, on_record)
+        try:
+            rows, unreadable = plan_rows(jobs, settings)
+            for job in unreadable:
+                run.fail(job, "the file does not exist or cannot be read")
+            _analyse_all(run, _start(run, rows), workers, ray_address, on_progress)
+            _write_results(run, jobs)
+        finally:
+            if run.engine is not None:
+                run.engine.dispose()
+    return run.summary
 
-    def record_done(record: dict) -> None:
-        video = record["job"]["video"]
-        if record["status"] == "done":
-            summary.done.append(video)
+
+def _open_database(db: str) -> Engine:
+    from posture.store.db import open_database
+
+    return open_database(db)
+
+
+def _start(run: _Run, rows: list[Row]) -> dict[str, list[Row]]:
+    """Skip the jobs finished before; finish at once those whose analysis another record holds; the rest,
+    grouped by analysis key (one analysis each)."""
+    earlier = finished(run.out)
+    analysed = {r["analysis"]: r for r in earlier.values() if Path(r.get("landmarks", "")).is_file()}
+    todo: dict[str, list[Row]] = {}
+    for row in rows:
+        problem = label_problem(row.job) if run.engine is not None and row.job.client else ""
+        if problem:
+            run.fail(row.job, problem, row.sha)
+        elif row.key in earlier:
+            run.skip(row, earlier[row.key])
+        elif row.analysis in analysed:
+            run.finish(row, {k: analysed[row.analysis][k] for k in ("result", "frames", "landmarks", "seconds")}
+                       | {"status": "done"})
         else:
-            summary.failed[video] = record["reason"]
-        if on_record:
-            on_record(record)
+            todo.setdefault(row.analysis, []).append(row)
+    return todo
 
-    if todo and ray_address:
-        _ray(todo, out, settings, ray_address, record_done)
-    elif todo:
-        _local(todo, out, settings, workers or os.cpu_count() or 1, record_done, on_progress)
-    write_table(out, jobs, summary, hashes)
-    return summary
+
+def _analyse_all(run: _Run, todo: dict[str, list[Row]], workers: int | None, ray_address: str | None,
+                 on_progress: Callable | None) -> None:
+    """One analysis per analysis key, here or on Ray; each of its jobs finished as it comes back."""
+    tasks = [(group[0].job, key) for key, group in todo.items()]
+
+    def finish_group(key: str, found: dict) -> None:
+        for row in todo[key]:
+            run.finish(row, found)
+
+    if tasks and ray_address:
+        _ray(tasks, run.out, run.settings, ray_address, finish_group)
+    elif tasks:
+        _local(tasks, run.out, run.settings, workers or os.cpu_count() or 1, finish_group, on_progress)
 
 
 def table_rows(record: dict) -> list[dict]:
@@ -252,15 +607,22 @@ def table_rows(record: dict) -> list[dict]:
             for row in rows(result)]
 
 
-def write_table(out: Path, jobs: list[Job], summary: Summary, hashes: dict[str, str | None]) -> None:
-    """results.csv and results.parquet: every finished video (this run or before) and this run's failures."""
+def _write_results(run: _Run, jobs: list[Job]) -> None:
+    """results.csv and results.parquet of this batch's jobs, or why they could not be written (in the summary)."""
+    try:
+        write_table(run.out, [run.outcomes[job] for job in jobs])
+    except OSError as e:
+        run.summary.table_error = (f"results.csv could not be written in {run.out} ({e.strerror or e}): free some "
+                                   "space and run the batch again; the finished jobs are kept.")
+
+
+def write_table(out: Path, records: list[dict]) -> None:
+    """results.csv and results.parquet, one row per measurement of each job (or why it failed), each written
+    whole or not at all."""
     import pandas as pd
 
-    records = list(finished(out).values())
-    failed = [{"job": asdict(j), "sha256": hashes[j.video] or "", "status": "failed",
-               "reason": summary.failed[j.video], "result": None, "frames": 0}
-              for j in jobs if j.video in summary.failed]
-    rows = [row for r in sorted(records, key=lambda r: r["job"]["video"]) + failed for row in table_rows(r)]
-    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
-    table.to_csv(out / "results.csv", index=False)
-    table.to_parquet(out / "results.parquet", index=False)
+    table = pd.DataFrame([row for r in records for row in table_rows(r)], columns=TABLE_COLUMNS)
+    _write_atomic(out / "results.csv", table.to_csv(index=False))
+    parquet = io.BytesIO()
+    table.to_parquet(parquet, index=False)
+    _write_atomic(out / "results.parquet", parquet.getvalue())

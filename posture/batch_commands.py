@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -36,28 +35,19 @@ def _bars(quiet: bool, total: int):
     return overall, progress, close
 
 
-def save_records(out: Path, db: str) -> int:
-    """Store finished videos that name a client as sessions, once each (marked in their record)."""
-    from posture.batch import _write_atomic, finished
-    from posture.export import result_from_dict
-    from posture.landmarks import LandmarkSeries
-    from posture.store.db import open_database
-    from posture.store.records import save_session
-
-    engine, saved = open_database(db), 0
-    for sha, record in finished(out).items():
-        job = record["job"]
-        if not job["client"] or record.get("saved_session"):
-            continue
-        series = LandmarkSeries.load(record["landmarks"])
-        record["saved_session"] = save_session(engine, job["client"], job["session"] or "pre",
-                                               [(result_from_dict(record["result"]), series)], source="batch")
-        _write_atomic(out / "done" / f"{sha}.json", json.dumps(record, indent=1))
-        saved += 1
-    return saved
+def at_least_one(text: str) -> int:
+    """An argument that counts something (frames, processes): a whole number, 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
+    return value
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
+    """Run the batch and print its summary; 1 when any job failed or the results could not be written."""
     from posture.batch import Settings, collect_jobs, run_batch
     from posture.calibration import load_profile
     from posture.errors import PostureError
@@ -69,31 +59,41 @@ def cmd_batch(args: argparse.Namespace) -> int:
     overall, progress, close = _bars(args.quiet, len(jobs))
     try:
         summary = run_batch(jobs, args.out, Settings(args.stride, args.height_cm, profile), args.workers, args.ray,
-                            on_record=(lambda r: overall.update(1)) if overall else None, on_progress=progress)
+                            on_record=(lambda r: overall.update(1)) if overall else None, on_progress=progress,
+                            db=args.db)
     finally:
         close()
     print(summary.text())
-    print(f"Results: {args.out / 'results.csv'} and results.parquet; landmarks in {args.out / 'landmarks'}")
+    if not summary.table_error:
+        print(f"Results: {args.out / 'results.csv'} and results.parquet; landmarks in {args.out / 'landmarks'}")
     if args.db:
-        print(f"Stored {save_records(args.out, args.db)} new sessions in the database.")
-    return 0
+        before = f" ({summary.stored_before} stored before)" if summary.stored_before else ""
+        print(f"Stored {summary.stored} new sessions in the database{before}.")
+    if summary.table_error:
+        print(f"error: {summary.table_error}", file=sys.stderr)
+    return 0 if summary.ok else 1
 
 
 def add_parser(sub) -> None:
     from posture.measures import TESTS
 
-    b = sub.add_parser("batch", help="analyse many videos: files, folders, globs or a CSV manifest")
+    b = sub.add_parser("batch", help="analyse many videos: files, folders, globs or a CSV manifest",
+                       description="Analyse many videos; re-using --out resumes the batch (each manifest row once).",
+                       epilog="Exit code: 0 when every video is done (now or before), 1 when any failed or the "
+                              "results could not be written, 2 for a wrong argument.")
     b.add_argument("inputs", nargs="+", help="videos, folders, glob patterns, or a CSV manifest "
                    "(columns: video, client, session, test)")
     b.add_argument("--out", type=Path, required=True, help="output folder (re-using it resumes the batch)")
     b.add_argument("--test", default="auto", choices=["auto", *TESTS], help="test for videos the manifest "
                    "does not name (default: recognise it)")
-    b.add_argument("--workers", type=int, help="processes on this machine (default: one per core)")
+    b.add_argument("--workers", type=at_least_one, help="processes on this machine (default: one per core)")
     b.add_argument("--ray", metavar="ADDRESS", help="run on a Ray cluster: its address, 'auto', or 'local'")
-    b.add_argument("--stride", type=int, default=1, help="analyse every k-th frame (faster, see the README)")
+    b.add_argument("--stride", type=at_least_one, default=1, help="analyse every k-th frame, k >= 1 (faster, "
+                   "see the README)")
     b.add_argument("--height-cm", type=float, help="one standing height for every subject, for distances")
     b.add_argument("--profile", help="camera profile name or .json file, when every video comes from that camera")
     b.add_argument("--calibration-dir", type=Path, default=Path("calibration"), help="profile folder")
-    b.add_argument("--db", help="also store videos with a client as sessions (database file or URL)")
+    b.add_argument("--db", help="also store videos with a client as sessions, once per manifest row "
+                   "(database file or URL)")
     b.add_argument("--quiet", action="store_true", help="no progress bars")
     b.set_defaults(func=cmd_batch)

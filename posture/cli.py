@@ -8,10 +8,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from posture import batch_commands, calibrate_commands, session_commands
+from posture import batch_commands, calibrate_commands, limits, session_commands
 from posture.errors import PostureError
 from posture.export import format_table, result_csv, result_dict
 from posture.measures import TESTS, AnalysisConfig
+from posture.privacy import owner_only_files
 from posture.store.models import SESSION_LABELS
 
 EXIT_BAD_INPUT = 1
@@ -33,6 +34,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from posture.calibration import load_profile
     from posture.pipeline import analyse_video
 
+    if args.save:                       # said before the analysis, not after it
+        from posture.store.records import check_session_fields
+
+        limits.pseudonym(args.save)
+        check_session_fields(args.label, args.pain, args.visit_date or date.today(), args.notes)
     config = AnalysisConfig(roll_deg=args.roll_deg or 0.0, calibrated=args.roll_deg is not None,
                             cm_per_px=args.cm_per_px)
     profile = load_profile(args.profile, args.calibration_dir) if args.profile else None
@@ -125,14 +131,19 @@ def file_problem(e: OSError) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; every expected error ends as one sentence on stderr and exit code 1."""
+    """Run one command; every expected error ends as one sentence on stderr and exit code 1.
+
+    Everything the command writes (database, landmarks, reports, exports, kept videos) is owner-only; a
+    database's password never shows (StorageError names it by its safe URL).
+    """
     args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except PostureError as e:
-        print(f"error: {e}", file=sys.stderr)
-    except OSError as e:
-        print(f"error: {file_problem(e)}", file=sys.stderr)
+    with owner_only_files():
+        try:
+            return args.func(args)
+        except PostureError as e:
+            print(f"error: {e}", file=sys.stderr)
+        except OSError as e:
+            print(f"error: {file_problem(e)}", file=sys.stderr)
     return EXIT_BAD_INPUT
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import asdict, dataclass
 
 from posture.measures import TESTS, Measurement, TestResult
@@ -116,12 +117,24 @@ def result_dict(result: TestResult) -> dict:
     return asdict(result) | {"measurements": [r.as_json() for r in rows(result)]}
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NUMBERS = re.compile(r"[-+]?[0-9][0-9.eE+\- ]*")        # e.g. the trials column: "-2.100 -1.900"
+
+
+def csv_cell(value):
+    """A text cell that a spreadsheet would run as a formula (=, +, -, @ first) gets a leading apostrophe, so that
+    it shows as the text it is; numbers, lists of numbers and other text are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not NUMBERS.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def csv_text(header: list[str], lines: list[dict]) -> str:
-    """A CSV with this header; each line a dict by column."""
+    """A CSV with this header; each line a dict by column, its text cells safe to open in a spreadsheet."""
     out = io.StringIO()
     w = csv.DictWriter(out, header)
     w.writeheader()
-    w.writerows(lines)
+    w.writerows({k: csv_cell(v) for k, v in line.items()} for line in lines)
     return out.getvalue()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import zipfile
 from dataclasses import dataclass, replace
 from enum import IntEnum
 from pathlib import Path
@@ -10,6 +12,8 @@ from typing import BinaryIO
 import numpy as np
 
 N_LANDMARKS = 33
+MAX_UNPACKED_BYTES = 512 * 2**20      # an hour at 30 fps unpacks to about 170 MB
+MAX_SIDE_PX = 16384
 
 
 class Landmark(IntEnum):
@@ -194,14 +198,39 @@ class LandmarkSeries:
                             size=np.array([self.width, self.height]))
 
     @classmethod
-    def load(cls, path: str | Path | BinaryIO) -> LandmarkSeries:
-        """Read a series written by `save`."""
+    def load(cls, path: str | Path | BinaryIO, max_bytes: int = MAX_UNPACKED_BYTES) -> LandmarkSeries:
+        """Read a series written by `save`; ValueError (or zipfile.BadZipFile) for anything else, before it is
+        unpacked when its arrays would take more than `max_bytes` or claim more than their data holds."""
+        check_unpacked_size(path, max_bytes)
         with np.load(path) as f:
             width, height = (int(v) for v in f["size"])
             excluded = f["excluded"] if "excluded" in f.files else None     # older files: nothing set aside
             notes = tuple(str(n) for n in f["notes"]) if "notes" in f.files else ()
-            return cls(image=f["image"], visibility=f["visibility"], world=f["world"],
-                       t=f["t"], width=width, height=height, excluded=excluded, notes=notes)
+            series = cls(image=f["image"], visibility=f["visibility"], world=f["world"],
+                         t=f["t"], width=width, height=height, excluded=excluded, notes=notes)
+        if not (0 < width <= MAX_SIDE_PX and 0 < height <= MAX_SIDE_PX) or not np.isfinite(series.t).all() \
+                or (np.diff(series.t) < 0).any():
+            raise ValueError("its frame size or timestamps are impossible")
+        return series
+
+
+def check_unpacked_size(file: str | Path | BinaryIO, max_bytes: int) -> None:
+    """Refuse an .npz whose arrays would unpack to more than max_bytes, or whose array headers claim more data than
+    the file holds (a small file that would expand to gigabytes); an open file is left at its start."""
+    with zipfile.ZipFile(file) as z:
+        members = z.infolist()
+        if sum(m.file_size for m in members) > max_bytes:
+            raise ValueError(f"it would unpack to more than {max_bytes // 2**20} MB")
+        for m in members:
+            with z.open(m) as f:
+                version = np.lib.format.read_magic(f)
+                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                               else np.lib.format.read_array_header_2_0)
+                shape, _, dtype = read_header(f)
+                if dtype.hasobject or math.prod(shape) * dtype.itemsize > m.file_size:
+                    raise ValueError(f"its array {m.filename} claims more data than it holds")
+    if not isinstance(file, (str, Path)):
+        file.seek(0)
 
 
 # Lines of a stick figure, for drawing: head, shoulders, hips, arms, trunk sides, legs and feet.

@@ -31,6 +31,15 @@ def overlap_frames(n_frames: int, checks: list[tuple[int, bool]]) -> np.ndarray:
     return out
 
 
+def next_look(frame: int, every: int, min_looks: int) -> int:
+    """The frame of the next look for someone else after a look at `frame`: `every` frames on, closer early on.
+
+    The gap never exceeds 1/min_looks of the frames seen so far, so a clip of any length gets at least
+    min_looks looks spread over it, without trusting what its header claims about its length.
+    """
+    return frame + max(1, min(every, frame // min_looks))
+
+
 Box = tuple[float, float, float, float]      # x0, y0, x1, y1 in pixels
 MIN_OTHER_SIZE = 0.25        # another person's landmarks span at least this share of the subject's height
 MIN_OTHER_TRUNK = 0.7        # and their shoulders and hips are clearly seen

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from posture.calibration import CameraProfile
-from posture.errors import VideoError
+from posture.errors import PostureError, VideoError
 from posture.landmarks import Excluded, LandmarkSeries
 from posture.measures import AnalysisConfig, TestResult, analyse
 from posture.measures.recognise import recognise_test
-from posture.others import OthersWatch, person_box
+from posture.others import OthersWatch, next_look, person_box
 from posture.pose import MediaPipePose, PoseEstimator, track
 from posture.prepare import prepare
 from posture.video import probe, read_frames
@@ -27,7 +27,9 @@ class WatchingForOthers:
     """A pose estimator that every few frames also hides the subject and looks for someone else.
 
     The look uses the detector in single-image mode on the frame with the
-    subject's box filled in; what it finds is judged in `OthersWatch`.
+    subject's box filled in; what it finds is judged in `OthersWatch`. Looks
+    come every `every` frames, closer together at the start (`next_look`), so
+    that a short clip is looked at often enough whatever its header claims.
     """
 
     def __init__(self, estimator: PoseEstimator, every: int, width: int, height: int):
@@ -35,12 +37,14 @@ class WatchingForOthers:
         self.watch = OthersWatch(width, height)
         self._single: MediaPipePose | None = None
         self._frame = -1
+        self._next = 0           # the frame of the next look (the first one the subject is found in from there)
 
     def detect(self, rgb: np.ndarray):
         self._frame += 1
         found = self.estimator.detect(rgb)
-        if found is not None and self._frame % self.every == 0:
+        if found is not None and self._frame >= self._next:
             self.watch.check(self._frame, found[0], self._look_beside(rgb, found[0]))
+            self._next = next_look(self._frame, self.every, MIN_CHECKS)
         return found
 
     def _look_beside(self, rgb: np.ndarray, subject: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -75,15 +79,15 @@ def landmarks_from_video(path: str | Path, estimator: PoseEstimator | None = Non
                          check_crowd: bool = True) -> LandmarkSeries:
     """Run pose tracking over a video file, setting aside frames where someone else overlapped the subject.
 
-    Raises for unreadable and empty files.
+    Raises for unreadable and empty files, and a stride below 1.
     """
+    if isinstance(stride, bool) or not isinstance(stride, int) or stride < 1:
+        raise PostureError(f"The stride must be a whole number of frames, 1 or more (not {stride!r}).")
     info = probe(path)
     own = estimator is None
     estimator = estimator or MediaPipePose(video_mode=True)
     fps = info.fps / stride if info.fps else 30.0
-    every = max(1, int(round(fps / CHECKS_PER_S)))
-    if info.frame_count > 1:           # short clips: still at least MIN_CHECKS looks
-        every = max(1, min(every, info.frame_count // stride // MIN_CHECKS))
+    every = max(1, int(round(fps / CHECKS_PER_S)))     # short clips: more looks at the start (next_look)
     watching = WatchingForOthers(estimator, every, info.width, info.height) if check_crowd else None
     try:
         series = track(read_frames(info, stride), watching or estimator, info.width, info.height, on_frame)

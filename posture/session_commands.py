@@ -8,6 +8,7 @@ from pathlib import Path
 
 from posture.errors import PostureError
 from posture.export import label
+from posture.limits import terminal_safe
 
 
 def _engine(args: argparse.Namespace):
@@ -40,7 +41,7 @@ def cmd_list(args) -> int:
         if args.client and c.pseudonym != args.client:
             continue
         extra = ", ".join(filter(None, [str(c.birth_year or ""), ", ".join(c.conditions)]))
-        print(f"{c.pseudonym}" + (f" ({extra})" if extra else ""))
+        print(terminal_safe(c.pseudonym + (f" ({extra})" if extra else "")))
         for v in c.visits:
             sessions = "; ".join(f"#{s.id} {s.label}" + (f" pain {s.pain}" if s.pain is not None else "")
                                  for s in v.sessions)
@@ -53,8 +54,8 @@ def cmd_show(args) -> int:
     from posture.store.records import load_session
 
     s = session_dict(load_session(_engine(args), args.session))
-    print(f"Session {args.session}: {s['client']}, {s['visit_date']}, {s['label']}"
-          + (f", pain {s['pain']}/10" if s["pain"] is not None else ""))
+    print(terminal_safe(f"Session {args.session}: {s['client']}, {s['visit_date']}, {s['label']}"
+                        + (f", pain {s['pain']}/10" if s["pain"] is not None else "")))
     for t in s["tests"]:
         print(f"  {label(t['test'])} ({t['view']})")
         for m in t["measurements"]:
@@ -151,7 +152,16 @@ def cmd_import(args) -> int:
     if not args.bundle.is_file():
         raise FileError(f"{args.bundle} does not exist: check the file name and folder.")
     sid = import_bundle(_engine(args), args.bundle.read_bytes())
-    print(f"Imported as session {sid}.")
+    print(f"Imported as session {sid}, a home check: `posture sessions adopt {sid}` takes it into the clinical "
+          "record.")
+    return 0
+
+
+def cmd_adopt(args) -> int:
+    from posture.store.visits import adopt_home_check
+
+    adopt_home_check(_engine(args), args.session, args.label)
+    print(f"Session {args.session} is now a {args.label} session of its visit.")
     return 0
 
 
@@ -203,6 +213,12 @@ def add_parser(sub) -> None:
     p.add_argument("--code", required=True, help="the code your therapist gave you")
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_export_home)
+
+    p = c.add_parser("adopt", help="take a patient's imported home check into the clinical record")
+    p.add_argument("session", type=int)
+    p.add_argument("--as", dest="label", choices=["follow-up", "pre", "post"], default="follow-up",
+                   help="its place in the record (a pre or post that day is never replaced)")
+    p.set_defaults(func=cmd_adopt)
 
     p = c.add_parser("import", help="import a patient's home-check bundle")
     p.add_argument("bundle", type=Path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,26 +26,39 @@ class VideoInfo:
         return self.frame_count / self.fps if self.fps else 0.0
 
 
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
+MIN_FPS, MAX_FPS = 1.0, 1000.0      # frame rates a camera records; a header outside this range is wrong
+
+
 def probe(path: str | Path) -> VideoInfo:
-    """Check that a file is a readable video and describe it, or raise VideoError."""
+    """Check that a file is a readable video of more than one frame, with a believable frame rate, and describe it;
+    VideoError with the reason in words otherwise."""
     path = Path(path)
     if not path.exists():
         raise VideoError(f"{path} does not exist: check the file name and folder.")
     if path.is_dir():
         raise VideoError(f"{path} is a folder, not a video file.")
+    if not os.access(path, os.R_OK):
+        raise VideoError(f"{path.name} cannot be opened: this user may not read it (check the file's permissions).")
     if path.stat().st_size == 0:
         raise VideoError(f"{path} is empty (0 bytes): the recording did not save; record it again.")
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        raise VideoError(f"{path.name} is a still picture, not a video: record the test as a video.")
     cap = cv2.VideoCapture(str(path))
     try:
         ok, frame = cap.read() if cap.isOpened() else (False, None)
         if not ok or frame is None:
             raise VideoError(f"{path.name} is not a video this tool can read (it may be corrupt, cut short "
                              "or in an unsupported format): record it again or convert it to MP4.")
+        if not cap.grab():
+            raise VideoError(f"{path.name} holds a single picture, not a video: record the test as a video of "
+                             "a few seconds.")
         fps = cap.get(cv2.CAP_PROP_FPS)
-        if not fps or not np.isfinite(fps) or fps <= 0 or fps > 1000:
-            fps = 30.0
+        if not np.isfinite(fps) or not MIN_FPS <= fps <= MAX_FPS:
+            raise VideoError(f"{path.name} gives no believable frame rate (it claims {fps:g} frames a second), so "
+                             "its timing cannot be trusted: export it again as MP4 from the camera's app.")
         count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        return VideoInfo(path, float(fps), max(count, 1), frame.shape[1], frame.shape[0])
+        return VideoInfo(path, float(fps), max(count, 2), frame.shape[1], frame.shape[0])
     finally:
         cap.release()
 
@@ -82,9 +96,6 @@ def write_video(path: str | Path, frames: list[np.ndarray] | Iterator[np.ndarray
     finally:
         if writer is not None:
             writer.release()
-
-
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
 
 
 def read_pictures(paths: list[str | Path], frames_per_video: int = 60) -> Iterator[np.ndarray]:

@@ -104,7 +104,7 @@ def test_live_page_saves_a_finished_check(db, camera):
     camera["playing"] = True
     at.run()
     assert not at.exception
-    assert any("Saved as session 1 for GH-4" in i.value for i in at.info)
+    assert any("Saved in session 1 (post) for GH-4" in i.value for i in at.info)
     (saved,) = client_sessions(open_database(db), "GH-4")
     flex = next(m.value for m in saved.tests[0].measurements if m.name == "trunk_flexion")
     assert saved.label == "post" and saved.source == "live" and flex == pytest.approx(true_flexion(65.0), abs=3.0)
@@ -142,6 +142,22 @@ def test_clients_page_adds_a_client_and_shows_history(visit):
     at.button[0].click().run()                 # the form's Add
     assert any("Client EF-3 added" in s.value for s in at.success)
     assert at.selectbox(key="history-client").options == ["AB-1", "EF-3"]
+
+
+def test_clients_page_keeps_home_checks_apart_until_adopted(visit):
+    save_session(visit, "AB-1", "home check", [bend(70.0, 2)], visit_date=date(2026, 3, 2), pain=2)
+    at = app("clients")
+    clinic, home = (list(d.value["Label"]) for d in at.dataframe)
+    assert (clinic, home) == (["pre", "post"], ["home check"])
+    assert any(h.value == "Home checks from the patient" for h in at.subheader)
+    at.selectbox[-1].set_value("post")
+    next(b for b in at.button if b.label == "Adopt").click().run()
+    assert any("has a post session already" in e.value for e in at.error)
+    at.selectbox[-1].set_value("follow-up")
+    next(b for b in at.button if b.label == "Adopt").click().run()
+    assert not at.exception and [s.label for s in client_sessions(visit, "AB-1")] == ["pre", "post", "follow-up"]
+    at = app("clients")
+    assert len(at.dataframe) == 1 and list(at.dataframe[0].value["Label"]) == ["pre", "post", "follow-up"]
 
 
 def test_compare_page_flags_the_real_change(visit):

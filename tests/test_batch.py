@@ -24,9 +24,12 @@ def test_jobs_from_files_folders_globs_and_a_manifest(tmp_path):
         (tmp_path / name).write_bytes(b"x")
     manifest = tmp_path / "list.csv"
     manifest.write_text("video,client,session,test\nthree.mp4,AB-1,post,forward-bend\n")
-    jobs = collect_jobs([str(tmp_path / "visits"), str(tmp_path / "*.mp4"), str(manifest)], "auto")
-    assert [os.path.relpath(j.video, tmp_path) for j in jobs] == ["visits/a/one.mp4", "visits/two.MOV", "three.mp4"]
-    assert jobs[2] == Job(str(tmp_path / "three.mp4"), "auto")          # first mention wins, once
+    jobs = collect_jobs([str(tmp_path / "visits"), str(tmp_path / "visits/**/*.mp4"), str(tmp_path / "*.mp4"),
+                         str(manifest)], "auto")
+    assert [os.path.relpath(j.video, tmp_path) for j in jobs] == ["visits/a/one.mp4", "visits/two.MOV", "three.mp4",
+                                                                  "three.mp4"]
+    assert jobs[2] == Job(str(tmp_path / "three.mp4"), "auto")          # named twice the same way: once
+    assert jobs[3] == Job(str(tmp_path / "three.mp4"), "forward-bend", "AB-1", "post")   # a manifest row: a job
     (from_manifest,) = collect_jobs([str(manifest)])
     assert (from_manifest.client, from_manifest.session, from_manifest.test) == ("AB-1", "post", "forward-bend")
 
@@ -47,7 +50,7 @@ def test_batch_with_a_corrupt_and_an_empty_file(tmp_path, capsys):
     code = main(["batch", str(front), str(SAMPLES / "side_bend_front.mp4"), str(corrupt), str(empty),
                  "--out", str(out), "--workers", "2", "--quiet"])
     text = capsys.readouterr().out
-    assert code == 0 and "2 done, 0 skipped (finished before), 2 failed" in text
+    assert code == 1 and "2 done, 0 skipped (finished before), 2 failed" in text      # 1: something failed
     assert "corrupt.mp4 is not a video" in text and "empty (0 bytes)" in text
 
     table = pd.read_parquet(out / "results.parquet")
@@ -94,7 +97,8 @@ def test_the_same_batch_on_a_local_ray_instance(tmp_path):
                             ray_address="local")
     finally:
         ray.shutdown()
-    assert summary.done == [str(front)] and "does not exist" in summary.failed[str(tmp_path / "missing.mp4")]
+    failed = dict(summary.failed)
+    assert summary.done == [Job(str(front))] and "does not exist" in failed[Job(str(tmp_path / "missing.mp4"))]
     table = pd.read_parquet(tmp_path / "out" / "results.parquet")
     tilt = table[table.measurement == "shoulder_tilt"].value.item()
     assert tilt == pytest.approx(truth["expected"]["shoulder_tilt"], abs=3.0)

@@ -139,7 +139,7 @@ def test_guided_forward_bend_with_a_fake_camera(server, camera_video, playwright
         page.frame_locator("iframe[title*='webrtc']").first.get_by_role("button", name="Start").click(timeout=60_000)
         wait_for_text(page, "Stand still", "Bend forward", "hold that position", timeout_s=90)
         shot(page, "live-running")
-        assert wait_for_text(page, "Saved as session", "could not be measured") == "Saved as session"
+        assert wait_for_text(page, "Saved in session", "could not be measured") == "Saved in session"
         shot(page, "live-done")
     finally:
         browser.close()

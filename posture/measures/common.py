@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from posture import limits
 from posture.errors import FramingError, NoPersonError, ViewError
 from posture.landmarks import Landmark as L, LandmarkSeries
 from posture.measures.angles import trunk_length
@@ -31,6 +32,12 @@ class AnalysisConfig:
     still_s: float = 2.0
     min_quality: float = 0.5
     min_detected: float = 0.5
+
+    def __post_init__(self) -> None:
+        """A scale or roll no camera gives (negative, 1e9, NaN) is refused here, whichever door it came through."""
+        if self.cm_per_px is not None:
+            limits.number(self.cm_per_px, "The scale", *limits.CM_PER_PX, " cm per pixel")
+        limits.number(self.roll_deg, "The camera roll", *limits.ROLL_DEG, " degrees")
 
 
 @dataclass(frozen=True)

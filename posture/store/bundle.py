@@ -3,7 +3,10 @@
 The therapist pairs a client (`posture sessions pair`), which gives a code; the
 patient's copy of posture signs its export with that code (HMAC-SHA256). On
 import the code identifies the client, and a bundle changed after export, or
-signed with another code, is refused.
+signed with another code, is refused. A signature proves who sent a bundle, not
+that its content is sane: every field is checked as if it came from a stranger,
+and a patient's session is stored as a home check, never as a clinic visit's
+pre or post.
 """
 
 from __future__ import annotations
@@ -12,17 +15,26 @@ import base64
 import binascii
 import hashlib
 import hmac
+import io
 import json
 import secrets
 import uuid
+import zipfile
 from datetime import date, datetime, timezone
 
+from posture import limits
 from posture.errors import PostureError
 from posture.export import result_from_dict
+from posture.landmarks import LandmarkSeries
 from posture.measures import TESTS, TestResult
-from posture.store.models import SESSION_LABELS, Session
+from posture.store.models import Session
+from posture.store.visits import HOME_CHECK
 
 FORMAT = "posture-home-bundle/1"
+MAX_BUNDLE_BYTES = 64 * 2**20         # a long home check with landmarks is a few MB
+MAX_LANDMARK_BYTES = 64 * 2**20       # one test's landmarks unpacked: 10 minutes at 30 fps is about 29 MB
+MAX_TESTS = 20
+MAX_NOTES = 20
 ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"      # no 0/O, 1/I/L or U: easy to read out and type
 
 
@@ -67,10 +79,15 @@ def bundle_session(session: Session, code: str) -> bytes:
 
 
 def read_bundle(data: bytes) -> dict:
-    """The outer document, or BundleError when it is not a bundle at all."""
+    """The outer document, or BundleError when it is not a bundle at all (or too large to be one)."""
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise BundleError(f"This file is {len(data) // 2**20} MB, larger than any home check "
+                          f"({MAX_BUNDLE_BYTES // 2**20} MB at most), so it was not imported.")
     try:
-        doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        doc = json.loads(data.decode("utf-8"), parse_constant=_no_constant)
+    except BundleError:
+        raise
+    except (UnicodeDecodeError, ValueError) as e:
         raise BundleError("This file is not a home-check bundle (it is not readable JSON): ask the patient "
                           "to export the check again.") from e
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
@@ -78,6 +95,12 @@ def read_bundle(data: bytes) -> dict:
     if not all(isinstance(doc.get(k), t) for k, t in (("key_id", str), ("payload", dict), ("signature", str))):
         raise BundleError("This home-check bundle is incomplete: ask the patient to export the check again.")
     return doc
+
+
+def _no_constant(name: str):
+    """JSON's NaN and Infinity are no measurement: refused while reading."""
+    raise BundleError(f"This home-check bundle is malformed (it holds {name}, which is not a number), so it was not "
+                      "imported.")
 
 
 def verify(doc: dict, code: str) -> dict:
@@ -89,22 +112,54 @@ def verify(doc: dict, code: str) -> dict:
 
 
 def parse_payload(payload: dict) -> tuple[dict, list[tuple[TestResult, bytes | None]]]:
-    """Session fields and tests of a verified payload, checked for shape and range."""
+    """Session fields and tests of a verified payload, checked against the bundle's schema: known tests and
+    measurements, finite values in their unit's range, a plausible date and pain, capped text and counts. A
+    patient's session is a home check whatever label it claims."""
     try:
         s = payload["session"]
-        fields = {"label": str(s["label"]), "pain": s["pain"], "notes": str(s.get("notes", "")),
-                  "visit_date": date.fromisoformat(s["visit_date"]), "bundle_id": str(uuid.UUID(payload["bundle_id"]))}
-        if fields["label"] not in SESSION_LABELS or not (fields["pain"] is None or 0 <= int(fields["pain"]) <= 10):
-            raise ValueError("label or pain out of range")
-        tests = []
-        for t in s["tests"]:
-            if t["test"] not in TESTS:
-                raise ValueError(f"unknown test {t['test']!r}")
-            result = result_from_dict(t)
-            blob = base64.b64decode(t["landmarks"], validate=True) if t.get("landmarks") else None
-            tests.append((result, blob))
-    except (KeyError, TypeError, ValueError, binascii.Error) as e:
+        if len(s["tests"]) > MAX_TESTS:
+            raise ValueError(f"{len(s['tests'])} tests, at most {MAX_TESTS} are possible")
+        fields = {"label": HOME_CHECK, "pain": limits.pain_score(s["pain"]),
+                  "notes": limits.text(s.get("notes", ""), "The notes", limits.NOTE_CHARS, allow_newlines=True),
+                  "visit_date": limits.visit_date(date.fromisoformat(s["visit_date"])),
+                  "bundle_id": str(uuid.UUID(payload["bundle_id"]))}
+        tests = [(_checked_result(result_from_dict(t)), _landmarks(t.get("landmarks"))) for t in s["tests"]]
+    except (KeyError, TypeError, ValueError, PostureError, binascii.Error) as e:
         raise BundleError(f"This home-check bundle is malformed ({e}), so it was not imported.") from e
     if not tests:
         raise BundleError("This home-check bundle holds no tests.")
     return fields, tests
+
+
+def _checked_result(result: TestResult) -> TestResult:
+    """The result if it is one this tool could have measured; ValueError otherwise."""
+    spec = TESTS.get(result.test)
+    if spec is None:
+        raise ValueError(f"unknown test {limits.terminal_safe(result.test)[:40]!r}")
+    names = {m.name for m in spec.measures}
+    if not 0 <= result.detected_share <= 1 or len(result.notes) > MAX_NOTES:
+        raise ValueError("its detection share or notes are impossible")
+    for m in result.measurements:
+        if m.name not in names or m.unit not in limits.VALUE_RANGES:
+            raise ValueError(f"{limits.terminal_safe(m.name)[:40]!r} in {m.unit[:20]!r} is no measurement of "
+                             f"{spec.label}")
+        bound = limits.VALUE_RANGES[m.unit]
+        for v in (m.value, m.spread, m.maximum, *m.trials):
+            if v is not None:
+                limits.number(v, f"{m.name}", -bound, bound, f" {m.unit}")
+        limits.number(m.quality, "A quality", 0.0, 1.0)
+    for note in result.notes:
+        limits.text(note, "A note", limits.NOTE_CHARS)
+    return result
+
+
+def _landmarks(encoded: str | None) -> bytes | None:
+    """The landmark file of one test, decoded and checked to unpack within the cap; ValueError otherwise."""
+    if encoded is None:
+        return None
+    blob = base64.b64decode(encoded, validate=True)
+    try:
+        LandmarkSeries.load(io.BytesIO(blob), max_bytes=MAX_LANDMARK_BYTES)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as e:
+        raise ValueError(f"its landmarks cannot be read: {e}") from e
+    return blob

@@ -67,6 +67,7 @@ class Session(Base):
     calibration: Mapped[dict | None] = mapped_column(JSON)       # the camera profile used, as saved
     source: Mapped[str] = mapped_column(String(20), default="video")   # video, live, home bundle
     bundle_id: Mapped[str | None] = mapped_column(String(40), unique=True, index=True)   # set when imported from a bundle
+    batch_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)   # the batch row it came from
     video_path: Mapped[str | None] = mapped_column(Text)         # only when the user asked to keep it
     protocol: Mapped[list | None] = mapped_column(JSON)          # the battery of tests planned for this session
     visit: Mapped[Visit] = relationship(back_populates="sessions")

@@ -8,8 +8,10 @@ from datetime import date
 
 import numpy as np
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from posture import limits
 from posture.calibration import CameraProfile, check_height
 from posture.errors import PostureError
 from posture.landmarks import LandmarkSeries
@@ -90,11 +92,13 @@ def stored_tests(session: Session) -> list[StoredTest]:
     return [StoredTest(*load_test(t), session_roll(session)) for t in session.tests]
 
 
-def check_session_fields(label: str, pain: int | None) -> None:
+def check_session_fields(label: str, pain: int | None, visit_date: date, notes: str) -> tuple[int | None, str]:
+    """The pain score and notes as stored, after the label, pain, date and notes are checked (PostureError)."""
     if label not in SESSION_LABELS:
-        raise PostureError(f"'{label}' is not a session label: use one of {', '.join(SESSION_LABELS)}.")
-    if pain is not None and not 0 <= pain <= 10:
-        raise PostureError(f"A pain score of {pain} is outside 0-10.")
+        raise PostureError(f"'{limits.terminal_safe(str(label))[:40]}' is not a session label: use one of "
+                           f"{', '.join(SESSION_LABELS)}.")
+    limits.visit_date(visit_date)
+    return limits.pain_score(pain), limits.text(notes, "The notes", limits.NOTE_CHARS, allow_newlines=True)
 
 
 def find_client(db, pseudonym: str) -> Client | None:
@@ -105,8 +109,11 @@ def add_client(engine: Engine, pseudonym: str, birth_year: int | None = None, co
                notes: str = "", height_cm: float | None = None) -> int:
     """A new client; the pseudonym must be unused."""
     height_cm = check_height(height_cm)
-    if not pseudonym.strip():
-        raise PostureError("A client needs a pseudonym (initials or a code; no real names are needed).")
+    pseudonym = limits.pseudonym(pseudonym)
+    notes = limits.text(notes, "The notes", limits.NOTE_CHARS, allow_newlines=True)
+    conditions = tuple(limits.text(c, "A condition", limits.LABEL_CHARS) for c in conditions)
+    if birth_year is not None:
+        birth_year = int(limits.number(birth_year, "The year of birth", 1900, date.today().year))
     with writing(engine) as db:
         serialise_on(db, pseudonym)
         if find_client(db, pseudonym):
@@ -122,10 +129,14 @@ def save_session(engine: Engine, pseudonym: str, label: str,
                  tests: list[tuple[TestResult, LandmarkSeries | bytes | None]],
                  visit_date: date | None = None, pain: int | None = None, notes: str = "",
                  profile: CameraProfile | None = None, source: str = "video", video_path: str | None = None,
-                 bundle_id: str | None = None) -> int:
-    """Store one session with its tests, creating the client and the day's visit if needed; its id."""
-    check_session_fields(label, pain)
+                 bundle_id: str | None = None, batch_key: str | None = None) -> int:
+    """Store one session with its tests, creating the client and the day's visit if needed; its id.
+
+    bundle_id and batch_key are unique: the home check or batch row a session came from is stored once.
+    """
     visit_date = visit_date or date.today()
+    pain, notes = check_session_fields(label, pain, visit_date, notes)
+    pseudonym = limits.pseudonym(pseudonym)
     with writing(engine) as db:
         serialise_on(db, pseudonym)
         client = find_client(db, pseudonym) or Client(pseudonym=pseudonym, conditions=[], notes="")
@@ -134,7 +145,7 @@ def save_session(engine: Engine, pseudonym: str, label: str,
             visit = Visit(client=client, visit_date=visit_date, notes="")
         session = Session(visit=visit, label=label, pain=pain, notes=notes, software_version=software_version(),
                           calibration=asdict(profile) if profile else None, source=source,
-                          video_path=video_path, bundle_id=bundle_id,
+                          video_path=video_path, bundle_id=bundle_id, batch_key=batch_key,
                           tests=[test_record(r, s) for r, s in tests])
         db.add(session)
         db.flush()
@@ -207,12 +218,10 @@ def import_bundle(engine: Engine, data: bytes) -> int:
         done = db.scalar(select(Session.id).where(Session.bundle_id == fields["bundle_id"]))
         if done is not None:
             raise BundleError(f"This home check was imported before, as session {done}.")
-    for _, blob in tests:
-        if blob is not None:
-            try:
-                series_from_bytes(blob)
-            except (OSError, KeyError, ValueError) as e:
-                raise BundleError(f"This home-check bundle is malformed (its landmarks cannot be read: {e}).") from e
-    return save_session(engine, client.pseudonym, fields["label"], tests, visit_date=fields["visit_date"],
-                        pain=fields["pain"], notes=fields["notes"], source="home bundle",
-                        bundle_id=fields["bundle_id"])
+    try:
+        return save_session(engine, client.pseudonym, fields["label"], tests, visit_date=fields["visit_date"],
+                            pain=fields["pain"], notes=fields["notes"], source="home bundle",
+                            bundle_id=fields["bundle_id"])
+    except IntegrityError as e:          # the same bundle imported at the same moment elsewhere: that one counts
+        raise BundleError("This home check was imported at the same moment by someone else: it is stored once.") \
+            from e

@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlalchemy import Engine, select
 
+from posture import limits
 from posture.calibration import CameraProfile, check_height
 from posture.errors import PostureError
 from posture.landmarks import LandmarkSeries
@@ -27,6 +28,7 @@ from posture.store.records import (check_session_fields, find_client, load_sessi
 FULL_ASSESSMENT = "Full assessment"
 BUILT_IN = {FULL_ASSESSMENT: ("posture-frontal", "posture-sagittal", "forward-bend", "side-bend", "rotation")}
 VISIT_LABELS = ("pre", "post")
+HOME_CHECK = "home check"
 
 
 def set_height(engine: Engine, pseudonym: str, height_cm: float | None) -> None:
@@ -58,7 +60,7 @@ def check_protocol(tests: list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 def save_protocol(engine: Engine, name: str, tests: list[str] | tuple[str, ...]) -> None:
     """Save (or replace) a named battery of tests."""
-    tests, name = check_protocol(tests), name.strip()
+    tests, name = check_protocol(tests), limits.text(name, "A battery's name", limits.LABEL_CHARS)
     if not name or name in BUILT_IN:
         raise PostureError("Give the battery a name of its own.")
     with writing(engine) as db:
@@ -89,7 +91,7 @@ def visit_session(engine: Engine, pseudonym: str, visit_date: date, label: str) 
 def begin_session(engine: Engine, pseudonym: str, label: str, protocol: tuple[str, ...], visit_date: date,
                   pain: int | None = None, profile: CameraProfile | None = None, notes: str = "") -> int:
     """Open the visit's pre or post session with its battery; the post session must run the pre's battery."""
-    check_session_fields(label, pain)
+    pain, notes = check_session_fields(label, pain, visit_date, notes)
     protocol = check_protocol(protocol)
     if label not in VISIT_LABELS:
         raise PostureError(f"A visit has a pre and a post assessment, not '{label}'.")
@@ -131,6 +133,23 @@ def record_test(engine: Engine, pseudonym: str, label: str, result: TestResult, 
                             notes=notes, profile=profile, source=source)
     add_test(engine, open_session.id, result, series)
     return open_session.id
+
+
+def adopt_home_check(engine: Engine, session_id: int, label: str = "follow-up") -> None:
+    """The therapist takes a patient's home check into the clinical record under `label`; it never takes the place
+    of a session that day already has (a pre or post slot that is filled is refused)."""
+    if label not in ("pre", "post", "follow-up"):
+        raise PostureError(f"A home check can be adopted as pre, post or follow-up, not '{label}'.")
+    with writing(engine) as db:
+        session = db.get(Session, session_id)
+        if session is None or session.label != HOME_CHECK:
+            raise PostureError(f"Session {session_id} is not a home check waiting to be adopted.")
+        serialise_on(db, session.visit.client.pseudonym)
+        if label in VISIT_LABELS and any(s.label == label for s in session.visit.sessions):
+            raise PostureError(f"The visit of {session.visit.visit_date} has a {label} session already: adopt the "
+                               "home check as a follow-up instead.")
+        session.label = label
+        session.notes = (session.notes + "\n" if session.notes else "") + f"Home check, adopted as {label}."
 
 
 @dataclass(frozen=True)
