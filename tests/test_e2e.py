@@ -31,9 +31,9 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Flags for a closed network (no background fetches) and a headless machine without a GPU.
 QUIET = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
-# The live check on forward_bend_side must read what the offline analysis of the same file reads (which
-# carries MediaPipe's known +5.5 degree bias on this sample, README, accuracy), within 1.5 degrees for the
-# fake camera's rescaled frames and its dropped or repeated frames.
+# The live check on forward_bend_side must read what the offline analysis of the same file reads, trunk and knee
+# (the trunk carries MediaPipe's known +5.5 degree bias on this sample, README, accuracy), within 1.5 degrees for
+# the fake camera's rescaled frames and its dropped or repeated frames.
 FLEXION_TOLERANCE = 1.5
 
 
@@ -149,7 +149,8 @@ def test_guided_forward_bend_with_a_fake_camera(server, camera_video, playwright
     flex = measurement(db, "E2E-LIVE", "trunk_flexion")
     offline = analyse_video(video, "forward-bend")[1]
     assert flex == pytest.approx(offline.get("trunk_flexion").value, abs=FLEXION_TOLERANCE)
-    assert measurement(db, "E2E-LIVE", "knee_flexion_at_peak") < 5.0
+    knee = measurement(db, "E2E-LIVE", "knee_flexion_at_peak")          # 4.8 offline, 0.2 built into the body
+    assert knee == pytest.approx(offline.get("knee_flexion_at_peak").value, abs=FLEXION_TOLERANCE)
 
 
 def upload(page, url: str, path: Path, client: str = "") -> None:
