@@ -34,8 +34,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from posture import limits
 from posture.errors import FileError, PostureError
-from posture.export import ROW_COLUMNS, result_dict, result_from_dict, rows
+from posture.export import ROW_COLUMNS, csv_cell, result_dict, result_from_dict, rows
+from posture.limits import terminal_safe
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -445,14 +447,19 @@ def store_session(engine: Engine, record: dict) -> tuple[int, bool]:
 
 
 def label_problem(job: Job) -> str:
-    """Why a job's session could not be stored under its label ('' when it can), said before any analysis."""
+    """Why a job's session could not be stored under its client and label ('' when it can), said before any
+    analysis."""
     from posture.store.models import SESSION_LABELS
 
     label = job.session or "pre"
-    if label in SESSION_LABELS:
-        return ""
-    return (f"'{label[:40]}' in the manifest's session column is not a session label: use one of "
-            f"{', '.join(SESSION_LABELS)}.")
+    if label not in SESSION_LABELS:
+        return (f"'{terminal_safe(label[:40])}' in the manifest's session column is not a session label: use one of "
+                f"{', '.join(SESSION_LABELS)}.")
+    try:
+        limits.pseudonym(job.client or "unnamed")
+    except PostureError as e:
+        return f"The manifest's client column: {e}"
+    return ""
 
 
 # The batch
@@ -622,7 +629,7 @@ def write_table(out: Path, records: list[dict]) -> None:
     import pandas as pd
 
     table = pd.DataFrame([row for r in records for row in table_rows(r)], columns=TABLE_COLUMNS)
-    _write_atomic(out / "results.csv", table.to_csv(index=False))
+    _write_atomic(out / "results.csv", table.map(csv_cell).to_csv(index=False))      # no cell runs as a formula
     parquet = io.BytesIO()
     table.to_parquet(parquet, index=False)
     _write_atomic(out / "results.parquet", parquet.getvalue())

@@ -421,6 +421,20 @@ def test_a_manifest_with_a_byte_order_mark_and_failed_rows(tmp_path, capsys):
     assert table[["client", "status"]].values.tolist() == [["AB-1", "done"], ["AB-2", "failed"], ["AB-3", "failed"]]
 
 
+def test_a_manifest_client_that_is_markup_or_a_formula_is_refused_and_shown_as_text(tmp_path, capsys):
+    """Such a client is no pseudonym: its row fails before any analysis, nothing is stored, and in results.csv
+    the cell starts with an apostrophe so that a spreadsheet shows it instead of running it."""
+    formula = '=HYPERLINK("http://example.com"; "x")'
+    rows = [(FRONT, formula.replace(",", ";"), "pre", "posture-frontal"), (FRONT, "AB-1", "pre", "posture-frontal")]
+    out, db = tmp_path / "out", tmp_path / "clinic.db"
+    assert main(["batch", str(manifest(tmp_path / "m.csv", rows)), "--out", str(out), "--db", str(db), *FAST]) == 1
+    text = capsys.readouterr().out
+    assert "The manifest's client column: A pseudonym holds only letters, digits" in text
+    assert [client for client, _, _ in sessions(db)] == ["AB-1"]
+    raw = (out / "results.csv").read_text()
+    assert "'=HYPERLINK" in raw and ",=HYPERLINK" not in raw
+
+
 def test_a_batch_where_everything_failed_exits_1_and_the_help_says_so(tmp_path, capsys):
     assert main(["batch", str(tmp_path / "a.mp4"), str(tmp_path / "b.mp4"), "--out", str(tmp_path / "out")]) == 1
     assert "0 done, 0 skipped (finished before), 2 failed" in capsys.readouterr().out
