@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
 import streamlit as st
@@ -12,6 +11,7 @@ from app_pages.common import calibration_dir
 from posture.calibration import (Board, board_svg, calibrate_lens, profile_for_picture, save_profile, search_boards,
                                  with_board_roll, with_board_scale)
 from posture.errors import PostureError
+from posture.privacy import upload_folder
 from posture.video import read_pictures
 
 st.title("Calibration")
@@ -29,7 +29,7 @@ st.download_button("Printable board (SVG, print at 100%)", board_svg(board),
                    file_name=f"board-{board.cols}x{board.rows}-{board.square_mm:g}mm.svg", mime="image/svg+xml")
 
 
-def saved_uploads(files, folder: str) -> list[Path]:
+def saved_uploads(files, folder: Path) -> list[Path]:
     paths = []
     for f in files:
         paths.append(Path(folder) / Path(f.name).name)
@@ -42,7 +42,7 @@ name = st.text_input("Profile name", "clinic-webcam")
 files = st.file_uploader("Pictures or a video of the board, tilted every way", accept_multiple_files=True,
                          type=["png", "jpg", "jpeg", "mp4", "mov", "webm"])
 if files and st.button("Calibrate the lens", type="primary"):
-    with tempfile.TemporaryDirectory() as tmp, st.spinner("Finding the board in each picture ..."):
+    with upload_folder() as tmp, st.spinner("Finding the board in each picture ..."):
         try:
             found = search_boards(read_pictures(saved_uploads(files, tmp)), board)
             profile = calibrate_lens(found, board, name)
@@ -56,7 +56,7 @@ def board_picture_step(upload, button: str, change, said) -> None:
     """A picture of the board changes the named profile (`change(profile, gray, board, picture)`); `said(profile)`
     is the success sentence."""
     if upload and st.button(button):
-        with tempfile.TemporaryDirectory() as tmp:
+        with upload_folder() as tmp:
             try:
                 (path,) = saved_uploads([upload], tmp)
                 gray = next(read_pictures([path]))

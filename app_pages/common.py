@@ -50,8 +50,13 @@ def _engine(target: str):
 
 
 def engine():
-    """One engine per database for the whole server (created and migrated on first use)."""
-    return _engine(database_target())
+    """One engine per database for the whole server (created and migrated on first use); a database that cannot
+    be opened stops the page with the reason in one sentence, not a traceback."""
+    try:
+        return _engine(database_target())
+    except PostureError as e:
+        st.error(str(e))
+        st.stop()
 
 
 def home_mode() -> bool:

@@ -59,6 +59,15 @@ def test_first_start_with_an_empty_database_offers_the_demo(db):
     assert db.exists()                          # created and migrated on first start
 
 
+@pytest.mark.parametrize("page", [None, "visit", "clients", "compare"])
+def test_a_database_that_cannot_be_opened_is_one_sentence_on_every_page(db, monkeypatch, page):
+    monkeypatch.setenv("POSTURE_DB", "foo://x")
+    at = app(page)
+    assert not at.exception
+    assert [e.value for e in at.error] == ["foo://x is not a database posture can use: give a file path, or a URL "
+                                           "such as postgresql+psycopg://user@host/db."]
+
+
 def test_home_mode_shows_only_the_check_in_plain_words(db):
     at = app(mode="Home check")
     assert at.title[0].value == "Your home check"
