@@ -23,11 +23,13 @@ setup() {
 }
 
 system_packages() {
-    # Debian packages the tests use: a PostgreSQL server for the storage tests, Chromium for the browser tests,
+    # Debian packages the tests use: a PostgreSQL server for the storage tests, Chromium for the browser tests
+    # (with an emoji font: the pages' icons are emoji, drawn by the browser, so that none is fetched from outside),
     # Mesa's EGL and software OpenGL for rendering the realistic test videos.
     local missing=()
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
     [ -x /usr/bin/chromium ] || missing+=(chromium)
+    [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
     ldconfig -p | grep -q libEGL_mesa.so || missing+=(libegl1 libegl-mesa0)
     ls /usr/lib/*/dri/swrast_dri.so >/dev/null 2>&1 || missing+=(libgl1-mesa-dri)
     [ ${#missing[@]} -eq 0 ] && return 0
