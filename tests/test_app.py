@@ -83,9 +83,11 @@ class Stream:
 
 @pytest.fixture
 def camera(monkeypatch):
-    """The webcam component replaced by a stream that is stopped or playing."""
+    """The webcam component replaced by a stream that is stopped or playing (also where the live panel holds it,
+    once an earlier test has imported the panel)."""
     state = {"playing": False}
-    monkeypatch.setattr("streamlit_webrtc.webrtc_streamer", lambda **kw: Stream(state["playing"]))
+    for holder in ("streamlit_webrtc", "app_pages.live_panel"):
+        monkeypatch.setattr(f"{holder}.webrtc_streamer", lambda **kw: Stream(state["playing"]))
     return state
 
 

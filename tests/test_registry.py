@@ -127,7 +127,8 @@ def live_page(tmp_path, monkeypatch):
     monkeypatch.setenv("POSTURE_DB", str(tmp_path / "clinic.db"))
     monkeypatch.setenv("POSTURE_CALIBRATION_DIR", str(tmp_path / "calibration"))
     stopped = type("Stream", (), {"state": type("State", (), {"playing": False})()})()
-    monkeypatch.setattr("streamlit_webrtc.webrtc_streamer", lambda **kw: stopped)
+    for holder in ("streamlit_webrtc", "app_pages.live_panel"):        # the panel may be imported already
+        monkeypatch.setattr(f"{holder}.webrtc_streamer", lambda **kw: stopped)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["mode"] = "Therapist"
     at.run()
