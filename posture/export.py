@@ -94,16 +94,21 @@ def measurement_rows(result: TestResult) -> list[dict[str, str]]:
     return [r.as_display() for r in rows(result)]
 
 
+def text_table(rows: list[dict[str, str]]) -> list[str]:
+    """Rows of text cells (the same keys in each) as aligned lines for a terminal, under a line of the keys."""
+    columns = list(rows[0])
+    widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in columns}
+    return ["  ".join(cell.ljust(widths[c]) for c, cell in zip(columns, line)).rstrip()
+            for line in [columns, *([r[c] for c in columns] for r in rows)]]
+
+
 def format_table(result: TestResult) -> str:
     """A readable table of one test result, with reasons for withheld values."""
     trials = len(result.trial_frames)
     camera = "" if result.camera_angle_deg is None else f", camera {abs(result.camera_angle_deg):.0f} deg off the view"
     head = (f"{label(result.test)} ({result.view} view): person found in {result.detected_share:.0%} "
             f"of frames" + (f", {trials} trial(s)" if TESTS[result.test].moves else "") + camera)
-    body = measurement_rows(result)
-    rows = [tuple(body[0])] + [tuple(r.values()) for r in body]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = [head, ""] + ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines = [head, "", *text_table(measurement_rows(result))]
     for m in result.measurements:
         if m.reason:
             lines.append(f"  {label(m.name)}: {m.reason}")

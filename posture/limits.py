@@ -56,10 +56,15 @@ def visit_date(day: date, today: date | None = None) -> date:
     return day
 
 
+def _acts(c: str) -> bool:
+    """A control or format character: an escape code, a right-to-left override, NUL, a lone surrogate."""
+    return unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co")
+
+
 def _unprintable(text: str, allow_newlines: bool) -> bool:
-    """True if the text holds control or format characters (escape codes, right-to-left overrides, NUL)."""
+    """True if the text holds a character that acts instead of showing (newlines and tabs allowed in notes)."""
     allowed = "\n\t" if allow_newlines else ""
-    return any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co") and c not in allowed for c in text)
+    return any(_acts(c) and c not in allowed for c in text)
 
 
 def text(value: str, what: str, max_chars: int, allow_newlines: bool = False) -> str:
@@ -88,4 +93,4 @@ def pseudonym(value: str) -> str:
 
 def terminal_safe(value: str) -> str:
     """Text for a terminal: control and format characters shown as \\u escapes, so none can act on the screen."""
-    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co") else c for c in value)
+    return "".join(f"\\u{ord(c):04x}" if _acts(c) else c for c in value)

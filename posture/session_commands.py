@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from posture.errors import PostureError
-from posture.export import label
+from posture.export import label, text_table
 from posture.limits import terminal_safe
 
 
@@ -90,17 +90,8 @@ def cmd_compare(args) -> int:
     changes = compare(readings(pre), readings(post))
     for line in summary(changes, pre.pain, post.pain):
         print(f"  {line}")
-    print(text_table([change_row(c) for c in changes]))
+    print("\n".join(text_table([change_row(c) for c in changes])))
     return 0
-
-
-def text_table(rows: list[dict[str, str]]) -> str:
-    """The comparison's rows as aligned columns for a terminal, the same cells as the page and the PDF."""
-    columns = list(rows[0]) if rows else []
-    widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in columns}
-    lines = ["  ".join(c.ljust(widths[c]) for c in columns)]
-    lines += ["  ".join(r[c].ljust(widths[c]) for c in columns) for r in rows]
-    return "\n".join(line.rstrip() for line in lines)
 
 
 def cmd_export(args) -> int:

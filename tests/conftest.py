@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -46,15 +48,31 @@ def db_url(request, tmp_path) -> str:
     """A fresh database per test: a real SQLite file, and a new database on the PostgreSQL server."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'clinic.db'}"
+    return new_postgres_database(request.getfixturevalue("postgres"))
+
+
+def new_postgres_database(server) -> str:
+    """The URL of a new, empty database on the test run's PostgreSQL server."""
     import sqlalchemy as sa
 
-    server = request.getfixturevalue("postgres")
     name = f"t{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(server.url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f"CREATE DATABASE {name}"))
     admin.dispose()
     return server.url(name)
+
+
+def wait_for_app(url: str, log: Path, tries: int = 120) -> None:
+    """Poll a starting Streamlit server's health check about once a second; RuntimeError with its log's end if it
+    never answers."""
+    for _ in range(tries):
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                return
+        except OSError:
+            time.sleep(1)
+    raise RuntimeError(f"the app did not start: {log.read_text()[-2000:]}")
 
 
 def true_flexion(peak: float, body=None) -> float:

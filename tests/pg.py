@@ -17,7 +17,8 @@ def server_bin() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -29,7 +30,7 @@ class TempPostgres:
     def __init__(self, bin_dir: Path):
         self.bin = bin_dir
         self.dir = Path(tempfile.mkdtemp(prefix="posture-pg-"))
-        self.port = _free_port()
+        self.port = free_port()
         # The server refuses to run as root: run it as the package's postgres user then.
         self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self.as_user:

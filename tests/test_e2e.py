@@ -10,15 +10,14 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import ARTIFACTS, ROOT, sample
+from conftest import ARTIFACTS, ROOT, sample, wait_for_app
+from pg import free_port
 from posture.measures.registry import uncertainty
 from posture.pipeline import analyse_video
 from posture.store.db import open_database
@@ -37,12 +36,6 @@ QUIET = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
 FLEXION_TOLERANCE = 1.5
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`bash dev.sh app` on a free port with its own database; yields (url, database path)."""
@@ -55,14 +48,7 @@ def server(tmp_path_factory):
     proc = subprocess.Popen(["bash", "dev.sh", "app"], cwd=ROOT, env=env, start_new_session=True,
                             stdout=open(tmp / "app.log", "w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(1)
-    else:
-        raise RuntimeError(f"the app did not start: {(tmp / 'app.log').read_text()[-2000:]}")
+    wait_for_app(url, tmp / "app.log")
     yield url, tmp / "clinic.db"
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=30)

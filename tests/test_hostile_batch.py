@@ -158,12 +158,21 @@ def lock_holder(out: Path) -> str:
         return ""
 
 
+THREE_CLIENTS = [(FRONT, "AB-1", "pre", "posture-frontal"), (SIDE, "AB-2", "pre", "posture-sagittal"),
+                 (BEND, "AB-3", "pre", "side-bend")]
+
+
+def three_clients(tmp_path: Path) -> tuple[list, Path, Path]:
+    """THREE_CLIENTS as a batch on one worker (slow enough to be caught working): its arguments, its --out and its
+    database."""
+    out, db = tmp_path / "out", tmp_path / "clinic.db"
+    return [manifest(tmp_path / "visit.csv", THREE_CLIENTS), "--out", out, "--db", db, "--workers", "1", *FAST], \
+        out, db
+
+
 @pytest.mark.slow
 def test_a_second_batch_into_the_same_out_folder_is_refused_at_once(tmp_path):
-    rows = [(FRONT, "AB-1", "pre", "posture-frontal"), (SIDE, "AB-2", "pre", "posture-sagittal"),
-            (BEND, "AB-3", "pre", "side-bend")]
-    out, db = tmp_path / "out", tmp_path / "clinic.db"
-    args = [manifest(tmp_path / "visit.csv", rows), "--out", out, "--db", db, "--workers", "1", *FAST]
+    args, out, db = three_clients(tmp_path)
     first = start(*args)
     try:
         wait_for(lambda: lock_holder(out) == str(first.pid) or first.poll() is not None, 60, "the first batch")
@@ -235,10 +244,7 @@ def test_one_row_stored_by_many_processes_at_once_is_stored_once(db_url, tmp_pat
 
 @pytest.mark.slow
 def test_a_batch_killed_half_way_resumes_without_losing_or_repeating(tmp_path):
-    rows = [(FRONT, "AB-1", "pre", "posture-frontal"), (SIDE, "AB-2", "pre", "posture-sagittal"),
-            (BEND, "AB-3", "pre", "side-bend")]
-    out, db = tmp_path / "out", tmp_path / "clinic.db"
-    args = [manifest(tmp_path / "visit.csv", rows), "--out", out, "--db", db, "--workers", "1", *FAST]
+    args, out, db = three_clients(tmp_path)
     first = start(*args, start_new_session=True)
     try:
         wait_for(lambda: list((out / "done").glob("*.json")), 300, "a first finished row")
@@ -256,7 +262,7 @@ def test_a_batch_killed_half_way_resumes_without_losing_or_repeating(tmp_path):
     stored = sessions(db)
     assert [client for client, _, _ in stored] == ["AB-1", "AB-2", "AB-3"] and len({k for *_, k in stored}) == 3
     table = results(out)
-    assert sorted(table.video.unique()) == sorted(str(v) for v, *_ in rows) and (table.status == "done").all()
+    assert sorted(table.video.unique()) == sorted(str(v) for v, *_ in THREE_CLIENTS) and (table.status == "done").all()
     assert not table.duplicated(["video", "measurement"]).any()
     assert not torn.exists()
 

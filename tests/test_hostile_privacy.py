@@ -29,7 +29,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from conftest import FPS, ROOT, bend, sample
+from conftest import FPS, ROOT, bend, new_postgres_database, sample, wait_for_app
+from pg import free_port
 from posture.cli import main
 from posture.privacy import sweep_stale_uploads, upload_folder, upload_root
 from posture.errors import FileError
@@ -54,12 +55,6 @@ def mode(path: Path) -> int:
 
 def head() -> str:
     return ScriptDirectory.from_config(alembic_config(None)).get_current_head()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -148,19 +143,6 @@ def test_a_database_error_never_prints_the_password(how, tmp_path, monkeypatch, 
     sentence = one_sentence(err)
     assert code == 1 and PASSWORD not in out + err
     assert sentence.startswith(f"The database at {url.replace(PASSWORD, '***')} cannot be opened")
-
-
-def new_postgres_database(server) -> str:
-    import uuid
-
-    import sqlalchemy as sa
-
-    name = f"t{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return server.url(name)
 
 
 @pytest.mark.parametrize("server", ["running", "unreachable"])
@@ -278,14 +260,7 @@ def server(tmp_path_factory, trap):
                              str(port)], cwd=tmp, env=env, start_new_session=True, stdout=open(log, "w"),
                             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(1)
-    else:
-        raise RuntimeError(f"the app did not start: {log.read_text()[-2000:]}")
+    wait_for_app(url, log)
     yield url, tmp, log
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=30)
