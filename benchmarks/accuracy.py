@@ -20,8 +20,8 @@ used to set it (the traps that should measure, the repeats).
 One correction is fitted: fingertip-to-floor's knuckle offset, on the repeat
 set (forward-bend repeats), judged on the sweep.
 
-    python benchmarks/accuracy.py [--quick] [--keep DIR] [--json OUT] [--montage PNG]
-                                  [--only sweep traps rolled repeats]
+    python benchmarks/accuracy.py [--quick] [--keep DIR [--reuse]] [--json OUT] [--montage PNG]
+                                  [--model full|heavy] [--only sweep traps rolled repeats]
 """
 
 from __future__ import annotations
@@ -188,9 +188,20 @@ class UprightPose:
             close()
 
 
+MODEL = "full"       # the pose model of this run (--model)
+
+
+def render(spec: ClipSpec, folder: Path, reuse: bool) -> Path:
+    """The clip's video (with its sidecar), rendered now or, with --reuse, as an earlier run left it in folder."""
+    video = folder / f"{spec.name}.mp4"
+    if reuse and video.is_file() and video.with_suffix(".json").is_file():
+        return video
+    return make_clip(spec, folder)
+
+
 def analyse_clip(spec: ClipSpec, video: Path, upright: bool = False):
     """(series, result or the refusal's sentence) with the subject's height as the scale and the roll known."""
-    estimator = MediaPipePose(video_mode=True)
+    estimator = MediaPipePose(video_mode=True, model=MODEL)
     if upright:
         estimator = UprightPose(estimator, spec.roll_deg)
     try:
@@ -289,9 +300,13 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="keep the rendered clips in this folder")
     ap.add_argument("--json", type=Path, help="write every figure to this JSON file")
     ap.add_argument("--montage", type=Path, help="save one peak frame per test as a PNG")
+    ap.add_argument("--model", choices=["full", "heavy"], default="full", help="the BlazePose landmark model")
+    ap.add_argument("--reuse", action="store_true", help="with --keep: take clips rendered by an earlier run")
     ap.add_argument("--only", nargs="+", default=["sweep", "traps", "rolled", "repeats"],
                     choices=["sweep", "traps", "rolled", "repeats"], help="run only these parts")
     args = ap.parse_args()
+    global MODEL
+    MODEL = args.model
     folder = args.keep or Path(tempfile.mkdtemp(prefix="posture-accuracy-"))
     started = time.time()
     errors: dict[str, list[float]] = defaultdict(list)
@@ -305,7 +320,7 @@ def main() -> None:
     wrong_refusals: list[str] = []
     for spec in (sweep(args.quick) if "sweep" in args.only else []):
         t0 = time.time()
-        video = make_clip(spec, folder)
+        video = render(spec, folder, args.reuse)
         truth = json.loads(video.with_suffix(".json").read_text())
         series, result = analyse_clip(spec, video)
         kind = spec.name.rstrip("0123456789")
@@ -343,7 +358,7 @@ def main() -> None:
         print(f"  {kind}: " + ", ".join(f"{n} {statistics.fmean(abs(x) for x in e):.1f}" for n, e in errs.items()))
     if "rolled" in args.only:
         for spec in rolled():
-            video = make_clip(spec, folder)
+            video = render(spec, folder, args.reuse)
             want = json.loads(video.with_suffix(".json").read_text())["expected"]
             for label, upright in (("numeric roll correction", False), ("frames levelled first", True)):
                 _, res = analyse_clip(spec, video, upright)
@@ -368,7 +383,7 @@ def main() -> None:
     if "traps" in args.only and not args.quick:
         print("\n| trap | analysed as | should | what the tool did | right? |\n| --- | --- | --- | --- | --- |")
         for trap in traps():
-            video = make_clip(trap.spec, folder)
+            video = render(trap.spec, folder, args.reuse)
             truth = json.loads(video.with_suffix(".json").read_text())
             series, result = analyse_clip(trap.spec, video)
             did = f"refused: {result}" if isinstance(result, str) else "measured " + ", ".join(
@@ -392,7 +407,7 @@ def main() -> None:
         for test, (name, specs) in repeats().items():
             got = []
             for spec in specs:
-                video = make_clip(spec, folder)
+                video = render(spec, folder, args.reuse)
                 _, result = analyse_clip(spec, video)
                 if isinstance(result, str):
                     wrong_refusals.append(f"{spec.name}: {result}")
@@ -423,7 +438,7 @@ def main() -> None:
     print(f"\nsweep time: {minutes:.1f} min on this machine")
     if args.json:
         args.json.write_text(json.dumps({
-            "date": time.strftime("%Y-%m-%d"), "minutes": round(minutes, 1), "table": lines, "clips": clips,
+            "date": time.strftime("%Y-%m-%d"), "model": MODEL, "minutes": round(minutes, 1), "table": lines, "clips": clips,
             "traps": trap_rows, "repeatability": spreads,
             "confident_wrong": [x.__dict__ for x in confident_wrong], "wrong_refusals": wrong_refusals,
             "bands": band_table(every),

@@ -20,16 +20,17 @@ import mediapipe as mp
 
 from posture.measures import analyse
 from posture.pipeline import landmarks_from_video
+from posture.pose import MODELS
 from posture.video import probe
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def bare_loop(path: Path) -> int:
-    """Decode every frame and run BlazePose full on it, nothing else."""
+def bare_loop(path: Path, model: str = "full") -> int:
+    """Decode every frame and run BlazePose on it, nothing else."""
     cap = cv2.VideoCapture(str(path))
     n = 0
-    with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1, smooth_landmarks=False) as pose:
+    with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=MODELS[model], smooth_landmarks=False) as pose:
         while True:
             ok, bgr = cap.read()
             if not ok:
@@ -40,8 +41,8 @@ def bare_loop(path: Path) -> int:
     return n
 
 
-def pipeline(path: Path, test: str) -> int:
-    series = landmarks_from_video(path)
+def pipeline(path: Path, test: str, model: str = "full") -> int:
+    series = landmarks_from_video(path, model=model)
     analyse(series, test)
     return len(series)
 
@@ -57,17 +58,18 @@ def main() -> None:
     ap.add_argument("video", nargs="?", type=Path, default=ROOT / "sample_videos" / "forward_bend_side.mp4")
     ap.add_argument("test", nargs="?", default="forward-bend")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--model", choices=list(MODELS), default="full", help="the BlazePose landmark model")
     args = ap.parse_args()
     info = probe(args.video)
     bare, full = [], []
     for _ in range(args.rounds):
-        t, n = timed(bare_loop, args.video)
+        t, n = timed(bare_loop, args.video, args.model)
         bare.append(t / n)
-        t, n = timed(pipeline, args.video, args.test)
+        t, n = timed(pipeline, args.video, args.test, args.model)
         full.append(t / n)
     b, f = statistics.median(bare), statistics.median(full)
-    print(f"video: {args.video.name}, {info.width}x{info.height}, {n} frames, test {args.test}, "
-          f"{args.rounds} rounds")
+    print(f"{time.strftime('%Y-%m-%d')}, video: {args.video.name}, {info.width}x{info.height}, {n} frames, "
+          f"test {args.test}, BlazePose {args.model}, {args.rounds} rounds")
     print(f"bare MediaPipe loop : {1000 * b:6.1f} ms/frame  {1 / b:5.1f} fps")
     print(f"full pipeline       : {1000 * f:6.1f} ms/frame  {1 / f:5.1f} fps")
     print(f"ratio pipeline/bare : {f / b:.3f}  (overhead {100 * (f / b - 1):+.1f}%)")

@@ -22,8 +22,6 @@ import io
 import json
 import os
 import re
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -35,9 +33,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from posture import limits
-from posture.errors import FileError, PostureError
+from posture.errors import PostureError
 from posture.export import ROW_COLUMNS, csv_cell, result_dict, result_from_dict, rows
 from posture.limits import terminal_safe
+from posture.workers import die_with_parent
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -76,14 +75,18 @@ class Settings:
     stride: int = 1                  # analyse every k-th frame
     height_cm: float | None = None
     profile: CameraProfile | None = None     # the camera's calibration, when all videos come from one
+    model: str = "full"              # the BlazePose landmark model
 
     def __post_init__(self) -> None:
+        from posture.pose import check_model
+
         if isinstance(self.stride, bool) or not isinstance(self.stride, int) or self.stride < 1:
             raise PostureError(f"The stride must be a whole number of frames, 1 or more (not {self.stride!r}).")
+        check_model(self.model)
 
     def fields(self) -> dict:
         return {"stride": self.stride, "height_cm": self.height_cm,
-                "profile": asdict(self.profile) if self.profile else None}
+                "profile": asdict(self.profile) if self.profile else None, "model": self.model}
 
 
 @dataclass
@@ -276,34 +279,24 @@ def _fault(step: str) -> None:
 
 # One recording (runs in a worker process or a Ray task)
 
-def die_with_parent(parent: int) -> None:
-    """Start-up of a worker: it ends when the batch that started it ends, even by kill -9.
+def start_worker(parent: int) -> None:
+    """Start-up of a batch worker: it ends with the batch, and loads what every analysis needs once, while
+    the batch is still reading the first recordings' content."""
+    import importlib
 
-    On Linux the kernel kills it (PR_SET_PDEATHSIG); elsewhere a thread watches the parent's process id.
+    die_with_parent(parent)
+    for module in ("posture.measures", "posture.pipeline", "mediapipe"):
+        importlib.import_module(module)
+
+
+def analyse_job(job: Job, settings: Settings, progress=None) -> dict:
+    """Analyse one recording: what was found (the landmarks as the bytes of their .npz file), or why not.
+
+    Runs in a worker process, here or on a Ray node, and writes nothing: the batch's process writes every
+    file, so a cluster's workers need only read the recordings.
     """
-    armed = False
-    if sys.platform.startswith("linux"):
-        import ctypes
-        import signal
+    import socket
 
-        pr_set_pdeathsig = 1
-        armed = ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL) == 0
-    if not armed:
-        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-    if os.getppid() != parent:             # the parent died before the lines above
-        os._exit(1)
-
-
-def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(1.0)
-    os._exit(1)
-
-
-def analyse_job(job: Job, analysis: str, out: str, settings: Settings, progress=None) -> dict:
-    """Analyse one recording and save its landmarks in OUT/landmarks, named by its analysis key; what was
-    found, or why not. Writes nothing else: the records are the batch's to write, in this process's parent.
-    """
     from posture.measures import analyse
     from posture.measures.recognise import recognise_test
     from posture.pipeline import landmarks_from_video
@@ -311,7 +304,8 @@ def analyse_job(job: Job, analysis: str, out: str, settings: Settings, progress=
     from posture.video import probe
 
     start = time.monotonic()
-    found = {"status": "failed", "reason": "", "result": None, "frames": 0}
+    found = {"status": "failed", "reason": "", "result": None, "frames": 0,
+             "worker": f"{socket.gethostname()}:{os.getpid()}"}
     try:
         total = probe(job.video).frame_count
         count = [0]
@@ -321,17 +315,11 @@ def analyse_job(job: Job, analysis: str, out: str, settings: Settings, progress=
             if progress is not None and count[0] % 10 == 0:
                 progress.put((job.video, count[0] * settings.stride, total))
 
-        series, config = prepare(landmarks_from_video(job.video, on_frame=tick, stride=settings.stride),
-                                 profile=settings.profile, height_cm=settings.height_cm)
+        series = landmarks_from_video(job.video, on_frame=tick, stride=settings.stride, model=settings.model)
+        series, config = prepare(series, profile=settings.profile, height_cm=settings.height_cm)
         test = recognise_test(series) if job.test == "auto" else job.test
         result = analyse(series, test, config)
-        landmarks = Path(out) / "landmarks" / f"{analysis[:16]}.npz"
-        try:
-            _write_atomic(landmarks, _npz(series))
-        except OSError as e:
-            raise FileError(f"its landmarks could not be saved in {landmarks.parent} ({e.strerror or e}): "
-                            "free some space and run the batch again.") from e
-        found.update(status="done", result=result_dict(result), frames=len(series), landmarks=str(landmarks))
+        found.update(status="done", result=result_dict(result), frames=len(series), npz=_npz(series))
     except PostureError as e:
         found["reason"] = str(e)
     except OSError as e:
@@ -342,6 +330,21 @@ def analyse_job(job: Job, analysis: str, out: str, settings: Settings, progress=
     if progress is not None:
         progress.put((job.video, None, None))
     return found
+
+
+def save_landmarks(out: Path, analysis: str, found: dict) -> dict:
+    """An analysis back from a worker with its landmarks written to OUT/landmarks (named by its key); failed
+    with the reason when they could not be."""
+    if found["status"] != "done":
+        return found
+    landmarks = out / "landmarks" / f"{analysis[:16]}.npz"
+    kept = {k: v for k, v in found.items() if k != "npz"}
+    try:
+        _write_atomic(landmarks, found["npz"])
+    except OSError as e:
+        return kept | {"status": "failed", "result": None, "reason": f"its landmarks could not be saved in "
+                       f"{landmarks.parent} ({e.strerror or e}): free some space and run the batch again."}
+    return kept | {"landmarks": str(landmarks)}
 
 
 # Running the analyses
@@ -366,26 +369,36 @@ def _progress_manager(ctx):
     return manager
 
 
-def _local(tasks: list[Task], out: Path, settings: Settings, workers: int, on_analysis: OnAnalysis,
+def _local(tasks: Iterable[Task], settings: Settings, workers: int, on_analysis: OnAnalysis,
            on_progress: Callable | None) -> None:
+    """Each task in a pool of worker processes, started once and reused for every recording; tasks are
+    submitted as they come (the next recording's content is read while the workers analyse)."""
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")       # a clean interpreter per worker: MediaPipe does not survive fork well
     # The progress queue needs a manager process of its own: started only when progress is shown.
     progress_manager = _progress_manager(ctx) if on_progress else nullcontext()
-    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=die_with_parent, initargs=(os.getpid(),))
+    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=start_worker, initargs=(os.getpid(),))
     with progress_manager as manager, pool:
         queue = manager.Queue() if manager else None
-        pending = {pool.submit(analyse_job, job, key, str(out), settings, queue): key for job, key in tasks}
-        while pending:
-            done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+        pending: dict = {}
+
+        def collect(timeout: float) -> None:
+            done, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED) if pending else ((), ())
             while queue is not None and not queue.empty():
                 on_progress(*queue.get())
             for f in done:
                 on_analysis(pending.pop(f), _outcome(f))
 
+        for job, key in tasks:
+            pending[pool.submit(analyse_job, job, settings, queue)] = key
+            collect(0)
+        while pending:
+            collect(0.2)
 
-def _ray(tasks: list[Task], out: Path, settings: Settings, address: str, on_analysis: OnAnalysis) -> None:
+
+def _ray(tasks: Iterable[Task], settings: Settings, address: str, on_analysis: OnAnalysis) -> None:
+    """Each task as a Ray task (one CPU each): on this machine ("local") or a running cluster's address."""
     try:
         import ray
     except ImportError as e:
@@ -394,7 +407,7 @@ def _ray(tasks: list[Task], out: Path, settings: Settings, address: str, on_anal
         ray.init(address=None if address == "local" else address, include_dashboard=False,
                  log_to_driver=False, **({"num_cpus": os.cpu_count()} if address == "local" else {}))
     task = ray.remote(num_cpus=1)(analyse_job)
-    pending = {task.remote(job, key, str(out), settings): key for job, key in tasks}
+    pending = {task.remote(job, settings): key for job, key in tasks}
     while pending:
         (ref,), _ = ray.wait(list(pending), num_returns=1)
         try:
@@ -528,14 +541,6 @@ class _Run:
             self.on_record(record)
 
 
-def plan_rows(jobs: list[Job], settings: Settings) -> tuple[list[Row], list[Job]]:
-    """Each job with its content hash and keys; the jobs whose file cannot be read."""
-    hashes = {video: content_hash(video) for video in dict.fromkeys(j.video for j in jobs)}
-    rows = [Row(j, hashes[j.video], job_key(j, hashes[j.video], settings),
-                analysis_key(hashes[j.video], j.test, settings)) for j in jobs if hashes[j.video]]
-    return rows, [j for j in jobs if not hashes[j.video]]
-
-
 def run_batch(jobs: list[Job], out: str | Path, settings: Settings = Settings(), workers: int | None = None,
               ray_address: str | None = None, on_record: Callable[[dict], None] | None = None,
               on_progress: Callable | None = None, db: str | None = None) -> Summary:
@@ -548,10 +553,12 @@ def run_batch(jobs: list[Job], out: str | Path, settings: Settings = Settings(),
     with only_batch_writing(out):
         run = _Run(out, settings, _open_database(db) if db else None, on_record)
         try:
-            rows, unreadable = plan_rows(jobs, settings)
-            for job in unreadable:
-                run.fail(job, "the file does not exist or cannot be read")
-            _analyse_all(run, _start(run, rows), workers, ray_address, on_progress)
+            plan = _Plan(run, finished(out))
+            tasks = plan.tasks(jobs)
+            if ray_address:
+                _ray(tasks, settings, ray_address, plan.analysed)
+            else:
+                _local(tasks, settings, workers or os.cpu_count() or 1, plan.analysed, on_progress)
             _write_results(run, jobs)
         finally:
             if run.engine is not None:
@@ -565,39 +572,55 @@ def _open_database(db: str) -> Engine:
     return open_database(db)
 
 
-def _start(run: _Run, rows: list[Row]) -> dict[str, list[Row]]:
-    """Skip the jobs finished before; finish at once those whose analysis another record holds; the rest,
-    grouped by analysis key (one analysis each)."""
-    earlier = finished(run.out)
-    analysed = {r["analysis"]: r for r in earlier.values() if Path(r.get("landmarks", "")).is_file()}
-    todo: dict[str, list[Row]] = {}
-    for row in rows:
-        problem = label_problem(row.job) if run.engine is not None and row.job.client else ""
-        if problem:
-            run.fail(row.job, problem, row.sha)
-        elif row.key in earlier:
-            run.skip(row, earlier[row.key])
-        elif row.analysis in analysed:
-            run.finish(row, {k: analysed[row.analysis][k] for k in ("result", "frames", "landmarks", "seconds")}
-                       | {"status": "done"})
-        else:
-            todo.setdefault(row.analysis, []).append(row)
-    return todo
+@dataclass
+class _Plan:
+    """Which jobs need an analysis, decided one recording at a time as its content is read.
 
+    A job finished before is skipped; one whose analysis (same content, test and settings) is done, in an
+    earlier run or in this one, is finished from it; the rest share one analysis per analysis key.
+    """
 
-def _analyse_all(run: _Run, todo: dict[str, list[Row]], workers: int | None, ray_address: str | None,
-                 on_progress: Callable | None) -> None:
-    """One analysis per analysis key, here or on Ray; each of its jobs finished as it comes back."""
-    tasks = [(group[0].job, key) for key, group in todo.items()]
+    run: _Run
+    earlier: dict[str, dict]                                  # records of earlier runs, by job key
+    waiting: dict[str, list[Row]] = field(default_factory=dict)     # analyses under way: their jobs
+    analyses: dict[str, dict] = field(default_factory=dict)         # analyses done: what was found
 
-    def finish_group(key: str, found: dict) -> None:
-        for row in todo[key]:
-            run.finish(row, found)
+    def __post_init__(self) -> None:
+        self.analyses = {r["analysis"]: {k: r[k] for k in ("result", "frames", "landmarks", "seconds")}
+                         | {"status": "done"}
+                         for r in self.earlier.values() if Path(r.get("landmarks", "")).is_file()}
 
-    if tasks and ray_address:
-        _ray(tasks, run.out, run.settings, ray_address, finish_group)
-    elif tasks:
-        _local(tasks, run.out, run.settings, workers or os.cpu_count() or 1, finish_group, on_progress)
+    def tasks(self, jobs: list[Job]) -> Iterator[Task]:
+        """The analyses to run, each as soon as its recording's content hash is known."""
+        hashes: dict[str, str | None] = {}
+        for job in jobs:
+            if job.video not in hashes:
+                hashes[job.video] = content_hash(job.video)
+            sha = hashes[job.video]
+            if not sha:
+                self.run.fail(job, "the file does not exist or cannot be read")
+                continue
+            row = Row(job, sha, job_key(job, sha, self.run.settings), analysis_key(sha, job.test, self.run.settings))
+            problem = label_problem(job) if self.run.engine is not None and job.client else ""
+            if problem:
+                self.run.fail(job, problem, sha)
+            elif row.key in self.earlier:
+                self.run.skip(row, self.earlier[row.key])
+            elif row.analysis in self.analyses:
+                self.run.finish(row, self.analyses[row.analysis])
+            elif row.analysis in self.waiting:
+                self.waiting[row.analysis].append(row)
+            else:
+                self.waiting[row.analysis] = [row]
+                yield job, row.analysis
+
+    def analysed(self, key: str, found: dict) -> None:
+        """An analysis is back: its landmarks saved, each of its jobs finished."""
+        found = save_landmarks(self.run.out, key, found)
+        if found["status"] == "done":
+            self.analyses[key] = found
+        for row in self.waiting.pop(key):
+            self.run.finish(row, found)
 
 
 def table_rows(record: dict) -> list[dict]:

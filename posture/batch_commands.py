@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from posture.pose import MODELS
+
 
 def _bars(quiet: bool, total: int):
     """An overall bar and per-video bars (tqdm on stderr), or nothing."""
@@ -58,7 +60,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     profile = load_profile(args.profile, args.calibration_dir) if args.profile else None
     overall, progress, close = _bars(args.quiet, len(jobs))
     try:
-        summary = run_batch(jobs, args.out, Settings(args.stride, args.height_cm, profile), args.workers, args.ray,
+        summary = run_batch(jobs, args.out, Settings(args.stride, args.height_cm, profile, args.model), args.workers, args.ray,
                             on_record=(lambda r: overall.update(1)) if overall else None, on_progress=progress,
                             db=args.db)
     finally:
@@ -90,6 +92,7 @@ def add_parser(sub) -> None:
     b.add_argument("--ray", metavar="ADDRESS", help="run on a Ray cluster: its address, 'auto', or 'local'")
     b.add_argument("--stride", type=at_least_one, default=1, help="analyse every k-th frame, k >= 1 (faster, "
                    "see the README)")
+    b.add_argument("--model", choices=list(MODELS), default="full", help="BlazePose landmark model")
     b.add_argument("--height-cm", type=float, help="one standing height for every subject, for distances")
     b.add_argument("--profile", help="camera profile name or .json file, when every video comes from that camera")
     b.add_argument("--calibration-dir", type=Path, default=Path("calibration"), help="profile folder")

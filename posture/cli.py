@@ -12,6 +12,7 @@ from posture import batch_commands, calibrate_commands, limits, session_commands
 from posture.errors import PostureError
 from posture.export import format_table, result_csv, result_dict
 from posture.measures import TESTS, AnalysisConfig
+from posture.pose import MODELS
 from posture.privacy import owner_only_files
 from posture.store.models import SESSION_LABELS
 
@@ -45,7 +46,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     bar, tick = _progress(args.video, args.quiet or args.json or args.csv)
     try:
         series, result = analyse_video(args.video, args.test, config, mirrored=args.mirrored,
-                                       height_cm=args.height_cm, on_frame=tick, profile=profile)
+                                       height_cm=args.height_cm, on_frame=tick, profile=profile, model=args.model,
+                                       workers=args.workers)
     finally:
         if bar is not None:
             bar.close()
@@ -98,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--roll-deg", type=float, help="camera roll, degrees (overrides the profile's)")
     a.add_argument("--profile", help="camera profile name or .json file (see `posture calibrate`)")
     a.add_argument("--calibration-dir", type=Path, default=Path("calibration"), help="profile folder")
+    a.add_argument("--model", choices=list(MODELS), default="full", help="BlazePose landmark model (heavy: see the "
+                   "README's accuracy and speed figures)")
+    a.add_argument("--workers", type=batch_commands.at_least_one, help="processes for a recording of a minute or longer (default: one per "
+                   "core)")
     a.add_argument("--quiet", action="store_true", help="no progress bar")
     st = a.add_argument_group("saving the result as a session")
     st.add_argument("--save", metavar="CLIENT", help="store the result for this client (pseudonym)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from collections.abc import Callable
 from dataclasses import replace
@@ -15,51 +16,70 @@ from posture.landmarks import Excluded, LandmarkSeries
 from posture.measures import AnalysisConfig, TestResult, analyse
 from posture.measures.recognise import recognise_test
 from posture.others import OthersWatch, next_look, person_box
-from posture.pose import MediaPipePose, PoseEstimator, track
+from posture.pose import MediaPipePose, PoseDetector, PoseEstimator, track
 from posture.prepare import prepare
-from posture.video import probe, read_frames
+from posture.video import VideoInfo, probe, read_frames
+from posture.workers import die_with_parent
 
 CHECKS_PER_S = 2.0           # how often the subject is hidden to look for someone else
 MIN_CHECKS = 8
 
 
+class LookBeside:
+    """Looks for someone other than the subject: the subject's box filled in, BlazePose's detector looks.
+
+    Only when the detector finds someone does the landmark model run (single-image mode, the same detector
+    first), for `OthersWatch` to judge whether it is a person; most looks find nobody and cost the detector
+    alone.
+    """
+
+    def __init__(self) -> None:
+        self._detector: PoseDetector | None = None
+        self._single: MediaPipePose | None = None
+
+    def __call__(self, rgb: np.ndarray, subject: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        h, w = rgb.shape[:2]
+        x0, y0, x1, y1 = (int(v) for v in np.clip(person_box(subject, grow=0.15), 0, [w, h, w, h]))
+        masked = rgb.copy()
+        masked[y0:y1, x0:x1] = np.median(rgb[::8, ::8].reshape(-1, 3), axis=0)
+        self._detector = self._detector or PoseDetector()
+        if not self._detector.anyone(masked):
+            return None
+        self._single = self._single or MediaPipePose(video_mode=False)
+        found = self._single.detect(masked)
+        return None if found is None else (found[0], found[1])
+
+    def close(self) -> None:
+        for graph in (self._detector, self._single):
+            if graph is not None:
+                graph.close()
+
+
 class WatchingForOthers:
     """A pose estimator that every few frames also hides the subject and looks for someone else.
 
-    The look uses the detector in single-image mode on the frame with the
-    subject's box filled in; what it finds is judged in `OthersWatch`. Looks
-    come every `every` frames, closer together at the start (`next_look`), so
-    that a short clip is looked at often enough whatever its header claims.
+    Looks come every `every` frames, closer together at the start (`next_look`), so that a short clip is
+    looked at often enough whatever its header claims; what they find is judged in `OthersWatch`. Frames are
+    numbered from `first` (a part of a recording tracked on its own starts there).
     """
 
-    def __init__(self, estimator: PoseEstimator, every: int, width: int, height: int):
+    def __init__(self, estimator: PoseEstimator, every: int, width: int, height: int, first: int = 0):
         self.estimator, self.every = estimator, max(1, every)
         self.watch = OthersWatch(width, height)
-        self._single: MediaPipePose | None = None
-        self._frame = -1
-        self._next = 0           # the frame of the next look (the first one the subject is found in from there)
+        self._look = LookBeside()
+        self._frame = first - 1
+        self._next = first       # the frame of the next look (the first one the subject is found in from there)
 
     def detect(self, rgb: np.ndarray):
         self._frame += 1
         found = self.estimator.detect(rgb)
         if found is not None and self._frame >= self._next:
-            self.watch.check(self._frame, found[0], self._look_beside(rgb, found[0]))
+            self.watch.check(self._frame, found[0], self._look(rgb, found[0]))
             self._next = next_look(self._frame, self.every, MIN_CHECKS)
         return found
 
-    def _look_beside(self, rgb: np.ndarray, subject: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        h, w = rgb.shape[:2]
-        x0, y0, x1, y1 = (int(v) for v in np.clip(person_box(subject, grow=0.15), 0, [w, h, w, h]))
-        masked = rgb.copy()
-        masked[y0:y1, x0:x1] = np.median(rgb[::8, ::8].reshape(-1, 3), axis=0)
-        if self._single is None:
-            self._single = MediaPipePose(video_mode=False)
-        found = self._single.detect(masked)
-        return None if found is None else (found[0], found[1])
-
     def close(self) -> None:
-        if self._single is not None:
-            self._single.close()
+        self._look.close()
 
 
 def others_noted(series: LandmarkSeries, watch: OthersWatch) -> LandmarkSeries:
@@ -76,29 +96,156 @@ def others_noted(series: LandmarkSeries, watch: OthersWatch) -> LandmarkSeries:
 
 def landmarks_from_video(path: str | Path, estimator: PoseEstimator | None = None,
                          on_frame: Callable[[], None] | None = None, stride: int = 1,
-                         check_crowd: bool = True) -> LandmarkSeries:
+                         check_crowd: bool = True, model: str = "full", workers: int = 1) -> LandmarkSeries:
     """Run pose tracking over a video file, setting aside frames where someone else overlapped the subject.
 
+    model: the BlazePose landmark model ("full" or "heavy") when no estimator is given. workers: processes
+    for a recording of PART_MIN_S or longer, tracked in that many parts at once (`plan_parts`, `join_parts`).
     Raises for unreadable and empty files, and a stride below 1.
     """
     if isinstance(stride, bool) or not isinstance(stride, int) or stride < 1:
         raise PostureError(f"The stride must be a whole number of frames, 1 or more (not {stride!r}).")
     info = probe(path)
-    own = estimator is None
-    estimator = estimator or MediaPipePose(video_mode=True)
+    parts = plan_parts(info.frame_count, info.fps, stride, workers if estimator is None else 1)
+    if len(parts) > 1:
+        series, watch = _track_in_parts(info, parts, stride, model, check_crowd, on_frame)
+    else:
+        own = estimator is None
+        estimator = estimator or MediaPipePose(video_mode=True, model=model)
+        try:
+            series, watch = track_part(info, 0, None, stride, estimator, check_crowd, on_frame)
+        finally:
+            if own:
+                estimator.close()
+    if len(series) == 0:
+        raise VideoError(f"{Path(path).name} holds no frames that could be decoded: record it again.")
+    return others_noted(series, watch) if watch is not None else series
+
+
+def track_part(info: VideoInfo, start: int, stop: int | None, stride: int, estimator: PoseEstimator,
+               check_crowd: bool, on_frame: Callable[[], None] | None = None) -> tuple[LandmarkSeries,
+                                                                                      OthersWatch | None]:
+    """Landmarks of video frames start..stop (every stride-th), and the look for others over them."""
     fps = info.fps / stride if info.fps else 30.0
     every = max(1, int(round(fps / CHECKS_PER_S)))     # short clips: more looks at the start (next_look)
-    watching = WatchingForOthers(estimator, every, info.width, info.height) if check_crowd else None
+    watching = WatchingForOthers(estimator, every, info.width, info.height, start // stride) if check_crowd \
+        else None
     try:
-        series = track(read_frames(info, stride), watching or estimator, info.width, info.height, on_frame)
+        series = track(read_frames(info, stride, start, stop), watching or estimator, info.width, info.height,
+                       on_frame)
     finally:
         if watching is not None:
             watching.close()
-        if own:
-            estimator.close()
-    if len(series) == 0:
-        raise VideoError(f"{Path(path).name} holds no frames that could be decoded: record it again.")
-    return others_noted(series, watching.watch) if watching is not None else series
+    return series, watching.watch if watching is not None else None
+
+
+# Long recordings: tracked in parts, one per core, joined where two parts agree best.
+
+PART_MIN_S = 60.0       # a recording at least this long (as its header says) is tracked in parts
+JOIN_S = 2.0            # each part after the first starts this much earlier: the two are joined in this overlap
+
+Part = tuple[int, int | None]        # video frames start..stop (None: to the end)
+
+
+def plan_parts(frame_count: int, fps: float, stride: int, workers: int) -> list[Part]:
+    """The parts a recording is tracked in: one per worker, each after the first starting JOIN_S early.
+
+    Starts are multiples of the stride, so that a part's frames are the ones a single pass would analyse;
+    the last part reads to the end, however long the header says the recording is.
+    """
+    if workers < 2 or not fps or frame_count / fps < PART_MIN_S:
+        return [(0, None)]
+    overlap = int(round(JOIN_S * fps / stride)) * stride
+    bounds = [k * frame_count // workers // stride * stride for k in range(workers)]
+    return [(max(0, b - overlap) if k else 0, bounds[k + 1] if k + 1 < workers else None)
+            for k, b in enumerate(bounds)]
+
+
+def join_frame(a: LandmarkSeries, b: LandmarkSeries) -> int:
+    """Where to go over from a to b, two series of the same frames (an overlap): the frame in the later half
+    where their landmarks agree best (b's tracker has settled by then), the end when nobody is found."""
+    half = len(a) // 2
+    both = a.detected[half:] & b.detected[half:]
+    if not both.any():
+        return len(a)
+    gap = np.full(len(both), np.inf)
+    gap[both] = np.median(np.linalg.norm(a.image[half:][both] - b.image[half:][both], axis=2), axis=1)
+    return half + int(np.argmin(gap))
+
+
+def join_parts(parts: list[tuple[int, LandmarkSeries, OthersWatch | None]]) -> tuple[LandmarkSeries,
+                                                                                     OthersWatch | None]:
+    """One series from parts tracked on their own, each (its first frame's index, series, look for others).
+
+    Where two parts overlap, the earlier one is kept up to `join_frame` and the later one from there; the
+    looks for others likewise.
+    """
+    first, series, watch = parts[0]
+    pieces, checks = [series], list(watch.checks) if watch else []
+    end, beside = first + len(series), watch.beside if watch else 0
+    for start, nxt, nwatch in parts[1:]:
+        if len(nxt) == 0 or start > end:       # the recording ended before this part (its header said more)
+            break
+        overlap = end - start
+        j = start + join_frame(pieces[-1][len(pieces[-1]) - overlap:], nxt[:overlap])
+        pieces[-1] = pieces[-1][:len(pieces[-1]) - (end - j)]
+        pieces.append(nxt[j - start:])
+        if nwatch:
+            checks = [c for c in checks if c[0] < j] + [c for c in nwatch.checks if c[0] >= j]
+            beside += nwatch.beside
+        end = start + len(nxt)
+    joined = LandmarkSeries.concat(pieces)
+    return joined, OthersWatch(series.width, series.height, checks, beside) if watch else None
+
+
+_progress = None      # in a part's worker process: the queue that carries its frame count back
+
+
+def _part_worker(parent: int, progress) -> None:
+    global _progress
+    die_with_parent(parent)
+    _progress = progress
+
+
+def _track_one_part(info: VideoInfo, start: int, stop: int | None, stride: int, model: str,
+                    check_crowd: bool) -> tuple[int, LandmarkSeries, OthersWatch | None]:
+    """In a worker process: one part's landmarks (with a fresh tracker), reporting its frames every 10."""
+    count = [0]
+
+    def tick() -> None:
+        count[0] += 1
+        if count[0] % 10 == 0:
+            _progress.put(10)
+
+    with MediaPipePose(video_mode=True, model=model) as estimator:
+        series, watch = track_part(info, start, stop, stride, estimator, check_crowd, tick)
+    _progress.put(count[0] % 10)
+    return start // stride, series, watch
+
+
+def _track_in_parts(info: VideoInfo, parts: list[Part], stride: int, model: str, check_crowd: bool,
+                    on_frame: Callable[[], None] | None) -> tuple[LandmarkSeries, OthersWatch | None]:
+    """Each part in a process of its own (started for this recording, ending with it), then joined."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = mp.get_context("spawn")          # a clean interpreter: MediaPipe does not survive fork well
+    progress = ctx.Queue()
+    with ProcessPoolExecutor(len(parts), mp_context=ctx, initializer=_part_worker,
+                             initargs=(os.getpid(), progress)) as pool:
+        futures = [pool.submit(_track_one_part, info, start, stop, stride, model, check_crowd)
+                   for start, stop in parts]
+        while wait(futures, timeout=0.2).not_done or not progress.empty():
+            while not progress.empty():
+                for _ in range(progress.get()):
+                    if on_frame:
+                        on_frame()
+        try:
+            return join_parts([f.result() for f in futures])
+        except BrokenProcessPool:
+            raise VideoError(f"{info.path.name}: a process tracking part of it stopped (killed, or out of memory); "
+                             "nothing was kept: analyse it again.") from None
 
 
 def load_series(path: Path) -> LandmarkSeries:
@@ -114,17 +261,20 @@ def load_series(path: Path) -> LandmarkSeries:
 def analyse_video(path: str | Path, test: str, config: AnalysisConfig = AnalysisConfig(),
                   mirrored: bool = False, height_cm: float | None = None,
                   on_frame: Callable[[], None] | None = None,
-                  profile: CameraProfile | None = None) -> tuple[LandmarkSeries, TestResult]:
+                  profile: CameraProfile | None = None, model: str = "full",
+                  workers: int | None = None) -> tuple[LandmarkSeries, TestResult]:
     """Landmarks of a video (or a saved .npz series) and the result of one test ("auto": recognised).
 
-    profile: the camera's calibration (undistortion, roll, scale).
+    profile: the camera's calibration (undistortion, roll, scale). model: the pose model for a video.
+    workers: processes for a long recording (None: one per core; see `plan_parts`).
     Scale: config.cm_per_px, else from height_cm (the subject standing still), else the profile's.
     """
     path = Path(path)
     if path.suffix == ".npz":
         series = load_series(path)
     else:
-        series = landmarks_from_video(path, on_frame=on_frame)
+        series = landmarks_from_video(path, on_frame=on_frame, model=model,
+                                      workers=workers or os.cpu_count() or 1)
     series, config = prepare(series, config, profile, mirrored, height_cm)
     if test == "auto":
         test = recognise_test(series)

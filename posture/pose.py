@@ -1,8 +1,11 @@
 """Pose sources: frames in, a LandmarkSeries out.
 
-`MediaPipePose` runs the BlazePose full model bundled in the mediapipe 0.10.21
-wheel (legacy `solutions.pose`, model_complexity=1), fully offline. A saved
-series (`LandmarkSeries.load`) replays a recording without inference.
+`MediaPipePose` runs BlazePose through the mediapipe 0.10.21 wheel (legacy
+`solutions.pose`), fully offline: the full model (model_complexity=1) ships in
+the wheel; the heavy one (model_complexity=2), which the wheel would download,
+is copied into the wheel's folder at set-up from the npm package
+`@mediapipe/pose` (`dev.sh`). A saved series (`LandmarkSeries.load`) replays a
+recording without inference.
 """
 
 from __future__ import annotations
@@ -11,12 +14,15 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from posture.errors import PostureError
 from posture.landmarks import N_LANDMARKS, LandmarkSeries
 
+MODELS = {"full": 1, "heavy": 2}       # BlazePose landmark model: its model_complexity
 Detection = tuple[np.ndarray, np.ndarray, np.ndarray]   # image 33x2 px, visibility 33, world 33x3 m
 
 
@@ -40,10 +46,30 @@ class PoseEstimator(Protocol):
     def detect(self, rgb: np.ndarray) -> Detection | None: ...
 
 
-class MediaPipePose:
-    """BlazePose full, in tracking (video) mode for clips or single-image mode."""
+def model_file(model: str) -> Path:
+    """Where the wheel keeps a BlazePose landmark model ("full" or "heavy"), found without importing mediapipe."""
+    from importlib.util import find_spec
 
-    def __init__(self, video_mode: bool = True, min_detection: float = 0.5, min_tracking: float = 0.5):
+    spec = find_spec("mediapipe")
+    folder = Path(spec.submodule_search_locations[0]) if spec and spec.submodule_search_locations else Path()
+    return folder / "modules" / "pose_landmark" / f"pose_landmark_{model}.tflite"
+
+
+def check_model(model: str) -> None:
+    """Refuse an unknown model, or the heavy one when set-up has not installed it (the wheel would download it)."""
+    if model not in MODELS:
+        raise PostureError(f"'{model}' is not a pose model: use one of {', '.join(MODELS)}.")
+    if not model_file(model).is_file():
+        raise PostureError(f"The {model} pose model is not installed: run 'bash dev.sh test' or 'bash dev.sh app' "
+                           "once, which copies it from the npm package @mediapipe/pose.")
+
+
+class MediaPipePose:
+    """BlazePose ("full" or "heavy"), in tracking (video) mode for clips or single-image mode."""
+
+    def __init__(self, video_mode: bool = True, min_detection: float = 0.5, min_tracking: float = 0.5,
+                 model: str = "full"):
+        check_model(model)
         # MediaPipe's native logging reads these when it loads: quiet unless the user asked otherwise.
         os.environ.setdefault("GLOG_minloglevel", "2")
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -51,7 +77,7 @@ class MediaPipePose:
 
         with _native_logs_hidden():
             self._pose = mp.solutions.pose.Pose(
-                static_image_mode=not video_mode, model_complexity=1, smooth_landmarks=False,
+                static_image_mode=not video_mode, model_complexity=MODELS[model], smooth_landmarks=False,
                 enable_segmentation=False, min_detection_confidence=min_detection,
                 min_tracking_confidence=min_tracking)
         self._started = False
@@ -76,6 +102,38 @@ class MediaPipePose:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class PoseDetector:
+    """BlazePose's person detector alone, the first stage of `MediaPipePose`: is anyone in the picture?
+
+    Run on a frame with the subject hidden, it answers in about half the time of a single-image pose, which
+    runs this same detector (same threshold) and then the landmark model on what it found; a look that finds
+    nobody needs no more.
+    """
+
+    GRAPH = """
+        input_stream: "image"
+        output_stream: "detections"
+        node { calculator: "PoseDetectionCpu" input_stream: "IMAGE:image" output_stream: "DETECTIONS:detections" }
+    """
+
+    def __init__(self, min_detection: float = 0.5):
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        from google.protobuf import text_format
+        from mediapipe.framework import calculator_pb2
+        from mediapipe.python.solution_base import SolutionBase
+
+        config = text_format.Parse(self.GRAPH, calculator_pb2.CalculatorGraphConfig())
+        with _native_logs_hidden():
+            self._graph = SolutionBase(graph_config=config, outputs=["detections"], calculator_params={
+                "posedetectioncpu__TensorsToDetectionsCalculator.min_score_thresh": min_detection})
+
+    def anyone(self, rgb: np.ndarray) -> bool:
+        return bool(self._graph.process({"image": rgb}).detections)
+
+    def close(self) -> None:
+        self._graph.close()
 
 
 def track(frames: Iterable[tuple[float, np.ndarray]], estimator: PoseEstimator, width: int, height: int,

@@ -63,12 +63,14 @@ def probe(path: str | Path) -> VideoInfo:
         cap.release()
 
 
-def read_frames(info: VideoInfo, stride: int = 1) -> Iterator[tuple[float, np.ndarray]]:
-    """Yield (seconds, RGB frame) for every `stride`-th frame of the video."""
+def read_frames(info: VideoInfo, stride: int = 1, start: int = 0,
+                stop: int | None = None) -> Iterator[tuple[float, np.ndarray]]:
+    """Yield (seconds, RGB frame) for every `stride`-th frame of the video (counted from frame 0), from frame
+    `start` up to `stop` (None: to the end, whatever the header claims)."""
     cap = cv2.VideoCapture(str(info.path))
     try:
-        index = 0
-        while True:
+        index = _seek(cap, start)
+        while stop is None or index < stop:
             ok = cap.grab()
             if not ok:
                 break
@@ -80,6 +82,19 @@ def read_frames(info: VideoInfo, stride: int = 1) -> Iterator[tuple[float, np.nd
             index += 1
     finally:
         cap.release()
+
+
+def _seek(cap: cv2.VideoCapture, frame: int) -> int:
+    """Move to `frame` (FFmpeg seeks to the key frame before it and decodes up to it); where it is now."""
+    if frame <= 0:
+        return 0
+    if cap.set(cv2.CAP_PROP_POS_FRAMES, frame) and int(cap.get(cv2.CAP_PROP_POS_FRAMES)) == frame:
+        return frame
+    cap.set(cv2.CAP_PROP_POS_FRAMES, 0)          # a container that cannot seek: read up to the frame
+    index = 0
+    while index < frame and cap.grab():
+        index += 1
+    return index
 
 
 def write_video(path: str | Path, frames: list[np.ndarray] | Iterator[np.ndarray], fps: float) -> None:

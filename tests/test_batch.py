@@ -114,3 +114,13 @@ def test_a_manifest_stores_sessions_once(tmp_path, capsys):
     assert main(args) == 0 and "Stored 0 new sessions" in capsys.readouterr().out
     (s,) = client_sessions(open_database(db), "AB-1")
     assert s.label == "pre" and s.source == "batch" and s.tests[0].test == "posture-frontal"
+
+
+@pytest.mark.slow
+def test_a_worker_is_started_once_and_reused_for_every_video(tmp_path):
+    videos = [Job(str(SAMPLES / f"{n}.mp4")) for n in ("posture_front", "posture_side", "side_bend_front")]
+    records = []
+    summary = run_batch(videos, tmp_path / "out", workers=1, on_record=records.append)
+    assert summary.done == videos
+    workers = {r["worker"] for r in records}
+    assert len(workers) == 1 and workers != {f"{os.uname().nodename}:{os.getpid()}"}    # one process, not this one
