@@ -21,6 +21,8 @@ from posture.prepare import prepare
 from posture.video import VideoInfo, probe, read_frames
 from posture.workers import die_with_parent
 
+HEAVY_NOTE = ("Landmarks from BlazePose heavy, which was no more accurate than full on the sweep "
+              "(README); the uncertainties shown were measured with full.")
 CHECKS_PER_S = 2.0           # how often the subject is hidden to look for someone else
 MIN_CHECKS = 8
 
@@ -106,11 +108,11 @@ def landmarks_from_video(path: str | Path, estimator: PoseEstimator | None = Non
     if isinstance(stride, bool) or not isinstance(stride, int) or stride < 1:
         raise PostureError(f"The stride must be a whole number of frames, 1 or more (not {stride!r}).")
     info = probe(path)
-    parts = plan_parts(info.frame_count, info.fps, stride, workers if estimator is None else 1)
+    own = estimator is None
+    parts = plan_parts(info.frame_count, info.fps, stride, workers if own else 1)
     if len(parts) > 1:
         series, watch = _track_in_parts(info, parts, stride, model, check_crowd, on_frame)
     else:
-        own = estimator is None
         estimator = estimator or MediaPipePose(video_mode=True, model=model)
         try:
             series, watch = track_part(info, 0, None, stride, estimator, check_crowd, on_frame)
@@ -119,6 +121,8 @@ def landmarks_from_video(path: str | Path, estimator: PoseEstimator | None = Non
                 estimator.close()
     if len(series) == 0:
         raise VideoError(f"{Path(path).name} holds no frames that could be decoded: record it again.")
+    if own and model != "full":
+        series = replace(series, notes=series.notes + (HEAVY_NOTE,))
     return others_noted(series, watch) if watch is not None else series
 
 
