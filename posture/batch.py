@@ -25,7 +25,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import asdict, dataclass, field
@@ -36,7 +36,7 @@ from posture import limits
 from posture.errors import PostureError
 from posture.export import ROW_COLUMNS, csv_cell, result_dict, result_from_dict, rows
 from posture.limits import terminal_safe
-from posture.workers import die_with_parent
+from posture.workers import SPAWN, die_with_parent, process_pool
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -80,8 +80,7 @@ class Settings:
     def __post_init__(self) -> None:
         from posture.pose import check_model
 
-        if isinstance(self.stride, bool) or not isinstance(self.stride, int) or self.stride < 1:
-            raise PostureError(f"The stride must be a whole number of frames, 1 or more (not {self.stride!r}).")
+        limits.stride(self.stride)
         check_model(self.model)
 
     def fields(self) -> dict:
@@ -279,12 +278,11 @@ def _fault(step: str) -> None:
 
 # One recording (runs in a worker process or a Ray task)
 
-def start_worker(parent: int) -> None:
-    """Start-up of a batch worker: it ends with the batch, and loads what every analysis needs once, while
-    the batch is still reading the first recordings' content."""
+def load_libraries() -> None:
+    """Start-up of a batch worker: what every analysis needs, loaded once, while the batch is still reading
+    the first recordings' content."""
     import importlib
 
-    die_with_parent(parent)
     for module in ("posture.measures", "posture.pipeline", "mediapipe"):
         importlib.import_module(module)
 
@@ -360,11 +358,11 @@ def _outcome(future) -> dict:
         return {"status": "failed", "reason": WORKER_DIED, "result": None, "frames": 0}
 
 
-def _progress_manager(ctx):
+def _progress_manager():
     """The manager process that carries progress back, ending with this process like the workers."""
     from multiprocessing.managers import SyncManager
 
-    manager = SyncManager(ctx=ctx)
+    manager = SyncManager(ctx=SPAWN)
     manager.start(die_with_parent, (os.getpid(),))
     return manager
 
@@ -373,12 +371,9 @@ def _local(tasks: Iterable[Task], settings: Settings, workers: int, on_analysis:
            on_progress: Callable | None) -> None:
     """Each task in a pool of worker processes, started once and reused for every recording; tasks are
     submitted as they come (the next recording's content is read while the workers analyse)."""
-    import multiprocessing as mp
-
-    ctx = mp.get_context("spawn")       # a clean interpreter per worker: MediaPipe does not survive fork well
     # The progress queue needs a manager process of its own: started only when progress is shown.
-    progress_manager = _progress_manager(ctx) if on_progress else nullcontext()
-    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=start_worker, initargs=(os.getpid(),))
+    progress_manager = _progress_manager() if on_progress else nullcontext()
+    pool = process_pool(workers, load_libraries)
     with progress_manager as manager, pool:
         queue = manager.Queue() if manager else None
         pending: dict = {}
@@ -583,7 +578,7 @@ class _Plan:
     run: _Run
     earlier: dict[str, dict]                                  # records of earlier runs, by job key
     waiting: dict[str, list[Row]] = field(default_factory=dict)     # analyses under way: their jobs
-    analyses: dict[str, dict] = field(default_factory=dict)         # analyses done: what was found
+    analyses: dict[str, dict] = field(init=False)                   # analyses done: what was found
 
     def __post_init__(self) -> None:
         self.analyses = {r["analysis"]: {k: r[k] for k in ("result", "frames", "landmarks", "seconds")}

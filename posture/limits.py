@@ -36,6 +36,13 @@ def number(value: float, what: str, low: float, high: float, unit: str = "") -> 
     return value
 
 
+def stride(value) -> int:
+    """Every how many frames to analyse: a whole number, 1 or more."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise PostureError(f"The stride must be a whole number of frames, 1 or more (not {value!r}).")
+    return value
+
+
 def pain_score(pain) -> int | None:
     """A pain score: None or a whole number 0 to 10."""
     if pain is None:

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
+from posture import limits
 from posture.calibration import CameraProfile
-from posture.errors import PostureError, VideoError
+from posture.errors import VideoError
 from posture.landmarks import Excluded, LandmarkSeries
 from posture.measures import AnalysisConfig, TestResult, analyse
 from posture.measures.recognise import recognise_test
@@ -19,7 +20,7 @@ from posture.others import OthersWatch, next_look, person_box
 from posture.pose import MediaPipePose, PoseDetector, PoseEstimator, track
 from posture.prepare import prepare
 from posture.video import VideoInfo, probe, read_frames
-from posture.workers import die_with_parent
+from posture.workers import SPAWN, process_pool
 
 HEAVY_NOTE = ("Landmarks from BlazePose heavy, which was no more accurate than full on the sweep "
               "(README); the uncertainties shown were measured with full.")
@@ -105,8 +106,7 @@ def landmarks_from_video(path: str | Path, estimator: PoseEstimator | None = Non
     for a recording of PART_MIN_S or longer, tracked in that many parts at once (`plan_parts`, `join_parts`).
     Raises for unreadable and empty files, and a stride below 1.
     """
-    if isinstance(stride, bool) or not isinstance(stride, int) or stride < 1:
-        raise PostureError(f"The stride must be a whole number of frames, 1 or more (not {stride!r}).")
+    limits.stride(stride)
     info = probe(path)
     own = estimator is None
     parts = plan_parts(info.frame_count, info.fps, stride, workers if own else 1)
@@ -205,9 +205,8 @@ def join_parts(parts: list[tuple[int, LandmarkSeries, OthersWatch | None]]) -> t
 _progress = None      # in a part's worker process: the queue that carries its frame count back
 
 
-def _part_worker(parent: int, progress) -> None:
+def _part_worker(progress) -> None:
     global _progress
-    die_with_parent(parent)
     _progress = progress
 
 
@@ -230,14 +229,11 @@ def _track_one_part(info: VideoInfo, start: int, stop: int | None, stride: int, 
 def _track_in_parts(info: VideoInfo, parts: list[Part], stride: int, model: str, check_crowd: bool,
                     on_frame: Callable[[], None] | None) -> tuple[LandmarkSeries, OthersWatch | None]:
     """Each part in a process of its own (started for this recording, ending with it), then joined."""
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, wait
+    from concurrent.futures import wait
     from concurrent.futures.process import BrokenProcessPool
 
-    ctx = mp.get_context("spawn")          # a clean interpreter: MediaPipe does not survive fork well
-    progress = ctx.Queue()
-    with ProcessPoolExecutor(len(parts), mp_context=ctx, initializer=_part_worker,
-                             initargs=(os.getpid(), progress)) as pool:
+    progress = SPAWN.Queue()
+    with process_pool(len(parts), _part_worker, (progress,)) as pool:
         futures = [pool.submit(_track_one_part, info, start, stop, stride, model, check_crowd)
                    for start, stop in parts]
         while wait(futures, timeout=0.2).not_done or not progress.empty():

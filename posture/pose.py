@@ -26,6 +26,12 @@ MODELS = {"full": 1, "heavy": 2}       # BlazePose landmark model: its model_com
 Detection = tuple[np.ndarray, np.ndarray, np.ndarray]   # image 33x2 px, visibility 33, world 33x3 m
 
 
+def _quiet_native_logging() -> None:
+    """MediaPipe's native logging reads these when it loads: quiet unless the user asked otherwise."""
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
 @contextmanager
 def _native_logs_hidden() -> Iterator[None]:
     """MediaPipe's C++ start-up warnings go straight to file descriptor 2; hide just those."""
@@ -70,9 +76,7 @@ class MediaPipePose:
     def __init__(self, video_mode: bool = True, min_detection: float = 0.5, min_tracking: float = 0.5,
                  model: str = "full"):
         check_model(model)
-        # MediaPipe's native logging reads these when it loads: quiet unless the user asked otherwise.
-        os.environ.setdefault("GLOG_minloglevel", "2")
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        _quiet_native_logging()
         import mediapipe as mp  # heavy import, kept at the edge
 
         with _native_logs_hidden():
@@ -119,7 +123,7 @@ class PoseDetector:
     """
 
     def __init__(self, min_detection: float = 0.5):
-        os.environ.setdefault("GLOG_minloglevel", "2")
+        _quiet_native_logging()
         from google.protobuf import text_format
         from mediapipe.framework import calculator_pb2
         from mediapipe.python.solution_base import SolutionBase

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+
+SPAWN = multiprocessing.get_context("spawn")      # a clean interpreter per worker: MediaPipe does not survive fork
+
+
+def process_pool(n: int, start: Callable[..., None] | None = None, args: tuple = ()) -> ProcessPoolExecutor:
+    """n worker processes, started when first needed and reused, that end with this process; each runs
+    start(*args) first."""
+    return ProcessPoolExecutor(n, mp_context=SPAWN, initializer=_start, initargs=(os.getpid(), start, args))
+
+
+def _start(parent: int, start: Callable[..., None] | None, args: tuple) -> None:
+    die_with_parent(parent)
+    if start is not None:
+        start(*args)
 
 
 def die_with_parent(parent: int) -> None:
