@@ -33,11 +33,24 @@ web_assets() {
         npm ci --prefix web --no-audit --no-fund --ignore-scripts --loglevel=error
         touch "$stamp"
     fi
+    browser_pose
     local models heavy=web/node_modules/@mediapipe/pose/pose_landmark_heavy.tflite
     models="$("$VENV/bin/python" -c 'import mediapipe, os; print(os.path.dirname(mediapipe.__file__))')/modules/pose_landmark"
     if [ ! -f "$models/pose_landmark_heavy.tflite" ]; then
         echo "$HEAVY_SHA256  $heavy" | sha256sum --check --quiet
         cp "$heavy" "$models/pose_landmark_heavy.tflite"
+    fi
+}
+
+browser_pose() {
+    # What the browser's pose component loads, all from the app itself: tasks-vision's module and WASM runtime, and
+    # the pose model as a .task made from the wheel's own model files (posture/browser_model.py).
+    local vendor=app_pages/browser_pose/vendor tv=web/node_modules/@mediapipe/tasks-vision
+    if [ ! -f "$vendor/pose_landmarker_full.task" ] || [ "$tv/package.json" -nt "$vendor/pose_landmarker_full.task" ]; then
+        rm -rf "$vendor" && mkdir -p "$vendor/wasm"
+        cp "$tv/vision_bundle.mjs" "$vendor/vision_bundle.mjs"
+        cp "$tv"/wasm/vision_wasm_internal.* "$tv"/wasm/vision_wasm_nosimd_internal.* "$vendor/wasm/"
+        "$VENV/bin/python" -m posture.browser_model "$vendor/pose_landmarker_full.task"
     fi
 }
 

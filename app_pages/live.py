@@ -6,7 +6,8 @@ import streamlit as st
 
 from app_pages.common import TEST_NAMES, active_profile, client_height, client_picker, engine, home_mode, \
     session_fields, show_result
-from app_pages.live_panel import forget_run, live_panel
+from app_pages.browser_panel import camera_panel
+from app_pages.live_panel import forget_run
 from posture.errors import PostureError
 from posture.store.bundle import bundle_session
 from posture.store.records import load_session
@@ -51,7 +52,7 @@ else:
         lab, pain, notes = session_fields("live")
 
 profile = active_profile()      # fitted to the webcam's resolution, with undistortion, by the live check itself
-run, result, series = live_panel("live", test, home=home, profile=profile,
+run, result, series = camera_panel("live", test, home=home, profile=profile,
                                  height_cm=client_height(client) if client else None)
 if result is not None:
     if run.saved_session is None:

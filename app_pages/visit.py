@@ -13,7 +13,8 @@ import streamlit as st
 
 from app_pages.common import (MAX_UPLOAD_MB, TEST_NAMES, VIDEO_TYPES, active_profile, analyse_upload, client_height,
                               client_picker, comparison_of, engine, plain, show_comparison, show_result)
-from app_pages.live_panel import forget_run, live_panel
+from app_pages.browser_panel import camera_panel
+from app_pages.live_panel import forget_run
 from posture.errors import PostureError
 from posture.store.models import Session
 from posture.store.records import client_sessions, stored_result
@@ -69,7 +70,7 @@ def run_test(session: Session, test: str) -> None:
     how = st.radio("Measure with", [LIVE, RECORDING], horizontal=True, key=f"{key}-how")
     outcome = None
     if how == LIVE:
-        run, result, series = live_panel(key, test, profile=active_profile(), height_cm=height, scroll=True)
+        run, result, series = camera_panel(key, test, profile=active_profile(), height_cm=height, scroll=True)
         if result is not None and run.saved_session is None:
             outcome = result, series
             run.saved_session = session.id

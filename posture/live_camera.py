@@ -30,6 +30,8 @@ class LiveRun:
         self._prompt = Prompt("framing", "Starting the camera ...")
         self.frames_seen = 0
         self.saved_session: int | None = None       # set by the app once the result is stored
+        self.browser: str | None = None             # landmarks from the browser: the component's run they come from
+        self.last_seq = -1                          # and the last frame number taken
 
     def process(self, rgb: np.ndarray, t: float) -> np.ndarray:
         """Take one frame (RGB, seconds) and give back the frame to show."""

@@ -1,0 +1,183 @@
+// The pose model on this device: the camera's frames go through BlazePose (tasks-vision, WASM on the CPU) here in
+// the browser, the skeleton and the latest angle are drawn here, and only the landmarks go to the app, in small
+// batches that the app acknowledges. The video never leaves the device.
+//
+// A Streamlit component (protocol v1, spoken by hand: no extra package). The app sends `args`:
+//   run, ack: the run it is on and the last frame number it has taken in (acknowledged frames are dropped here)
+//   angle, angle_name, problem: what the check says now, drawn on the picture
+//   bones: the skeleton's pairs of landmarks (posture.landmarks.BONES); header_px: room the page keeps above
+//   done: the check is over: the camera is stopped
+// and gets back {run, width, height, fps, ms, frames: [[seq, t (s), brightness, image (33 x x,y,visibility
+// normalised) | null, world (33 x x,y,z m) | null], ...], error}.
+
+const SEND_MS = 300;           // how often unacknowledged frames go to the app
+const FPS_WINDOW_MS = 2000;    // processed frames per second over this window
+
+const state = window.posturePose = {
+  run: Math.random().toString(36).slice(2, 10), args: null, frames: [], seq: 0, sent: -1,
+  processed: 0, fps: 0, ms: 0, width: 0, height: 0, error: "", started: false, stopped: false,
+};
+const view = document.getElementById("view"), ctx = view.getContext("2d");
+const video = document.getElementById("camera"), status = document.getElementById("status");
+const probe = new OffscreenCanvas(16, 12), probeCtx = probe.getContext("2d", {willReadFrequently: true});
+let landmarker = null, stream = null, times = [], inferMs = [], sender = null, lastT = 0;
+
+function post(type, extra = {}) {
+  window.parent.postMessage({isStreamlitMessage: true, type, ...extra}, "*");
+}
+
+function say(text, problem = false) {
+  status.textContent = text;
+  status.className = problem ? "problem" : "";
+  fitHeight();
+}
+
+function fail(why) {
+  state.error = why;
+  say(why, true);
+  send(true);
+  stop();
+}
+
+function fitHeight() {
+  // The picture as wide as the panel, no taller than the screen below the page's header.
+  const aspect = state.width && state.height ? state.width / state.height : 4 / 3;
+  let room = Infinity;
+  try { room = window.parent.innerHeight - ((state.args && state.args.header_px) || 300); } catch (e) { /* other origin */ }
+  const w = Math.min(document.body.clientWidth, Math.max(240, room) * aspect);
+  view.style.width = `${w}px`;
+  view.style.height = `${w / aspect}px`;
+  post("streamlit:setFrameHeight", {height: Math.ceil(document.body.scrollHeight) + 4});
+}
+
+window.addEventListener("message", (event) => {
+  if (!event.data || event.data.type !== "streamlit:render") return;
+  const args = event.data.args;
+  state.args = args;
+  if (args.run === state.run) state.frames = state.frames.filter((f) => f[0] > args.ack);
+  if (args.done) stop();
+  else if (!state.started) start();
+  fitHeight();
+});
+window.addEventListener("resize", fitHeight);
+post("streamlit:componentReady", {apiVersion: 1});
+
+async function start() {
+  state.started = true;
+  try {
+    const {FilesetResolver, PoseLandmarker} = await import("./vendor/vision_bundle.mjs");
+    const fileset = await FilesetResolver.forVisionTasks(new URL("./vendor/wasm", location.href).href);
+    landmarker = await PoseLandmarker.createFromOptions(fileset, {
+      baseOptions: {modelAssetPath: new URL("./vendor/pose_landmarker_full.task", location.href).href,
+                    delegate: "CPU"},
+      runningMode: "VIDEO", numPoses: 1,
+      minPoseDetectionConfidence: 0.5, minPosePresenceConfidence: 0.5, minTrackingConfidence: 0.5,
+    });
+  } catch (e) {
+    return fail("The pose model could not start in this browser: use a recent Chrome, Edge, Firefox or Safari, " +
+                "or the server's camera path.");
+  }
+  if (state.stopped) return;
+  say("Starting the camera ...");
+  try {
+    if (!navigator.mediaDevices) throw new Error("insecure");
+    stream = await navigator.mediaDevices.getUserMedia({video: true, audio: false});
+  } catch (e) {
+    return fail(navigator.mediaDevices
+      ? "The camera could not be opened: allow camera access (the camera icon in the address bar) and reload the page."
+      : "This browser allows the camera only on a secure (https) address: open the app by its https link.");
+  }
+  video.srcObject = stream;
+  await video.play();
+  state.width = video.videoWidth;
+  state.height = video.videoHeight;
+  view.width = state.width;
+  view.height = state.height;
+  say("The pose model runs on this device: the video stays here.");
+  sender = setInterval(send, SEND_MS);
+  video.requestVideoFrameCallback(onFrame);
+}
+
+function onFrame() {
+  if (state.stopped) return;
+  const t = Math.max(performance.now(), lastT + 1);       // tasks-vision needs rising time stamps (ms)
+  lastT = t;
+  const t0 = performance.now();
+  const found = landmarker.detectForVideo(video, t);
+  const took = performance.now() - t0;
+  const image = found.landmarks.length ? found.landmarks[0] : null;
+  const world = found.worldLandmarks.length ? found.worldLandmarks[0] : null;
+  state.frames.push([state.seq++, t / 1000, brightness(),
+                     image && image.flatMap((p) => [round(p.x, 5), round(p.y, 5), round(p.visibility ?? 0, 3)]),
+                     world && world.flatMap((p) => [round(p.x, 4), round(p.y, 4), round(p.z, 4)])]);
+  count(t, took);
+  draw(image);
+  video.requestVideoFrameCallback(onFrame);
+}
+
+function round(x, digits) {
+  const k = 10 ** digits;
+  return Math.round(x * k) / k;
+}
+
+function brightness() {
+  // The picture's mean grey level (0-255), as the server path measures it: a dark room is said, not guessed at.
+  probeCtx.drawImage(video, 0, 0, 16, 12);
+  const px = probeCtx.getImageData(0, 0, 16, 12).data;
+  let sum = 0;
+  for (let i = 0; i < px.length; i += 4) sum += px[i] + px[i + 1] + px[i + 2];
+  return round(sum / (px.length / 4 * 3), 1);
+}
+
+function count(t, took) {
+  state.processed += 1;
+  times.push(t);
+  inferMs.push(took);
+  while (times.length && times[0] < t - FPS_WINDOW_MS) { times.shift(); inferMs.shift(); }
+  if (times.length > 1) state.fps = round(1000 * (times.length - 1) / (times[times.length - 1] - times[0]), 1);
+  state.ms = round(inferMs.reduce((a, b) => a + b, 0) / inferMs.length, 1);
+}
+
+function draw(image) {
+  ctx.drawImage(video, 0, 0, view.width, view.height);
+  const args = state.args || {};
+  if (image) {
+    ctx.lineWidth = Math.max(2, view.width / 240);
+    ctx.strokeStyle = args.problem ? "#e8a317" : "#2ee6a8";
+    ctx.beginPath();
+    for (const [a, b] of args.bones || []) {
+      if (image[a].visibility < 0.5 || image[b].visibility < 0.5) continue;
+      ctx.moveTo(image[a].x * view.width, image[a].y * view.height);
+      ctx.lineTo(image[b].x * view.width, image[b].y * view.height);
+    }
+    ctx.stroke();
+  }
+  if (args.angle !== null && args.angle !== undefined) {
+    const size = Math.round(view.height / 12);
+    ctx.font = `700 ${size}px sans-serif`;
+    const text = `${args.angle_name}: ${Math.round(args.angle)}°`;
+    ctx.fillStyle = "rgba(0, 0, 0, 0.55)";
+    ctx.fillRect(0, 0, ctx.measureText(text).width + size, size * 1.5);
+    ctx.fillStyle = "#ffffff";
+    ctx.fillText(text, size / 2, size * 1.15);
+  }
+}
+
+function send(force = false) {
+  // Everything not yet acknowledged, so that a batch the app missed is sent again: nothing is lost.
+  const last = state.frames.length ? state.frames[state.frames.length - 1][0] : -1;
+  if (!force && last === state.sent) return;
+  state.sent = last;
+  post("streamlit:setComponentValue", {dataType: "json", value: {
+    run: state.run, width: state.width, height: state.height, fps: state.fps, ms: state.ms,
+    frames: state.frames, error: state.error}});
+}
+
+function stop() {
+  if (state.stopped) return;
+  state.stopped = true;
+  clearInterval(sender);
+  if (stream) stream.getTracks().forEach((track) => track.stop());
+  if (landmarker) landmarker.close();
+  landmarker = null;
+}
