@@ -2,13 +2,16 @@
 
 A thin layer over the library: every number comes from `posture`, every page
 only gathers input and shows results. Start it with `bash dev.sh app`.
+Therapists log in; a patient's home-check code opens only their own check and
+results; anyone else sees the login page alone.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import HOME, THERAPIST, database_label
+from app_pages.access import log_out, patient, therapist
+from app_pages.common import database_label
 from posture.privacy import owner_only, sweep_stale_uploads
 
 
@@ -23,21 +26,27 @@ private_start()
 # Icons are emoji, drawn by the browser: a ":material/...:" icon makes the tab fetch it from fonts.gstatic.com.
 st.set_page_config(page_title="posture", page_icon="🧍", layout="wide")
 
-with st.sidebar:
-    mode = st.radio("Who is using posture?", [THERAPIST, HOME], key="mode",
-                    help="Home check: plain instructions, large text, one step at a time.")
-    where = database_label()
-    st.caption(f"Database: {where}" if "://" in where and not where.startswith("sqlite") else
-               f"Data stays on this computer: {where}")
-
-start = st.Page("app_pages/start.py", title="Start", icon="🏠", default=True)
-live = st.Page("app_pages/live.py", title="Live check" if mode == HOME else "Live assessment", icon="🎥")
-if mode == HOME:
-    pages = [start, live]
-else:
-    pages = [start, st.Page("app_pages/visit.py", title="Visit", icon="📅"), live,
+client = patient()              # a home-check code opens one client's check and results, and nothing else
+if client is not None:
+    with st.sidebar:
+        st.caption(f"Home check for {client}. Your results go straight to your therapist; the video stays on "
+                   "this device.")
+    pages = [st.Page("app_pages/live.py", title="Home check", icon="🎥", default=True),
+             st.Page("app_pages/my_results.py", title="My results", icon="📈")]
+elif (name := therapist()) is not None:
+    with st.sidebar:
+        where = database_label()
+        st.caption(f"Database: {where}" if "://" in where and not where.startswith("sqlite") else
+                   f"Data stays on this computer: {where}")
+        st.caption(f"Logged in as {name}.")
+        st.button("Log out", on_click=log_out)
+    pages = [st.Page("app_pages/start.py", title="Start", icon="🏠", default=True),
+             st.Page("app_pages/visit.py", title="Visit", icon="📅"),
+             st.Page("app_pages/live.py", title="Live assessment", icon="🎥"),
              st.Page("app_pages/analyse.py", title="Analyse a video", icon="🎬"),
              st.Page("app_pages/clients.py", title="Clients and history", icon="👥"),
              st.Page("app_pages/compare.py", title="Compare", icon="⚖️"),
              st.Page("app_pages/calibration.py", title="Calibration", icon="📏")]
+else:                           # nobody yet: the therapist pages are not even listed
+    pages = [st.Page("app_pages/login.py", title="Log in", icon="🔑", default=True)]
 st.navigation(pages).run()

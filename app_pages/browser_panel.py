@@ -107,8 +107,8 @@ def _browser_check(key: str, test: str, home: bool, profile: CameraProfile | Non
               angle=prompt.angle, angle_name=TESTS[test].angle_name, problem=bool(prompt.problem),
               bones=[[int(a), int(b)] for a, b in BONES], header_px=HEADER_PX["home" if home else "therapist"],
               done=False)
-        st.caption("The pose model runs in this browser: the video stays on this device, only the body's landmarks "
-                   "are sent. If the picture stays dark, allow camera access (the camera icon in the address bar).")
+        st.caption("Only the body's landmarks are sent. If the picture stays dark, allow camera access (the camera "
+                   "icon in the address bar).")
 
 
 def _component_key(key: str, test: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import client_height, engine, existing_client
+from app_pages.common import client_height, engine, existing_client, home_link_panel
 from posture.errors import PostureError
 from posture.export import label
 from posture.store.export import sessions_csv, sessions_json
@@ -82,5 +82,8 @@ else:
 c1, c2, c3 = st.columns(3)
 c1.download_button("History as CSV", sessions_csv(sessions), file_name=f"{client}.csv", mime="text/csv")
 c2.download_button("History as JSON", sessions_json(sessions), file_name=f"{client}.json", mime="application/json")
-if c3.button("New home-check code"):
-    st.info(f"Home-check code for {client}: **{pair_client(engine(), client)}** (give it to the patient)")
+if c3.button("Code for an offline home-check file", help="For a patient who runs their own copy of posture and "
+             "sends you a signed file (Import a home check, above)."):
+    st.info(f"Offline home-check code for {client}: **{pair_client(engine(), client)}** (give it to the patient)")
+
+home_link_panel(client)

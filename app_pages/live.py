@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import TEST_NAMES, active_profile, client_height, client_picker, engine, home_mode, \
+from app_pages.common import TEST_NAMES, active_profile, client_height, client_picker, engine, home_client, \
     session_fields, show_result
 from app_pages.browser_panel import camera_panel
 from app_pages.live_panel import forget_run
 from posture.errors import PostureError
-from posture.store.bundle import bundle_session
-from posture.store.records import load_session
-from posture.store.visits import record_test
+from posture.store.visits import HOME_CHECK, record_test
 
 
 def narrow_table_css() -> str:
@@ -32,16 +30,18 @@ def narrow_table_css() -> str:
 </style>"""
 
 
-home = home_mode()
-st.title("Live check" if home else "Live assessment")
+home = home_client() is not None
+st.title("Your home check" if home else "Live assessment")
 
 # The choices in one row and a smaller top margin, so that the video below them shows whole on a laptop screen
 # (1400x900), even while the form for a new client is open.
 st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 4rem; }</style>")
 if home:
+    st.markdown("**1.** Put the camera at chest height, 2 to 3 metres away. **2.** Make sure your whole body, head to "
+                "feet, fits in the picture. **3.** Choose the test, then follow the instructions on screen.")
     pick, pain_now = st.columns([3, 2])
     test = pick.selectbox("Test", list(TEST_NAMES), format_func=TEST_NAMES.get, key="live-test")
-    client, lab, notes = "me", "home check", ""
+    client, lab, notes = home_client(), HOME_CHECK, ""
     pain = pain_now.slider("How much pain do you have right now? (0 none, 10 worst)", 0, 10, 0, key="live-pain")
 else:
     pick, who, session = st.columns([2, 3, 3])
@@ -61,24 +61,17 @@ if result is not None:
         else:
             try:
                 run.saved_session = record_test(engine(), client, lab, result, series, pain=pain, notes=notes,
-                                                profile=profile, source="live")
+                                                profile=profile, source="home" if home else "live")
             except PostureError as e:
                 st.error(str(e))
     if run.saved_session is not None:
-        st.info(f"Saved in session {run.saved_session} ({lab}) for {client}.")
-    if home:
-        st.markdown("## To send the result to your therapist, type the code they gave you:")
-        code = st.text_input("Code from your therapist", key="home-code")
-        if code and run.saved_session is not None:
-            data = bundle_session(load_session(engine(), run.saved_session), code)
-            st.download_button("Download the file for your therapist", data, file_name="home-check.json",
-                               mime="application/json", type="primary")
-    else:
-        with st.container(key="live-result"):
-            show_result(result)
-        with st.container(key="live-swipe"):
-            st.caption("Swipe the table sideways to see all its columns.")
-        st.html(narrow_table_css())
+        st.info("Saved: your therapist sees this result now (My results has all of yours)." if home else
+                f"Saved in session {run.saved_session} ({lab}) for {client}.")
+    with st.container(key="live-result"):
+        show_result(result)
+    with st.container(key="live-swipe"):
+        st.caption("Swipe the table sideways to see all its columns.")
+    st.html(narrow_table_css())
     if st.button("Start a new check"):
         forget_run("live")
         st.rerun()

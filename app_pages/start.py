@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import client_names, engine, home_mode
+from app_pages.common import client_names, engine
 from posture.demo import DEMO, load_demo
 from posture.errors import PostureError
 
-if home_mode():
-    st.title("Your home check")
-    st.markdown("### 1. Put the camera at chest height, 2 to 3 metres away.\n"
-                "### 2. Make sure your whole body, head to feet, fits in the picture.\n"
-                "### 3. Open **Live check** on the left and follow the instructions on screen.")
-    st.stop()
-
 st.title("posture")
 st.write("Markerless posture and range-of-motion assessment: standing posture, forward bend, side bend and "
-         "trunk rotation, from a webcam or a recorded video. Everything stays on this computer.")
+         "trunk rotation, from a webcam or a recorded video. Everything stays on this clinic's server.")
 
 if DEMO in client_names():
     st.info(f"The demo client **{DEMO}** is loaded (a simulated body, not a real person): two visits, each with a "

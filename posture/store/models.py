@@ -118,3 +118,29 @@ class Protocol(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
     tests: Mapped[list] = mapped_column(JSON)
+
+
+class Therapist(Base):
+    """Someone who may open the therapist pages: a name and an Argon2id hash of the password, never the password."""
+
+    __tablename__ = "therapists"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)     # wrong passwords since the last right one
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)     # no login accepted before then (UTC)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class HomeCode(Base):
+    """A patient's way in: the code opens the home check and that one client's own results, until it expires or is
+    withdrawn. Only a hash of it is kept (it is a long random string, so SHA-256 suffices)."""
+
+    __tablename__ = "home_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(8))                        # its last characters, to tell codes apart
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -1,0 +1,52 @@
+"""Who is using the app: a therapist (logged in), a patient (a home-check code), or nobody yet (the login page).
+
+The library (posture.store.access) decides; this only reads the request and
+keeps the answer in the server-side session, which the browser cannot write.
+A code is checked again on every run, so a withdrawn one stops working at once.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.common import PATIENT, engine
+from posture.store.access import AccessError, client_for_code, normal_code
+
+THERAPIST, CODE_ERROR = "therapist", "code-error"
+PROXY_HEADERS = ("X-Forwarded-For", "X-Real-Ip", "Forwarded")
+
+
+def patient() -> str | None:
+    """The client whose code opened this session (None for a therapist or nobody): checked on every run."""
+    code = st.query_params.get("code")
+    if not code:
+        st.session_state.pop(PATIENT, None)
+        return None
+    try:
+        st.session_state[PATIENT] = client_for_code(engine(), code)
+        st.session_state.pop(CODE_ERROR, None)
+    except AccessError as e:
+        st.session_state.pop(PATIENT, None)
+        st.session_state[CODE_ERROR] = str(e)
+        del st.query_params["code"]
+    return st.session_state.get(PATIENT)
+
+
+def therapist() -> str | None:
+    """The therapist logged in on this session, None when nobody is."""
+    return st.session_state.get(THERAPIST)
+
+
+def open_with_code(code: str) -> None:
+    """Reopen the app with the code in its address (as the therapist's link has it)."""
+    st.query_params["code"] = normal_code(code)
+
+
+def log_out() -> None:
+    st.session_state.pop(THERAPIST, None)
+
+
+def on_this_computer() -> bool:
+    """The browser runs on the server's own computer (not through a proxy): only there may the first account be made."""
+    headers = st.context.headers
+    return st.context.ip_address is None and not any(headers.get(h) for h in PROXY_HEADERS)
