@@ -11,7 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import FPS, ROOT, bend, true_flexion
 from posture.store.db import open_database
-from posture.store.records import client_sessions, save_session
+from posture.store.access import has_therapist, log_in, new_home_code, revoke_home_codes, set_password
+from posture.store.records import add_client, client_sessions, save_session
 from posture.synthetic.camera import sagittal_camera
 from posture.synthetic.scene import forward_bend_poses, landmark_series
 
@@ -26,9 +27,17 @@ def db(tmp_path, monkeypatch):
     return path
 
 
-def app(page: str | None = None, mode: str = "Therapist") -> AppTest:
+def app(page: str | None = None, *, therapist: str | None = "Anna", code: str | None = None,
+        where: str | None = None) -> AppTest:
+    """The app as a logged-in therapist (the server-side session says so, as a login leaves it), or opened with a
+    patient's code, or by nobody (therapist=None); `where` picks the live check's camera path."""
     at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["mode"] = mode
+    if code is not None:
+        at.query_params["code"] = code
+    elif therapist is not None:
+        at.session_state["therapist"] = therapist
+    if where is not None:
+        at.session_state["live-where"] = where
     at.run()
     if page:
         at.switch_page(f"app_pages/{page}.py").run()
@@ -68,10 +77,65 @@ def test_a_database_that_cannot_be_opened_is_one_sentence_on_every_page(db, monk
                                            "such as postgresql+psycopg://user@host/db."]
 
 
-def test_home_mode_shows_only_the_check_in_plain_words(db):
-    at = app(mode="Home check")
+def test_a_patients_code_opens_only_their_home_check_in_plain_words(db):
+    engine = open_database(db)
+    add_client(engine, "PT-7")
+    at = app(code=new_home_code(engine, "PT-7").lower())          # as typed: any case
     assert at.title[0].value == "Your home check"
     assert "whole body" in at.markdown[0].value
+    assert any("Home check for PT-7" in c.value for c in at.sidebar.caption)
+    assert not [b for b in at.button if b.label == "Log out"]
+
+
+def test_a_withdrawn_or_unknown_code_opens_nothing_and_says_why(db):
+    engine = open_database(db)
+    add_client(engine, "PT-8")
+    code = new_home_code(engine, "PT-8")
+    revoke_home_codes(engine, "PT-8")
+    for given, words in ((code, "withdrawn this code"), ("ABCD-EFGH-JKMN", "not valid")):
+        at = app(code=given)
+        assert at.title[0].value == "posture" and any(words in e.value for e in at.error)
+        assert "code" not in at.query_params                  # the page no longer holds it
+
+
+def test_nobody_logged_in_sees_the_login_page_alone(db):
+    engine = open_database(db)
+    set_password(engine, "Anna", "a long enough password")
+    at = app(therapist=None)
+    assert at.title[0].value == "posture"
+    assert {b.label for b in at.button} == {"Open my home check", "Log in"}
+    at.switch_page("app_pages/clients.py").run()              # not a page of this session: the login page again
+    assert [t.value for t in at.title] == ["posture"] and not at.dataframe
+    at = app(therapist=None)
+    at.text_input[1].input("Anna")
+    at.text_input[2].input("wrong password!")
+    next(b for b in at.button if b.label == "Log in").click().run()
+    assert [e.value for e in at.error] == ["Wrong name or password."]
+    at.text_input[2].input("a long enough password")
+    next(b for b in at.button if b.label == "Log in").click().run()
+    assert at.session_state["therapist"] == "Anna" and at.title[0].value == "posture"
+    assert [b for b in at.button if b.label == "Load the demo client"]
+
+
+def test_the_first_account_is_made_only_on_the_server_computer(db, monkeypatch):
+    at = app(therapist=None)                # AppTest's connection has a (mock) address: not this computer
+    assert any("open posture on the server computer itself" in i.value for i in at.info)
+    assert not [t for t in at.text_input if t.label == "Your name"]
+    import app_pages.access                 # the e2e test makes the account from a real browser on this computer
+    monkeypatch.setattr(app_pages.access, "on_this_computer", lambda: True)
+    at = app(therapist=None)
+    fields = {t.label: t for t in at.text_input}
+    fields["Your name"].input("Anna")
+    fields["Password (at least 10 characters)"].input("short")
+    fields["The password again"].input("short")
+    next(b for b in at.button if b.label == "Create the account").click().run()
+    assert [e.value for e in at.error] == ["Choose a password of at least 10 characters."]
+    assert not has_therapist(open_database(db))
+    fields = {t.label: t for t in at.text_input}
+    fields["Password (at least 10 characters)"].input("a long enough password")
+    fields["The password again"].input("a long enough password")
+    next(b for b in at.button if b.label == "Create the account").click().run()
+    assert at.session_state["therapist"] == "Anna" and log_in(open_database(db), "Anna", "a long enough password")
 
 
 class Stream:
@@ -103,7 +167,7 @@ def test_live_page_saves_a_finished_check(db, camera):
     from posture.synthetic.scene import still_poses
     from posture.synthetic.skeleton import Pose
 
-    at = app("live")
+    at = app("live", where="On the server")
     add_client_on(at, "live", "GH-4")
     at.selectbox(key="live-label").select("post").run()
     run = LiveRun("forward-bend")              # the camera thread's work, done here on posed landmarks

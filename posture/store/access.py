@@ -13,6 +13,7 @@ neither.
 from __future__ import annotations
 
 import hashlib
+import math
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -97,7 +98,7 @@ def _refusal(account: Therapist | None, password: str, now: datetime) -> str:
         _verify(_NOBODY, password)
         return WRONG_LOGIN
     if account.locked_until is not None and now < account.locked_until:
-        wait = int((account.locked_until - now).total_seconds()) + 1
+        wait = math.ceil((account.locked_until - now).total_seconds())
         return f"Too many wrong passwords: try again in {wait} seconds."
     if _verify(account.password_hash, password):
         account.failed_logins, account.locked_until = 0, None

@@ -1,0 +1,111 @@
+"""Therapist accounts and patients' home-check codes, on a real SQLite file (posture.store.access)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from posture.store.access import (CODE_DAYS, AccessError, client_for_code, has_therapist, home_codes, log_in,
+                                  new_home_code, revoke_home_codes, set_password)
+from posture.store.db import open_database, reading
+from posture.store.models import HomeCode, Therapist
+from posture.store.records import add_client
+
+PASSWORD = "a long enough password"
+T0 = datetime(2026, 11, 24, 9, 0)
+
+
+@pytest.fixture
+def engine(tmp_path):
+    e = open_database(tmp_path / "clinic.db")
+    add_client(e, "PT-1")
+    add_client(e, "PT-2")
+    return e
+
+
+def test_the_password_is_kept_only_as_an_argon2id_hash(engine):
+    assert not has_therapist(engine)
+    set_password(engine, "Anna", PASSWORD)
+    with reading(engine) as db:
+        (stored,) = db.scalars(select(Therapist.password_hash)).all()
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert has_therapist(engine) and log_in(engine, " Anna ", PASSWORD) == "Anna"
+
+
+@pytest.mark.parametrize("name, password, words", [("", PASSWORD, "name of 1 to 80"), ("A" * 81, PASSWORD, "1 to 80"),
+                                                   ("Anna", "9 chars!!", "at least 10")])
+def test_a_bad_name_or_short_password_is_refused(engine, name, password, words):
+    with pytest.raises(AccessError, match=words):
+        set_password(engine, name, password)
+    assert not has_therapist(engine)
+
+
+def test_wrong_passwords_lock_the_account_for_a_doubling_time_that_a_restart_keeps(engine, tmp_path):
+    set_password(engine, "Anna", PASSWORD)
+    for k in range(4):                                   # four free tries
+        with pytest.raises(AccessError, match="Wrong name or password"):
+            log_in(engine, "Anna", f"guess {k}", now=T0)
+    with pytest.raises(AccessError, match="Wrong name or password"):
+        log_in(engine, "Anna", "guess 5", now=T0)        # the fifth locks for 30 s
+    again = open_database(tmp_path / "clinic.db")        # a restarted server: the lock holds
+    with pytest.raises(AccessError, match="try again in 30 seconds"):
+        log_in(again, "Anna", PASSWORD, now=T0)          # even the right password, while locked
+    with pytest.raises(AccessError, match="Wrong name"):
+        log_in(again, "Anna", "guess 6", now=T0 + timedelta(seconds=31))
+    with pytest.raises(AccessError, match="try again in 60 seconds"):
+        log_in(again, "Anna", PASSWORD, now=T0 + timedelta(seconds=31))
+    assert log_in(again, "Anna", PASSWORD, now=T0 + timedelta(seconds=92)) == "Anna"
+    with pytest.raises(AccessError, match="Wrong name"):  # the count starts again after a right password
+        log_in(again, "Anna", "guess 7", now=T0 + timedelta(seconds=93))
+    assert log_in(again, "Anna", PASSWORD, now=T0 + timedelta(seconds=94)) == "Anna"
+
+
+def test_an_unknown_name_is_the_same_sentence_as_a_wrong_password(engine):
+    set_password(engine, "Anna", PASSWORD)
+    with pytest.raises(AccessError) as unknown:
+        log_in(engine, "Bob", PASSWORD)
+    with pytest.raises(AccessError) as wrong:
+        log_in(engine, "Anna", "not the password")
+    assert str(unknown.value) == str(wrong.value) == "Wrong name or password."
+
+
+def test_a_code_opens_its_own_client_only_until_it_expires(engine):
+    code = new_home_code(engine, "PT-1", now=T0)
+    other = new_home_code(engine, "PT-2", now=T0)
+    assert len(code) == 14 and code[4] == code[9] == "-"
+    assert client_for_code(engine, code, now=T0) == "PT-1"
+    assert client_for_code(engine, code.lower().replace("-", " "), now=T0) == "PT-1"     # as read out or typed
+    assert client_for_code(engine, other, now=T0) == "PT-2"
+    last = T0 + timedelta(days=CODE_DAYS) - timedelta(seconds=1)
+    assert client_for_code(engine, code, now=last) == "PT-1"
+    with pytest.raises(AccessError, match="expired on 24 December 2026"):
+        client_for_code(engine, code, now=last + timedelta(seconds=1))
+    with reading(engine) as db:                          # only a hash is kept
+        assert code.replace("-", "") not in {c.code_hash for c in db.scalars(select(HomeCode))}
+
+
+@pytest.mark.parametrize("typed", ["", "ABCD", "ABCD-EFGH-JKMNP", "ABCD-EFGH-JKMN", "' OR 1=1 --"])
+def test_an_unknown_or_malformed_code_is_one_sentence(engine, typed):
+    new_home_code(engine, "PT-1")
+    with pytest.raises(AccessError, match="This code is not valid"):
+        client_for_code(engine, typed)
+
+
+def test_withdrawing_stops_every_working_code_of_that_client_alone(engine):
+    first, second = new_home_code(engine, "PT-1", now=T0), new_home_code(engine, "PT-1", now=T0)
+    other = new_home_code(engine, "PT-2", now=T0)
+    assert revoke_home_codes(engine, "PT-1", now=T0) == 2
+    for code in (first, second):
+        with pytest.raises(AccessError, match="withdrawn"):
+            client_for_code(engine, code, now=T0)
+    assert client_for_code(engine, other, now=T0) == "PT-2"
+    assert [c.active for c in home_codes(engine, "PT-1", now=T0)] == [False, False]
+    assert [(c.hint, c.active) for c in home_codes(engine, "PT-2", now=T0)] == [(other[-4:], True)]
+
+
+@pytest.mark.parametrize("days", [0, 366])
+def test_a_code_lasts_one_to_365_days(engine, days):
+    with pytest.raises(AccessError, match="1 to 365 days"):
+        new_home_code(engine, "PT-1", days)
