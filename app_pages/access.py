@@ -12,23 +12,25 @@ import streamlit as st
 from app_pages.common import PATIENT, engine
 from posture.store.access import AccessError, client_for_code, normal_code
 
-THERAPIST, CODE_ERROR = "therapist", "code-error"
+THERAPIST, CODE, CODE_ERROR = "therapist", "home-code", "code-error"
 PROXY_HEADERS = ("X-Forwarded-For", "X-Real-Ip", "Forwarded")
 
 
 def patient() -> str | None:
-    """The client whose code opened this session (None for a therapist or nobody): checked on every run."""
-    code = st.query_params.get("code")
+    """The client whose code opened this session (None for a therapist or nobody): checked on every run, from the
+    address or, once a page link dropped it from there, from this session."""
+    code = st.query_params.get("code") or st.session_state.get(CODE)
     if not code:
-        st.session_state.pop(PATIENT, None)
         return None
     try:
         st.session_state[PATIENT] = client_for_code(engine(), code)
+        st.session_state[CODE] = code
         st.session_state.pop(CODE_ERROR, None)
     except AccessError as e:
-        st.session_state.pop(PATIENT, None)
+        for key in (PATIENT, CODE):
+            st.session_state.pop(key, None)
         st.session_state[CODE_ERROR] = str(e)
-        del st.query_params["code"]
+        st.query_params.pop("code", None)
     return st.session_state.get(PATIENT)
 
 

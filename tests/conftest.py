@@ -94,3 +94,30 @@ def bend(peak: float, seed: int = 0):
     series = landmark_series(forward_bend_poses(peak, FPS), sagittal_camera(), FPS, noise_px=1.0,
                              rng=np.random.default_rng(seed))
     return analyse(series, "forward-bend"), series
+
+
+# The therapist's account for the browser tests (made in the database before the server starts, as at a clinic
+# after its first start), and logging in as a person would.
+THERAPIST, PASSWORD = "E2E", "a long enough password"
+LINKS = {"": "Start", "visit": "Visit", "live": "Live assessment", "analyse": "Analyse a video",
+         "clients": "Clients and history", "compare": "Compare", "calibration": "Calibration"}
+
+
+def therapist_account(database: Path) -> None:
+    from posture.store.access import set_password
+    from posture.store.db import open_database
+
+    set_password(open_database(database), THERAPIST, PASSWORD)
+
+
+def log_in(page, url: str, path: str = "") -> None:
+    """Open the app, log in as the therapist, then go to the page at `path` by its link (a new address is a new
+    session, which would ask again)."""
+    page.goto(url)
+    page.get_by_label("Name", exact=True).fill(THERAPIST)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Log out").wait_for(timeout=60_000)
+    if path:
+        page.get_by_role("link", name=LINKS[path]).click()
+        page.wait_for_timeout(1_500)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTIFACTS, ROOT, sample, wait_for_app
+from conftest import ARTIFACTS, LINKS, ROOT, log_in, sample, therapist_account, wait_for_app
 from pg import free_port
 from posture.measures.registry import uncertainty
 from posture.pipeline import analyse_video
@@ -34,6 +34,7 @@ QUIET = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
 # (the trunk carries MediaPipe's known +5.5 degree bias on this sample, README, accuracy), within 1.5 degrees for
 # the fake camera's rescaled frames and its dropped or repeated frames.
 FLEXION_TOLERANCE = 1.5
+BROWSER_POSE = "iframe[src*='browser_pose']"     # the pose model on the device (app_pages/browser_pose)
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +46,7 @@ def server(tmp_path_factory):
     port = free_port()
     env = {**os.environ, "PORT": str(port), "POSTURE_DB": str(tmp / "clinic.db"),
            "POSTURE_CALIBRATION_DIR": str(tmp / "calibration")}
+    therapist_account(tmp / "clinic.db")
     proc = subprocess.Popen(["bash", "dev.sh", "app"], cwd=ROOT, env=env, start_new_session=True,
                             stdout=open(tmp / "app.log", "w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -120,9 +122,8 @@ def test_guided_forward_bend_with_a_fake_camera(server, camera_video, playwright
     browser, page = open_browser(playwright, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                                  f"--use-file-for-fake-video-capture={camera_video}")
     try:
-        page.goto(f"{url}/live")
-        new_client(page, "live", "E2E-LIVE")
-        page.frame_locator("iframe[title*='webrtc']").first.get_by_role("button", name="Start").click(timeout=60_000)
+        log_in(page, url, "live")
+        new_client(page, "live", "E2E-LIVE")          # the pose model on this device (the default) starts by itself
         wait_for_text(page, "Stand still", "Bend forward", "hold that position", timeout_s=90)
         shot(page, "live-running")
         assert wait_for_text(page, "Saved in session", "could not be measured") == "Saved in session"
@@ -140,7 +141,7 @@ def test_guided_forward_bend_with_a_fake_camera(server, camera_video, playwright
 
 
 def upload(page, url: str, path: Path, client: str = "") -> None:
-    page.goto(f"{url}/analyse")
+    log_in(page, url, "analyse")
     if client:
         new_client(page, "analyse", client)
     page.get_by_text("Upload a recording").click()
@@ -205,7 +206,7 @@ def test_a_whole_visit_pre_live_post_from_recordings_then_the_pdf(server, playwr
         browser, page = fake_camera(playwright, tmp_path, video)
         try:
             page.set_viewport_size({"width": 1400, "height": 900})
-            page.goto(f"{url}/visit")
+            log_in(page, url, "visit")
             if k == 0:
                 new_client(page, "visit", "E2E-VISIT", 172)
                 choose(page, "Battery of tests", "E2E three")
@@ -215,11 +216,9 @@ def test_a_whole_visit_pre_live_post_from_recordings_then_the_pdf(server, playwr
             else:
                 choose(page, "Client", "E2E-VISIT")
             wait_for_text(page, f"Next: {title}", timeout_s=60)
-            page.frame_locator("iframe[title*='webrtc']").first.get_by_role("button", name="Start").click(
-                timeout=60_000)
             wait_for_text(page, "Stand still", "hold that position", timeout_s=90)
-            time.sleep(1.0)                                   # the panel scrolls itself up when the camera runs
-            camera = page.locator("iframe[title*='webrtc']").first.bounding_box()
+            time.sleep(1.0)
+            camera = page.locator(BROWSER_POSE).first.bounding_box()
             assert camera["y"] >= 0 and camera["y"] + camera["height"] <= 900, camera     # the whole picture shows
             page.screenshot(path=str(SHOTS / f"visit-2-pre-{test}-running-screen.png"))   # what the patient sees
             shot(page, f"visit-2-pre-{test}-running")
@@ -232,7 +231,7 @@ def test_a_whole_visit_pre_live_post_from_recordings_then_the_pdf(server, playwr
     browser, page = open_browser(playwright)
     try:
         page.set_viewport_size({"width": 1400, "height": 900})
-        page.goto(f"{url}/visit")
+        log_in(page, url, "visit")
         choose(page, "Client", "E2E-VISIT")
         wait_for_text(page, "Begin the post assessment")
         set_pain(page, 2)
@@ -303,7 +302,9 @@ def test_camera_denied_shows_a_message_and_the_app_keeps_working(server, playwri
     url, _ = server
     browser, page = open_browser(playwright, "--use-fake-device-for-media-stream")   # a camera, but no permission
     try:
-        page.goto(f"{url}/live")
+        log_in(page, url, "live")                           # on this device: the component says it, in our words
+        wait_for_text(page, "The camera could not be opened: allow camera access", timeout_s=90)
+        page.get_by_text("On the server", exact=True).click()
         frame = page.frame_locator("iframe[title*='webrtc']").first
         frame.get_by_role("button", name="Start").click(timeout=60_000)
         frame.get_by_text("Permission denied").wait_for(timeout=30_000)
@@ -327,7 +328,7 @@ def test_lens_calibration_from_uploaded_board_pictures(server, playwright, tmp_p
     url, _ = server
     browser, page = open_browser(playwright)
     try:
-        page.goto(f"{url}/calibration")
+        log_in(page, url, "calibration")
         page.get_by_label("Square size, mm").fill("25")
         page.keyboard.press("Enter")
         page.locator("input[type=file]").first.set_input_files(pictures)
@@ -351,9 +352,10 @@ def test_screenshots_of_every_page(server, playwright):
     save_session(engine, "AA-SHOT", "post", [bend(75.0, 1)], visit_date=date(2026, 3, 2), pain=3)
     browser, page = open_browser(playwright)
     try:
+        log_in(page, url)
         for path, title in (("", "posture"), ("clients", "Clients and history"), ("compare", "PDF report"),
                             ("calibration", "Calibration")):
-            page.goto(f"{url}/{path}")
+            page.get_by_role("link", name=LINKS[path]).click()
             wait_for_text(page, title)
             time.sleep(1.5)
             shot(page, path or "start")

@@ -29,12 +29,13 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from conftest import FPS, ROOT, bend, new_postgres_database, sample, wait_for_app
+from conftest import FPS, LINKS, ROOT, bend, log_in, new_postgres_database, sample, therapist_account, wait_for_app
 from pg import free_port
 from posture.cli import main
 from posture.privacy import sweep_stale_uploads, upload_folder, upload_root
 from posture.errors import FileError
 from posture.store.db import StorageError, alembic_config, migrate, open_database, safe_url, schema_revision
+from posture.store.access import new_home_code
 from posture.store.records import add_client, client_sessions, save_session
 from posture.synthetic.camera import sagittal_camera
 from posture.synthetic.scene import forward_bend_poses, landmark_series
@@ -155,6 +156,7 @@ def test_the_sidebar_never_shows_the_password(server, request, monkeypatch, tmp_
     monkeypatch.setenv("POSTURE_DB", url)
     monkeypatch.setenv("POSTURE_CALIBRATION_DIR", str(tmp_path / "calibration"))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["therapist"] = "Anna"         # the database is shown to a therapist who logged in
     at.run()
     shown = [e.value for kind in ("caption", "markdown", "title", "info", "error", "warning", "exception")
              for e in at.get(kind)]
@@ -256,6 +258,7 @@ def server(tmp_path_factory, trap):
     env = {**os.environ, **trap.env(), "TMPDIR": str(tmp), "POSTURE_DB": str(tmp / "clinic.db"),
            "POSTURE_CALIBRATION_DIR": str(tmp / "calibration")}
     log = tmp / "app.log"
+    therapist_account(tmp / "clinic.db")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
                              str(port)], cwd=tmp, env=env, start_new_session=True, stdout=open(log, "w"),
                             stderr=subprocess.STDOUT)
@@ -267,7 +270,7 @@ def server(tmp_path_factory, trap):
 
 
 PAGES = {"": "posture", "visit": "Visit", "live": "Live assessment", "analyse": "Analyse a video",
-         "clients": "Clients and history", "compare": "Compare", "calibration": "Calibration"}
+         "clients": "Clients and history", "compare": "Compare", "calibration": "Calibration"}   # path: heading
 
 
 def outside(url: str, ours: str) -> bool:
@@ -290,7 +293,9 @@ def browser():
 
 @pytest.mark.slow
 def test_every_page_loads_only_from_the_app_itself(server, browser):
-    url, _, _ = server
+    url, tmp, _ = server
+    db = tmp / "clinic.db"
+    add_client(open_database(db), "PT-PRIV")
     requests, sockets, icons = [], [], []
     with browser.new_context(viewport={"width": 1280, "height": 1000}) as context:
         context.on("request", lambda r: requests.append(r.url))
@@ -299,20 +304,22 @@ def test_every_page_loads_only_from_the_app_itself(server, browser):
         page.on("websocket", lambda ws: sockets.append(ws.url))
 
         def visit(path: str, title: str) -> None:
-            page.goto(f"{url}/{path}")
+            page.get_by_role("link", name=LINKS[path]).click()
             page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=60_000)
             page.wait_for_timeout(2_000)            # images, charts and components after the heading
             icons.append(page.evaluate("document.querySelector(\"link[rel*='icon']\").href"))
 
-        visit("", "posture")
+        log_in(page, url)
         page.get_by_role("button", name="Load the demo client").click()
         page.get_by_text("Demo client loaded").wait_for(timeout=120_000)     # every page then has data to show
         for path, title in PAGES.items():
             visit(path, title)
-        page.get_by_text("Home check", exact=True).click()                   # the patient's view
-        page.get_by_role("link", name="Live check").click()
-        page.get_by_role("heading", name="Live check", exact=True).wait_for(timeout=60_000)
-        page.wait_for_timeout(2_000)
+        code = new_home_code(open_database(db), "PT-PRIV")                  # the patient's view, by their link
+        page.goto(f"{url}/?code={code}")
+        page.get_by_role("heading", name="Your home check", exact=True).wait_for(timeout=60_000)
+        page.wait_for_timeout(5_000)                                         # the pose model loads on the device
+        page.get_by_role("link", name="My results").click()
+        page.get_by_role("heading", name="My results", exact=True).wait_for(timeout=60_000)
 
     assert len(requests) > 20 and sockets, "the pages did not load"
     assert [r for r in requests if outside(r, url)] == []
