@@ -27,17 +27,18 @@ def still_video(path: Path, cam: Camera = frontal_camera(), seconds: float = 3.0
     return path
 
 
-def to_y4m(src: Path, dst: Path, width: int = 640, height: int = 480) -> Path:
+def to_y4m(src: Path, dst: Path, width: int = 640, height: int = 480, repeat: int = 1) -> Path:
     """A video as an uncompressed Y4M file for Chromium's fake camera, fitted into a landscape webcam frame.
 
-    The sides are filled with the picture's own edge colour, as a wider view of the same wall would be.
+    The sides are filled with the picture's own edge colour, as a wider view of the same wall would be. With
+    `repeat`, each frame comes that many times at that many times the rate: the same movement from a faster camera.
     """
     import cv2
 
     cap = cv2.VideoCapture(str(src))
     fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
     with open(dst, "wb") as f:
-        f.write(f"YUV4MPEG2 W{width} H{height} F{round(fps)}:1 Ip A1:1 C420jpeg\n".encode())
+        f.write(f"YUV4MPEG2 W{width} H{height} F{round(fps * repeat)}:1 Ip A1:1 C420jpeg\n".encode())
         while True:
             ok, bgr = cap.read()
             if not ok:
@@ -49,6 +50,6 @@ def to_y4m(src: Path, dst: Path, width: int = 640, height: int = 480) -> Path:
             canvas[:] = edge
             x0 = (width - small.shape[1]) // 2
             canvas[:, x0:x0 + small.shape[1]] = small
-            f.write(b"FRAME\n" + cv2.cvtColor(canvas, cv2.COLOR_BGR2YUV_I420).tobytes())
+            f.write((b"FRAME\n" + cv2.cvtColor(canvas, cv2.COLOR_BGR2YUV_I420).tobytes()) * repeat)
     cap.release()
     return dst

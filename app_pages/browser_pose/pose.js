@@ -10,7 +10,8 @@
 // and gets back {run, width, height, fps, ms, frames: [[seq, t (s), brightness, image (33 x x,y,visibility
 // normalised) | null, world (33 x x,y,z m) | null], ...], error}.
 
-const SEND_MS = 300;           // how often unacknowledged frames go to the app
+const SEND_MS = 500;           // how often unacknowledged frames go to the app (each batch reruns the app's panel)
+const BRIGHTNESS_EVERY = 10;   // frames between two readings of the picture's brightness
 const FPS_WINDOW_MS = 2000;    // processed frames per second over this window
 
 const state = window.posturePose = {
@@ -20,7 +21,7 @@ const state = window.posturePose = {
 const view = document.getElementById("view"), ctx = view.getContext("2d");
 const video = document.getElementById("camera"), status = document.getElementById("status");
 const probe = new OffscreenCanvas(16, 12), probeCtx = probe.getContext("2d", {willReadFrequently: true});
-let landmarker = null, stream = null, times = [], inferMs = [], sender = null, lastT = 0;
+let landmarker = null, stream = null, times = [], inferMs = [], sender = null, lastT = 0, light = 128;
 
 function post(type, extra = {}) {
   window.parent.postMessage({isStreamlitMessage: true, type, ...extra}, "*");
@@ -107,7 +108,8 @@ function onFrame() {
   const took = performance.now() - t0;
   const image = found.landmarks.length ? found.landmarks[0] : null;
   const world = found.worldLandmarks.length ? found.worldLandmarks[0] : null;
-  state.frames.push([state.seq++, t / 1000, brightness(),
+  if (state.seq % BRIGHTNESS_EVERY === 0) light = brightness();
+  state.frames.push([state.seq++, t / 1000, light,
                      image && image.flatMap((p) => [round(p.x, 5), round(p.y, 5), round(p.visibility ?? 0, 3)]),
                      world && world.flatMap((p) => [round(p.x, 4), round(p.y, 4), round(p.z, 4)])]);
   count(t, took);
