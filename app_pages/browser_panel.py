@@ -91,8 +91,9 @@ def _browser_check(key: str, test: str, home: bool, profile: CameraProfile | Non
         st.rerun()                             # the page shows the result and saves it
     prompt = run.prompt()
     with words, st.container(key=f"{key}-words"):
-        st.markdown(words_html(prompt.instruction, prompt.seconds_left, "problem" if prompt.problem else ""),
-                    unsafe_allow_html=True)
+        text = prompt.instruction if run.frames_seen else ("Allow the camera. Stand where your whole body shows, "
+                                                           + TESTS[test].camera_advice)
+        st.markdown(words_html(text, prompt.seconds_left, "problem" if prompt.problem else ""), unsafe_allow_html=True)
         speaking = st.toggle("Speak instructions", value=home, key=f"{key}-speak-{'home' if home else 'clinic'}",
                              help="The browser reads each new instruction aloud with this computer's own voice; "
                                   "nothing is sent over the network.")

@@ -5,14 +5,36 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import client_height, engine, existing_client, home_link_panel
+from app_pages.common import client_height, engine, existing_client
 from posture.errors import PostureError
 from posture.export import label
 from posture.store.export import sessions_csv, sessions_json
 from posture.store.report import trend_chart, trend_points, trend_title
+from posture.store.access import CODE_DAYS, home_codes, new_home_code, revoke_home_codes
 from posture.store.models import CONDITIONS
 from posture.store.records import add_client, import_bundle, pair_client
 from posture.store.visits import HOME_CHECK, adopt_home_check, set_height
+
+
+def home_link_panel(client: str) -> None:
+    """The client's home-check codes: make one (shown once, with its link), see which still work, withdraw them."""
+    st.subheader("Home checks by link")
+    st.caption("A code opens the home check and this client's own results, nothing else, until it expires or you "
+               "withdraw it. The patient's video stays on their device; their results land here.")
+    days, make, withdraw = st.columns([2, 2, 2], vertical_alignment="bottom")
+    lasting = days.number_input("Valid for (days)", 1, 365, CODE_DAYS, key=f"code-days-{client}")
+    if make.button("New home-check link", type="primary", key=f"code-new-{client}"):
+        code = new_home_code(engine(), client, int(lasting))
+        base = (st.context.url or "").split("?")[0].rsplit("/", 1)[0]
+        st.success(f"Give {client} this link: {base}/?code={code}  \nor the code **{code}** to type on the app's "
+                   "first page. It is shown only now.")
+    if withdraw.button("Withdraw every code", key=f"code-revoke-{client}"):
+        st.info(f"{revoke_home_codes(engine(), client)} code(s) withdrawn.")
+    codes = home_codes(engine(), client)
+    if codes:
+        st.dataframe([{"Code ending": c.hint, "Made": f"{c.created:%Y-%m-%d}", "Expires": f"{c.expires:%Y-%m-%d}",
+                       "Works": "yes" if c.active else "no"} for c in codes], hide_index=True)
+
 
 st.title("Clients and history")
 

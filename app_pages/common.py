@@ -15,7 +15,6 @@ from posture.landmarks import LandmarkSeries
 from posture.measures import TESTS, AnalysisConfig, TestResult
 from posture.pipeline import analyse_video
 from posture.privacy import upload_folder
-from posture.store.access import CODE_DAYS, home_codes, new_home_code, revoke_home_codes
 from posture.store.db import DEFAULT_DB, open_database, safe_url
 from posture.store.models import SESSION_LABELS
 from posture.store.records import add_client, client_sessions, list_clients
@@ -228,22 +227,3 @@ def show_result(result: TestResult) -> None:
     for note in result.notes:
         st.caption(note)
 
-
-def home_link_panel(client: str) -> None:
-    """The client's home-check codes: make one (shown once, with its link), see which still work, withdraw them."""
-    st.subheader("Home checks by link")
-    st.caption("A code opens the home check and this client's own results, nothing else, until it expires or you "
-               "withdraw it. The patient's video stays on their device; their results land here.")
-    days, make, withdraw = st.columns([2, 2, 2], vertical_alignment="bottom")
-    lasting = days.number_input("Valid for (days)", 1, 365, CODE_DAYS, key=f"code-days-{client}")
-    if make.button("New home-check link", type="primary", key=f"code-new-{client}"):
-        code = new_home_code(engine(), client, int(lasting))
-        base = (st.context.url or "").split("?")[0].rsplit("/", 1)[0]
-        st.success(f"Give {client} this link: {base}/?code={code}  \nor the code **{code}** to type on the app's "
-                   "first page. It is shown only now.")
-    if withdraw.button("Withdraw every code", key=f"code-revoke-{client}"):
-        st.info(f"{revoke_home_codes(engine(), client)} code(s) withdrawn.")
-    codes = home_codes(engine(), client)
-    if codes:
-        st.dataframe([{"Code ending": c.hint, "Made": f"{c.created:%Y-%m-%d}", "Expires": f"{c.expires:%Y-%m-%d}",
-                       "Works": "yes" if c.active else "no"} for c in codes], hide_index=True)

@@ -261,6 +261,5 @@ def wait_for_text_match(page, pattern: str, timeout_s: float = 60.0) -> str:
         if re.search(pattern, body):
             return body
         time.sleep(1.0)
-    print(page.content()[-3000:])
     page.screenshot(path=str(SHOTS / "https-no-match.png"), full_page=True)
     raise AssertionError(f"{pattern} never appeared: {page.inner_text('body')[-1000:]}")

@@ -130,7 +130,7 @@ def live_page(tmp_path, monkeypatch):
     for holder in ("streamlit_webrtc", "app_pages.live_panel"):        # the panel may be imported already
         monkeypatch.setattr(f"{holder}.webrtc_streamer", lambda **kw: stopped)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["mode"] = "Therapist"
+    at.session_state["therapist"] = "Anna"          # logged in
     at.run()
     at.switch_page("app_pages/live.py").run()
     return at
