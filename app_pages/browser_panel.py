@@ -18,7 +18,7 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components
 
-from app_pages.live_panel import HEADER_PX, forget_run, live_panel, live_run, panel_css, speak, words_html
+from app_pages.live_panel import HEADER_PX, forget_run, live_panel, live_run, panel_css, scroll_to, speak, words_html
 from posture.calibration import CameraProfile
 from posture.errors import PostureError
 from posture.landmarks import BONES, LandmarkSeries
@@ -56,18 +56,20 @@ def camera_panel(key: str, test: str, *, home: bool = False, profile: CameraProf
         return live_panel(key, test, home=home, profile=profile, height_cm=height_cm, scroll=scroll)
     run = live_run(key, test, profile, height_cm)
     if run.outcome() == (None, None, ""):
-        _browser_check(key, test, home, profile, height_cm)
+        _browser_check(key, test, home, profile, height_cm, scroll)
         return run, None, None
     return finished(key, run, home)
 
 
 @st.fragment
-def _browser_check(key: str, test: str, home: bool, profile: CameraProfile | None, height_cm: float | None) -> None:
+def _browser_check(key: str, test: str, home: bool, profile: CameraProfile | None, height_cm: float | None,
+                   scroll: bool) -> None:
     """Take the browser's latest landmarks into the check, show what it says, and hand back the acknowledgement.
-    Reruns alone at each batch; the whole page reruns once the check is over."""
+    Reruns alone at each batch; the whole page reruns once the check is over. With `scroll`, the panel moves to the
+    top of the screen once the camera runs, and the picture fills the screen's height below it."""
     run, value = live_run(key, test, profile, height_cm), st.session_state.get(_component_key(key, test))
     st.html(panel_css(key, 4 / 3, home, False))
-    words, video = st.columns([2, 3], gap="medium")
+    words, video = st.container(key=f"{key}-panel").columns([2, 3], gap="medium")
     try:
         batch = browser_batch(value) if value else None
         if batch is not None and batch.run in st.session_state.setdefault(f"{key}-spent", set()):
@@ -90,6 +92,9 @@ def _browser_check(key: str, test: str, home: bool, profile: CameraProfile | Non
     if run.outcome() != (None, None, ""):
         st.rerun()                             # the page shows the result and saves it
     prompt = run.prompt()
+    if scroll and run.frames_seen and not st.session_state.get(f"{key}-scrolled"):
+        st.session_state[f"{key}-scrolled"] = True
+        scroll_to(st.empty(), key)
     with words, st.container(key=f"{key}-words"):
         text = prompt.instruction if run.frames_seen else ("Allow the camera. Stand where your whole body shows, "
                                                            + TESTS[test].camera_advice)
@@ -106,7 +111,8 @@ def _browser_check(key: str, test: str, home: bool, profile: CameraProfile | Non
     with video:
         _pose(key=_component_key(key, test), default=None, run=run.browser, ack=run.last_seq,
               angle=prompt.angle, angle_name=TESTS[test].angle_name, problem=bool(prompt.problem),
-              bones=[[int(a), int(b)] for a, b in BONES], header_px=HEADER_PX["home" if home else "therapist"],
+              bones=[[int(a), int(b)] for a, b in BONES],
+              header_px=HEADER_PX["scrolled" if scroll else "home" if home else "therapist"],
               done=False)
         st.caption("Only the body's landmarks are sent. If the picture stays dark, allow camera access (the camera "
                    "icon in the address bar).")

@@ -137,7 +137,7 @@ def test_migration_from_the_first_schema_keeps_the_data(db_url):
     old.dispose()
 
     engine = open_database(url)
-    assert schema_revision(engine) == "0005"
+    assert schema_revision(engine) == "0006"
     s = client_sessions(engine, "OLD-1")[0]
     assert (s.pain, s.source, s.tests[0].measurements[0].value) == (4, "video", 64.5)
     assert s.tests[0].measurements[0].trials == [63.0, 64.5, 66.0]
