@@ -18,11 +18,12 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components
 
-from app_pages.live_panel import HEADER_PX, forget_run, live_panel, live_run, panel_css, scroll_to, speak, words_html
+from app_pages.live_panel import (HEADER_PX, closing_words, forget_run, live_panel, live_run, panel_css, scroll_to, speak,
+                                  try_again_button, words_html)
 from posture.calibration import CameraProfile
 from posture.errors import PostureError
 from posture.landmarks import BONES, LandmarkSeries
-from posture.live_browser import browser_batch, take_batch
+from posture.live_browser import BrowserBatch, browser_batch, take_batch
 from posture.live_camera import LiveRun
 from posture.measures import TESTS, TestResult
 
@@ -72,17 +73,15 @@ def _browser_check(key: str, test: str, home: bool, profile: CameraProfile | Non
     words, video = st.container(key=f"{key}-panel").columns([2, 3], gap="medium")
     try:
         batch = browser_batch(value) if value else None
-        if batch is not None and batch.run in st.session_state.setdefault(f"{key}-spent", set()):
-            batch = None                       # the last value of a check that is over
-        if batch is not None and batch.error:
-            words.error(batch.error)
-            return
-        if batch is not None and run.browser != batch.run:
-            if run.browser is not None:        # the page was reloaded: its check starts afresh
+        # The last value of a check that is over stays in the session: it is not taken again.
+        if batch is not None and batch.run not in st.session_state.setdefault(f"{key}-spent", set()):
+            if batch.error:
+                words.error(batch.error)
+                return
+            if run.browser not in (None, batch.run):     # the component started again: so does the check
                 forget_run(key)
                 run = live_run(key, test, profile, height_cm)
             run.browser = batch.run
-        if batch is not None:
             take_batch(run, batch)
             if too_slow(key, batch, home):
                 st.rerun()
@@ -122,7 +121,7 @@ def _component_key(key: str, test: str) -> str:
     return f"pose-{key}-{test}"
 
 
-def too_slow(key: str, batch, home: bool) -> bool:
+def too_slow(key: str, batch: BrowserBatch, home: bool) -> bool:
     """True, with the reason kept for the page, when the browser has shown it processes fewer frames per second than
     the check needs: a therapist is moved to the server's path, a patient told to use another device."""
     if batch.frames and batch.frames[-1].seq >= FPS_AFTER and 0 < batch.fps < MIN_FPS:
@@ -153,17 +152,10 @@ def finished(key: str, run: LiveRun, home: bool) -> tuple[LiveRun, TestResult | 
     st.session_state.setdefault(f"{key}-spent", set()).add(run.browser)
     speaking = st.session_state.get(f"{key}-speak-{'home' if home else 'clinic'}", home)
     st.html(panel_css(key, 4 / 3, home, False))
-    words = st.container(key=f"{key}-words")
+    text, tone = closing_words(run)
+    st.container(key=f"{key}-words").markdown(words_html(text, tone=tone), unsafe_allow_html=True)
     if error:
-        text = f"The check could not be measured: {error}"
-        words.markdown(words_html(text, tone="problem"), unsafe_allow_html=True)
-        if st.button("Try again", key=f"again-{key}", type="primary"):
-            forget_run(key)
-            st.rerun()
-    else:
-        prompt = run.prompt()
-        text = prompt.instruction
-        words.markdown(words_html(text, tone="done"), unsafe_allow_html=True)
+        try_again_button(key)
     if speaking:
         say_once(key, text, steady=1)
     return run, result, series

@@ -226,4 +226,3 @@ def show_result(result: TestResult) -> None:
         st.caption(UNSCALED)
     for note in result.notes:
         st.caption(note)
-

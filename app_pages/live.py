@@ -30,7 +30,8 @@ def narrow_table_css() -> str:
 </style>"""
 
 
-home = home_client() is not None
+patient = home_client()
+home = patient is not None
 st.title("Your home check" if home else "Live assessment")
 
 # The choices in one row and a smaller top margin, so that the video below them shows whole on a laptop screen
@@ -41,7 +42,7 @@ if home:
                 "feet, fits in the picture. **3.** Choose the test, then follow the instructions on screen.")
     pick, pain_now = st.columns([3, 2])
     test = pick.selectbox("Test", list(TEST_NAMES), format_func=TEST_NAMES.get, key="live-test")
-    client, lab, notes = home_client(), HOME_CHECK, ""
+    client, lab, notes = patient, HOME_CHECK, ""
     pain = pain_now.slider("How much pain do you have right now? (0 none, 10 worst)", 0, 10, 0, key="live-pain")
 else:
     pick, who, session = st.columns([2, 3, 3])

@@ -168,19 +168,28 @@ def live_panel(key: str, test: str, *, home: bool = False, profile: CameraProfil
         time.sleep(POLL_S)
 
     result, series, error = run.outcome()
-    if error:
-        say.markdown(words_html(f"The check could not be measured: {error}", tone="problem"), unsafe_allow_html=True)
+    if error or result is not None:
+        text, tone = closing_words(run)
+        say.markdown(words_html(text, tone=tone), unsafe_allow_html=True)
         counter.empty()
         if speaking:
-            speak(voice, f"The check could not be measured. {error}")
-        if st.button("Try again", key=f"again-{key}", type="primary"):
-            forget_run(key)
-            st.rerun()
-    elif result is not None:
-        prompt = run.prompt()
-        thanks = prompt.instruction if prompt.step == DONE else "Done, thank you. You can relax."
-        say.markdown(words_html(thanks, tone="done"), unsafe_allow_html=True)
-        counter.empty()
-        if speaking:
-            speak(voice, thanks)
+            speak(voice, f"The check could not be measured. {error}" if error else text)
+        if error:
+            try_again_button(key)
     return run, result, series
+
+
+def closing_words(run: LiveRun) -> tuple[str, str]:
+    """Once the check is over, what the panel says and its tone: why it could not be measured, or the thanks."""
+    error = run.outcome()[2]
+    if error:
+        return f"The check could not be measured: {error}", "problem"
+    prompt = run.prompt()
+    return (prompt.instruction if prompt.step == DONE else "Done, thank you. You can relax."), "done"
+
+
+def try_again_button(key: str) -> None:
+    """After a check that could not be measured: a button that starts it afresh."""
+    if st.button("Try again", key=f"again-{key}", type="primary"):
+        forget_run(key)
+        st.rerun()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import socket
+import ssl
 import time
 import urllib.request
 import uuid
@@ -63,16 +65,26 @@ def new_postgres_database(server) -> str:
     return server.url(name)
 
 
-def wait_for_app(url: str, log: Path, tries: int = 120) -> None:
-    """Poll a starting Streamlit server's health check about once a second; RuntimeError with its log's end if it
-    never answers."""
+def wait_for_app(url: str, log: Path, tries: int = 120, context: ssl.SSLContext | None = None) -> None:
+    """Poll a starting Streamlit server's health check about once a second (over https with `context`, which
+    trusts the test's own certificate); RuntimeError with its log's end if it never answers."""
     for _ in range(tries):
         try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2, context=context).read() == b"ok":
                 return
         except OSError:
             time.sleep(1)
     raise RuntimeError(f"the app did not start: {log.read_text()[-2000:]}")
+
+
+def network_address() -> str:
+    """This machine's address on its network (what a phone would open), or the loopback when it has none."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 1))          # no packet is sent: only picks the address of the way out
+            return s.getsockname()[0]
+        except OSError:                          # no route at all
+            return "127.0.0.1"
 
 
 def true_flexion(peak: float, body=None) -> float:

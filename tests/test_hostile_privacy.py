@@ -29,7 +29,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from conftest import FPS, LINKS, ROOT, bend, log_in, new_postgres_database, sample, therapist_account, wait_for_app
+from conftest import (FPS, LINKS, ROOT, bend, log_in, network_address, new_postgres_database, sample,
+                      therapist_account, wait_for_app)
 from pg import free_port
 from posture.cli import main
 from posture.privacy import sweep_stale_uploads, upload_folder, upload_root
@@ -353,12 +354,7 @@ def test_the_server_asked_nothing_of_the_outside(server, trap):
 def test_the_server_listens_on_this_computer_only(server):
     url, _, _ = server
     port = urlsplit(url).port
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.connect(("192.0.2.1", 1))          # no packet is sent: only picks the address of the way out
-            lan = s.getsockname()[0]
-        except OSError:                          # no route at all
-            lan = "127.0.0.1"
+    lan = network_address()
     if lan.startswith("127."):
         pytest.skip("this machine has no network address besides the loopback")
     with socket.socket() as everywhere:          # the check can fail: a server on all interfaces is reachable
