@@ -43,12 +43,13 @@ web_assets() {
 }
 
 browser_pose() {
-    # What the browser's pose component loads, all from the app itself: tasks-vision's module and WASM runtime, and
-    # the pose model as a .task made from the wheel's own model files (posture/browser_model.py).
+    # What the browser's pose component loads, all from the app itself: tasks-vision's script (its CommonJS build, for
+    # the classic worker the model runs in) and WASM runtime, and the pose model as a .task made from the wheel's own
+    # model files (posture/browser_model.py).
     local vendor=app_pages/browser_pose/vendor tv=web/node_modules/@mediapipe/tasks-vision
-    if [ ! -f "$vendor/pose_landmarker_full.task" ] || [ "$tv/package.json" -nt "$vendor/pose_landmarker_full.task" ]; then
+    if [ ! -f "$vendor/vision_bundle.js" ] || [ "$tv/package.json" -nt "$vendor/pose_landmarker_full.task" ]; then
         rm -rf "$vendor" && mkdir -p "$vendor/wasm"
-        cp "$tv/vision_bundle.mjs" "$vendor/vision_bundle.mjs"
+        cp "$tv/vision_bundle.cjs" "$vendor/vision_bundle.js"        # .js: served as JavaScript
         cp "$tv"/wasm/vision_wasm_internal.* "$tv"/wasm/vision_wasm_nosimd_internal.* "$vendor/wasm/"
         "$VENV/bin/python" -m posture.browser_model "$vendor/pose_landmarker_full.task"
     fi

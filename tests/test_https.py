@@ -24,7 +24,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from conftest import ARTIFACTS, PASSWORD, ROOT, THERAPIST, bend, log_in, network_address, sample, wait_for_app
-from app_pages.browser_panel import MIN_FPS
 from posture.pipeline import analyse_video
 from posture.store.db import open_database
 from posture.store.records import add_client, client_sessions, save_session
@@ -34,10 +33,7 @@ from videos import to_y4m
 
 pytestmark = pytest.mark.slow
 MAX_SERVER_CORES = 0.1         # the issue's bound for one live client on the device path
-# The issue asks for 20 processed frames per second here: measured 23 and 21.9 when this test ran alone, 18.8 in the
-# whole suite (the browser shares two cores with the server; README). What the check itself needs, the app's own
-# threshold for sending a device to the server path, is asserted; the 20 stays the issue's open target.
-MIN_DEVICE_FPS = MIN_FPS
+MIN_DEVICE_FPS = 20.0         # the issue's bound for the model in this machine's headless Chromium (camera: 30 fps)
 
 
 def self_signed(folder: Path, ip: str) -> tuple[Path, Path]:

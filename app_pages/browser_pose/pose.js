@@ -1,6 +1,6 @@
-// The pose model on this device: the camera's frames go through BlazePose (tasks-vision, WASM on the CPU) here in
-// the browser, the skeleton and the latest angle are drawn here, and only the landmarks go to the app, in small
-// batches that the app acknowledges. The video never leaves the device.
+// The pose model on this device: the camera's frames go through BlazePose (tasks-vision, WASM on the CPU) in a worker
+// thread here in the browser (pose_worker.js), the skeleton and the latest angle are drawn here, and only the
+// landmarks go to the app, in small batches that the app acknowledges. The video never leaves the device.
 //
 // A Streamlit component (protocol v1, spoken by hand: no extra package). The app sends `args`:
 //   run, ack: the run it is on and the last frame number it has taken in (acknowledged frames are dropped here)
@@ -20,8 +20,8 @@ const state = window.posturePose = {
 };
 const view = document.getElementById("view"), ctx = view.getContext("2d");
 const video = document.getElementById("camera"), status = document.getElementById("status");
-const probe = new OffscreenCanvas(16, 12), probeCtx = probe.getContext("2d", {willReadFrequently: true});
-let landmarker = null, stream = null, times = [], inferMs = [], sender = null, lastT = 0, light = 128;
+let worker = null, busy = false, next = null, taken = 0, stream = null, times = [], inferMs = [], sender = null, lastT = 0;
+let light = 128;
 
 function post(type, extra = {}) {
   window.parent.postMessage({isStreamlitMessage: true, type, ...extra}, "*");
@@ -66,15 +66,9 @@ post("streamlit:componentReady", {apiVersion: 1});
 async function start() {
   state.started = true;
   try {
-    const {FilesetResolver, PoseLandmarker} = await import("./vendor/vision_bundle.mjs");
-    const fileset = await FilesetResolver.forVisionTasks(new URL("./vendor/wasm", location.href).href);
-    landmarker = await PoseLandmarker.createFromOptions(fileset, {
-      baseOptions: {modelAssetPath: new URL("./vendor/pose_landmarker_full.task", location.href).href,
-                    delegate: "CPU"},
-      runningMode: "VIDEO", numPoses: 1,
-      minPoseDetectionConfidence: 0.5, minPosePresenceConfidence: 0.5, minTrackingConfidence: 0.5,
-    });
+    await startModel();
   } catch (e) {
+    console.error("pose model:", e);
     return fail("The pose model could not start in this browser: use a recent Chrome, Edge, Firefox or Safari, " +
                 "or the server's camera path.");
   }
@@ -96,39 +90,64 @@ async function start() {
   view.height = state.height;
   say("The pose model runs on this device: the video stays here.");
   sender = setInterval(send, SEND_MS);
-  video.requestVideoFrameCallback(onFrame);
+  video.requestVideoFrameCallback(onCameraFrame);
 }
 
-function onFrame() {
+function startModel() {
+  // The model runs in a worker (pose_worker.js); resolves once it is loaded.
+  worker = new Worker(new URL("./pose_worker.js", location.href));
+  return new Promise((resolve, reject) => {
+    worker.onerror = (e) => reject(e);
+    worker.onmessage = (event) => {
+      if (event.data.error) return reject(new Error(event.data.error));
+      worker.onmessage = onPose;
+      worker.onerror = () => fail("The pose model stopped in this browser: reload the page, or use the server's " +
+                                  "camera path.");
+      resolve();
+    };
+    worker.postMessage({init: location.href});
+  });
+}
+
+async function onCameraFrame() {
+  // Each camera frame: to the model if it is free, else kept as the next one (replacing an older one waiting), so
+  // that the model never waits for the camera.
   if (state.stopped) return;
+  video.requestVideoFrameCallback(onCameraFrame);
   const t = Math.max(performance.now(), lastT + 1);       // tasks-vision needs rising time stamps (ms)
   lastT = t;
-  const t0 = performance.now();
-  const found = landmarker.detectForVideo(video, t);
-  const took = performance.now() - t0;
-  const image = found.landmarks.length ? found.landmarks[0] : null;
-  const world = found.worldLandmarks.length ? found.worldLandmarks[0] : null;
-  if (state.seq % BRIGHTNESS_EVERY === 0) light = brightness();
-  state.frames.push([state.seq++, t / 1000, light,
-                     image && image.flatMap((p) => [round(p.x, 5), round(p.y, 5), round(p.visibility ?? 0, 3)]),
-                     world && world.flatMap((p) => [round(p.x, 4), round(p.y, 4), round(p.z, 4)])]);
-  count(t, took);
+  const bitmap = await createImageBitmap(video);
+  if (state.stopped) return bitmap.close();
+  if (busy) {
+    if (next) next.bitmap.close();
+    next = {t, bitmap};
+  } else {
+    toModel({t, bitmap});
+  }
+}
+
+function toModel(frame) {
+  busy = true;
+  worker.postMessage({...frame, light: taken++ % BRIGHTNESS_EVERY === 0}, [frame.bitmap]);
+}
+
+function onPose(event) {
+  const {t, ms, image, world, brightness} = event.data;
+  busy = false;
+  if (next && !state.stopped) {
+    toModel(next);
+    next = null;
+  }
+  if (state.stopped) return;
+  if (brightness !== null) light = brightness;
+  state.frames.push([state.seq++, t / 1000, light, image, world]);
+  count(t, ms);
   draw(image);
-  video.requestVideoFrameCallback(onFrame);
 }
 
 function round(x, digits) {
   const k = 10 ** digits;
   return Math.round(x * k) / k;
-}
-
-function brightness() {
-  // The picture's mean grey level (0-255), as the server path measures it: a dark room is said, not guessed at.
-  probeCtx.drawImage(video, 0, 0, 16, 12);
-  const px = probeCtx.getImageData(0, 0, 16, 12).data;
-  let sum = 0;
-  for (let i = 0; i < px.length; i += 4) sum += px[i] + px[i + 1] + px[i + 2];
-  return round(sum / (px.length / 4 * 3), 1);
 }
 
 function count(t, took) {
@@ -141,6 +160,8 @@ function count(t, took) {
 }
 
 function draw(image) {
+  // The camera's current frame, the skeleton the model found on the latest frame it took (image: 33 x [x, y,
+  // visibility]) and the check's angle.
   ctx.drawImage(video, 0, 0, view.width, view.height);
   const args = state.args || {};
   if (image) {
@@ -148,9 +169,9 @@ function draw(image) {
     ctx.strokeStyle = args.problem ? "#e8a317" : "#2ee6a8";
     ctx.beginPath();
     for (const [a, b] of args.bones || []) {
-      if (image[a].visibility < 0.5 || image[b].visibility < 0.5) continue;
-      ctx.moveTo(image[a].x * view.width, image[a].y * view.height);
-      ctx.lineTo(image[b].x * view.width, image[b].y * view.height);
+      if (image[3 * a + 2] < 0.5 || image[3 * b + 2] < 0.5) continue;
+      ctx.moveTo(image[3 * a] * view.width, image[3 * a + 1] * view.height);
+      ctx.lineTo(image[3 * b] * view.width, image[3 * b + 1] * view.height);
     }
     ctx.stroke();
   }
@@ -180,6 +201,8 @@ function stop() {
   state.stopped = true;
   clearInterval(sender);
   if (stream) stream.getTracks().forEach((track) => track.stop());
-  if (landmarker) landmarker.close();
-  landmarker = null;
+  if (next) next.bitmap.close();
+  next = null;
+  if (worker) worker.terminate();
+  worker = null;
 }
