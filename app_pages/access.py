@@ -7,6 +7,9 @@ A code is checked again on every run, so a withdrawn one stops working at once.
 
 from __future__ import annotations
 
+import ipaddress
+from urllib.parse import urlsplit
+
 import streamlit as st
 
 from app_pages.common import PATIENT, engine
@@ -52,3 +55,24 @@ def on_this_computer() -> bool:
     """The browser runs on the server's own computer (not through a proxy): only there may the first account be made."""
     headers = st.context.headers
     return st.context.ip_address is None and not any(headers.get(h) for h in PROXY_HEADERS)
+
+
+def link_warning(url: str) -> str | None:
+    """Why a home-check link made at this address would not work on a patient's device, None when it would.
+
+    The link is the address the therapist's browser used: one naming this computer (localhost, 127.0.0.1) opens
+    nothing elsewhere, and on plain http a patient's browser will not open the camera.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if loopback:
+        return ("This link names this computer itself, so it opens only here: to make links for patients' devices, "
+                "open posture by its https address (README: Serving the app to phones and patients).")
+    if parts.scheme != "https":
+        return ("This link is plain http, and a patient's browser opens the camera only over https: serve posture "
+                "over https (README: Serving the app to phones and patients) and make the link there.")
+    return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app_pages.access import link_warning
 from app_pages.common import client_height, engine, existing_client
 from posture.errors import PostureError
 from posture.export import label
@@ -28,6 +29,8 @@ def home_link_panel(client: str) -> None:
         base = (st.context.url or "").split("?")[0].rsplit("/", 1)[0]
         st.success(f"Give {client} this link: {base}/?code={code}  \nor the code **{code}** to type on the app's "
                    "first page. It is shown only now.")
+        if warning := link_warning(base):
+            st.warning(warning)
     if withdraw.button("Withdraw every code", key=f"code-revoke-{client}"):
         st.info(f"{revoke_home_codes(engine(), client)} code(s) withdrawn.")
     codes = home_codes(engine(), client)

@@ -10,7 +10,7 @@ import streamlit as st
 
 from posture.calibration import CameraProfile, load_profile
 from posture.errors import PostureError
-from posture.export import label, measurement_rows
+from posture.export import label, measurement_rows, plain_words
 from posture.landmarks import LandmarkSeries
 from posture.measures import TESTS, AnalysisConfig, TestResult
 from posture.pipeline import analyse_video
@@ -211,6 +211,12 @@ def show_comparison(c: Comparison, pdf: bytes, file_name: str) -> None:
                 cols[k % per_row].image(data, caption=caption)
     st.download_button("PDF report (what this page shows)", pdf, file_name=file_name,
                        mime="application/pdf", type="primary")
+
+
+def show_patient_result(result: TestResult) -> None:
+    """The measurements in plain words for the patient (export.plain_words); the table is the therapist's."""
+    st.markdown(f"**{label(result.test)}**")
+    st.markdown("\n".join(f"- {line}" for line in plain_words(result)))
 
 
 def show_result(result: TestResult) -> None:

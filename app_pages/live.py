@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.common import TEST_NAMES, active_profile, client_height, client_picker, engine, home_client, \
-    session_fields, show_result
+    session_fields, show_patient_result, show_result
 from app_pages.browser_panel import camera_panel
 from app_pages.live_panel import forget_run
 from posture.errors import PostureError
@@ -68,11 +68,14 @@ if result is not None:
     if run.saved_session is not None:
         st.info("Saved: your therapist sees this result now (My results has all of yours)." if home else
                 f"Saved in session {run.saved_session} ({lab}) for {client}.")
-    with st.container(key="live-result"):
-        show_result(result)
-    with st.container(key="live-swipe"):
-        st.caption("Swipe the table sideways to see all its columns.")
-    st.html(narrow_table_css())
+    if home:
+        show_patient_result(result)
+    else:
+        with st.container(key="live-result"):
+            show_result(result)
+        with st.container(key="live-swipe"):
+            st.caption("Swipe the table sideways to see all its columns.")
+        st.html(narrow_table_css())
     if st.button("Start a new check"):
         forget_run("live")
         st.rerun()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import engine, home_client, show_result
+from app_pages.common import engine, home_client, show_patient_result
 from posture.store.records import client_sessions, load_test
 
 st.title("My results")
@@ -16,4 +16,4 @@ for s in sessions:
     st.markdown(f"#### {s.visit.visit_date:%d %B %Y}: {s.label}" + (f", pain {s.pain} of 10" if s.pain is not None
                                                                     else ""))
     for t in s.tests:
-        show_result(load_test(t)[0])
+        show_patient_result(load_test(t)[0])

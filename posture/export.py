@@ -89,6 +89,28 @@ def rows(result: TestResult) -> list[MeasurementRow]:
     return [MeasurementRow(m) for m in result.measurements]
 
 
+UNIT_WORDS = {"deg": "degrees"}
+
+
+def plain_words(result: TestResult) -> list[str]:
+    """One sentence per measurement for the patient: the value rounded as it can be trusted, with its give or take.
+
+    A value without a measured uncertainty is not shown to a patient as a bare number: their therapist reads it
+    with them. Quality, trials and MDC stay on the therapist's table.
+    """
+    lines = []
+    for row in rows(result):
+        m, plus_minus = row.measurement, row.uncertainty
+        if m.value is None:
+            lines.append(f"{label(m.name)}: not measured this time.")
+        elif plus_minus is None:
+            lines.append(f"{label(m.name)}: measured; your therapist will go through it with you.")
+        else:
+            unit = UNIT_WORDS.get(m.unit, m.unit)
+            lines.append(f"{label(m.name)}: {m.value:.0f} {unit}, give or take {max(plus_minus, 1):.0f}.")
+    return lines
+
+
 def measurement_rows(result: TestResult) -> list[dict[str, str]]:
     """One display row per measurement, as both the command line and the app show it."""
     return [r.as_display() for r in rows(result)]

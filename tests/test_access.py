@@ -109,3 +109,18 @@ def test_withdrawing_stops_every_working_code_of_that_client_alone(engine):
 def test_a_code_lasts_one_to_365_days(engine, days):
     with pytest.raises(AccessError, match="1 to 365 days"):
         new_home_code(engine, "PT-1", days)
+
+
+@pytest.mark.parametrize("url, problem", [
+    ("https://clinic.example.org", None),
+    ("https://192.168.1.20:8501", None),
+    ("http://localhost:8501", "opens only here"),
+    ("https://127.0.0.1:8501", "opens only here"),
+    ("http://[::1]:8501", "opens only here"),
+    ("http://192.168.1.20:8501", "only over https"),
+])
+def test_a_link_a_patient_could_not_use_is_said_to_the_therapist(url, problem):
+    from app_pages.access import link_warning
+
+    warning = link_warning(url)
+    assert (warning is None) if problem is None else (problem in warning)

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import FPS, ROOT, bend, true_flexion
 from posture.store.db import open_database
 from posture.store.access import has_therapist, log_in, new_home_code, revoke_home_codes, set_password
-from posture.store.records import add_client, client_sessions, save_session
+from posture.store.records import add_client, client_sessions, load_test, save_session
 from posture.synthetic.camera import sagittal_camera
 from posture.synthetic.scene import forward_bend_poses, landmark_series
 
@@ -85,6 +85,15 @@ def test_a_patients_code_opens_only_their_home_check_in_plain_words(db):
     assert "whole body" in at.markdown[0].value
     assert any("Home check for PT-7" in c.value for c in at.sidebar.caption)
     assert not [b for b in at.button if b.label == "Log out"]
+
+
+def test_my_results_shows_the_patients_own_values_in_plain_words_with_their_give_or_take(visit):
+    at = app("my_results", code=new_home_code(visit, "AB-1"))
+    said = " ".join(m.value for m in at.markdown)
+    flexions = [f"Trunk flexion: {t.get('trunk_flexion').value:.0f} degrees, give or take"
+                for s in client_sessions(visit, "AB-1") for t in (load_test(s.tests[0])[0],)]
+    assert len(flexions) == 2 and all(f in said for f in flexions), said
+    assert not at.table and "MDC" not in said
 
 
 def test_a_withdrawn_or_unknown_code_opens_nothing_and_says_why(db):

@@ -122,3 +122,19 @@ def test_batch_table_rows(flagged):
     rows = [row for rec in records for row in table_rows(rec)]
     assert set(ROW_COLUMNS) <= set(TABLE_COLUMNS) and all(set(r) <= set(TABLE_COLUMNS) for r in rows)
     check_csv_rows([r | {k: "" if r[k] is None else r[k] for k in ("mdc95", "mdc95_default", "uncertainty")} for r in rows], results)
+
+
+def test_a_patient_reads_each_value_rounded_with_its_give_or_take_and_no_bare_numbers(flagged):
+    from dataclasses import replace
+
+    from posture.export import plain_words
+
+    bend, turn = flagged[0][0], flagged[1][0]
+    flexion = bend.get("trunk_flexion")
+    u = uncertainty("trunk_flexion", "deg")
+    assert f"Trunk flexion: {flexion.value:.0f} degrees, give or take {u:.0f}." in plain_words(bend)
+    assert "Pelvis yaw left: not measured this time." in plain_words(turn)
+    # A value with no measured uncertainty (here, the same value in a unit the renders did not measure) is not shown.
+    other_unit = replace(bend, measurements=[replace(flexion, unit="% hip width")])
+    (line,) = plain_words(other_unit)
+    assert f"{flexion.value:.0f}" not in line and "your therapist" in line
