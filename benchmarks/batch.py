@@ -1,17 +1,19 @@
 """Batch throughput with 1 and 2 worker processes (and on Ray) against a bare MediaPipe loop; what --stride costs.
 
-Part 1 runs the same set of videos several ways in one run: a bare MediaPipe
-loop in this process, then `run_batch` with 1 and with 2 workers, and with
-`--ray local` also on a Ray instance started on this machine (each in a fresh
-output folder, so nothing is skipped). Throughput is frames per second of wall
-time, start-up, content hashing and writing the results included. It prints
-the batch's ratio to the bare loop, 2 workers against 1, Ray against the
-process pool, and how many worker processes analysed the videos.
+Part 1 runs the same set of videos several ways in one run, in rounds (this
+machine's speed drifts by 5 to 10% from minute to minute, so the runs take
+turns and the medians are reported): a bare MediaPipe loop in this process,
+then `run_batch` with 1 and with 2 workers, and with `--ray local` also on a
+Ray instance started on this machine (each in a fresh output folder, so
+nothing is skipped). Throughput is frames per second of wall time, start-up,
+content hashing and writing the results included. It prints the batch's ratio
+to the bare loop, 2 workers against 1 (per round and their medians), Ray
+against the process pool, and how many worker processes analysed the videos.
 
 Part 2 analyses every bundled sample at stride 1, 2 and 3 and reports the
 mean absolute error against the sidecar's expected values and the time taken.
 
-    python benchmarks/batch.py [--copies N] [--model full|heavy] [--ray local] [--strides 1 2 3]
+    python benchmarks/batch.py [--copies N] [--rounds R] [--model full|heavy] [--ray local] [--strides 1 2 3]
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import json
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
 import numpy as np
 import speed  # benchmarks/speed.py, beside this file
@@ -32,6 +35,7 @@ from posture.video import probe, read_frames, write_video
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_videos"
+BARE = "bare MediaPipe loop, 1 process"
 
 
 def copies(video: Path, n: int, folder: Path) -> list[Path]:
@@ -54,7 +58,8 @@ def bare_loop(videos: list[Path], model: str) -> tuple[float, int]:
     return time.perf_counter() - t0, n
 
 
-def batch(videos: list[Path], folder: Path, model: str, workers: int = 1, ray: str | None = None) -> tuple[float, int]:
+def batch(videos: list[Path], folder: Path, model: str, workers: int | None = 1, ray: str | None = None
+          ) -> tuple[float, int]:
     """Seconds for the whole batch, and how many worker processes analysed its videos."""
     t0 = time.perf_counter()
     records = []
@@ -80,30 +85,42 @@ def stride_errors(stride: int) -> tuple[float, float, int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--copies", type=int, default=6, help="videos in the throughput batch")
+    ap.add_argument("--copies", type=int, default=12, help="videos in the throughput batch")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of every run, alternating; medians reported")
     ap.add_argument("--model", choices=["full", "heavy"], default="full", help="the BlazePose landmark model")
     ap.add_argument("--ray", choices=["local"], help="also run the batch on a Ray instance on this machine")
     ap.add_argument("--strides", type=int, nargs="*", default=[1, 2, 3], help="none: skip part 2")
     args = ap.parse_args()
+    seconds: dict[str, list[float]] = {}
+    used: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         videos = copies(SAMPLES / "forward_bend_side.mp4", args.copies, tmp)
-        bare_s, frames = bare_loop(videos, args.model)
-        runs = {"batch, 1 worker": batch(videos, tmp / "one", args.model, 1),
-                "batch, 2 workers": batch(videos, tmp / "two", args.model, 2)}
-        if args.ray:
-            runs["batch on Ray (local, 2 CPUs)"] = batch(videos, tmp / "ray", args.model, ray=args.ray)
-    print(f"{time.strftime('%Y-%m-%d')}: {len(videos)} videos of forward_bend_side.mp4 (480x640), {frames} frames "
-          f"in all, BlazePose {args.model}")
+        for k in range(args.rounds):
+            bare_s, frames = bare_loop(videos, args.model)
+            seconds.setdefault(BARE, []).append(bare_s)
+            runs = {"batch, 1 worker": (1, None), "batch, 2 workers": (2, None)}
+            if args.ray:
+                runs["batch on Ray (local, 2 CPUs)"] = (None, args.ray)
+            for n, (name, (workers, ray)) in enumerate(runs.items()):
+                s, used[name] = batch(videos, tmp / f"{k}-{n}", args.model, workers, ray)
+                seconds.setdefault(name, []).append(s)
+    print(f"{time.strftime('%Y-%m-%d')}: {len(videos)} videos of forward_bend_side.mp4 (480x640, 15 fps), {frames} "
+          f"frames in all, BlazePose {args.model}; {args.rounds} rounds, each run once per round in this order; "
+          "medians")
     print("| run | seconds | frames/s | vs bare loop | worker processes |")
     print("| --- | --- | --- | --- | --- |")
-    print(f"| bare MediaPipe loop, 1 process | {bare_s:.1f} | {frames / bare_s:.1f} | 1.00 | - |")
-    for name, (s, used) in runs.items():
-        print(f"| {name} | {s:.1f} | {frames / s:.1f} | {bare_s / s:.2f} | {used} |")
-    one, two = runs["batch, 1 worker"][0], runs["batch, 2 workers"][0]
-    print(f"1 worker / bare loop: {bare_s / one:.2f}; 2 workers / 1 worker: {one / two:.2f}x")
+    bare = median(seconds[BARE])
+    for name, times in seconds.items():
+        s = median(times)
+        print(f"| {name} | {s:.1f} | {frames / s:.1f} | {bare / s:.2f} | {used.get(name, '-')} |")
+    one, two = seconds["batch, 1 worker"], seconds["batch, 2 workers"]
+    per_round = [(b / o, o / t) for b, o, t in zip(seconds[BARE], one, two)]
+    print(f"1 worker / bare loop: {median([r[0] for r in per_round]):.2f} (rounds: "
+          f"{', '.join(f'{r[0]:.2f}' for r in per_round)}); 2 workers / 1 worker: "
+          f"{median([r[1] for r in per_round]):.2f}x (rounds: {', '.join(f'{r[1]:.2f}' for r in per_round)})")
     if args.ray:
-        print(f"Ray / process pool (2 workers): {two / runs['batch on Ray (local, 2 CPUs)'][0]:.2f}")
+        print(f"Ray / process pool (2 workers): {median(two) / median(seconds['batch on Ray (local, 2 CPUs)']):.2f}")
     if not args.strides:
         return
     print()

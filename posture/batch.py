@@ -278,6 +278,9 @@ def _fault(step: str) -> None:
 
 # One recording (runs in a worker process or a Ray task)
 
+_look = None           # a worker's look for other people (posture.pipeline.LookBeside), kept for every recording
+
+
 def load_libraries() -> None:
     """Start-up of a batch worker: what every analysis needs, loaded once, while the batch is still reading
     the first recordings' content."""
@@ -287,11 +290,22 @@ def load_libraries() -> None:
         importlib.import_module(module)
 
 
+def worker_look():
+    """This worker process's look for other people, made at its first recording and reused for the next ones
+    (one recording at a time per worker; the look's graphs keep nothing from one frame to the next)."""
+    global _look
+    if _look is None:
+        from posture.pipeline import LookBeside
+
+        _look = LookBeside()
+    return _look
+
+
 def analyse_job(job: Job, settings: Settings, progress=None) -> dict:
-    """Analyse one recording: what was found (the landmarks as the bytes of their .npz file), or why not.
+    """Analyse one recording: what was found (with its landmark series), or why not.
 
     Runs in a worker process, here or on a Ray node, and writes nothing: the batch's process writes every
-    file, so a cluster's workers need only read the recordings.
+    file (and compresses the landmarks), so a cluster's workers need only read the recordings.
     """
     import socket
 
@@ -313,11 +327,12 @@ def analyse_job(job: Job, settings: Settings, progress=None) -> dict:
             if progress is not None and count[0] % 10 == 0:
                 progress.put((job.video, count[0] * settings.stride, total))
 
-        series = landmarks_from_video(job.video, on_frame=tick, stride=settings.stride, model=settings.model)
+        series = landmarks_from_video(job.video, on_frame=tick, stride=settings.stride, model=settings.model,
+                                      look=worker_look())
         series, config = prepare(series, profile=settings.profile, height_cm=settings.height_cm)
         test = recognise_test(series) if job.test == "auto" else job.test
         result = analyse(series, test, config)
-        found.update(status="done", result=result_dict(result), frames=len(series), npz=_npz(series))
+        found.update(status="done", result=result_dict(result), frames=len(series), series=series)
     except PostureError as e:
         found["reason"] = str(e)
     except OSError as e:
@@ -336,9 +351,9 @@ def save_landmarks(out: Path, analysis: str, found: dict) -> dict:
     if found["status"] != "done":
         return found
     landmarks = out / "landmarks" / f"{analysis[:16]}.npz"
-    kept = {k: v for k, v in found.items() if k != "npz"}
+    kept = {k: v for k, v in found.items() if k != "series"}
     try:
-        _write_atomic(landmarks, found["npz"])
+        _write_atomic(landmarks, _npz(found["series"]))
     except OSError as e:
         return kept | {"status": "failed", "result": None, "reason": f"its landmarks could not be saved in "
                        f"{landmarks.parent} ({e.strerror or e}): free some space and run the batch again."}

@@ -41,9 +41,35 @@ def next_look(frame: int, every: int, min_looks: int) -> int:
 
 
 Box = tuple[float, float, float, float]      # x0, y0, x1, y1 in pixels
+CHANGE_GREY = 12.0           # a part of the picture changed: its grey level moved this much on average (0-255)
+CHANGE_BLOCK = 4             # parts of this many thumbnail pixels square (about 40 px on a 640-px-wide frame)
 MIN_OTHER_SIZE = 0.25        # another person's landmarks span at least this share of the subject's height
 MIN_OTHER_TRUNK = 0.7        # and their shoulders and hips are clearly seen
 NEAR = 0.1                   # within this share of the subject's height, someone who vanishes went behind them
+
+
+def changed_apart(before: np.ndarray, after: np.ndarray, subject: Box, width: int, height: int) -> bool:
+    """Did the picture change apart from the subject's box (full-frame pixels) between two grey thumbnails?
+
+    Only the part a look for others sees counts, so a change that the look could find is never missed: someone
+    coming into view, or the subject leaving where they stood. A change of the whole picture's brightness (a
+    camera's exposure) is taken off first. Someone in view changes a part of the picture by far more than
+    CHANGE_GREY; a still room, recompressed, by a few grey levels.
+    """
+    rows, cols = after.shape
+    x0, y0, x1, y1 = subject
+    apart = np.ones(after.shape, bool)
+    apart[max(int(y0 / height * rows), 0):max(int(np.ceil(y1 / height * rows)), 0),
+          max(int(x0 / width * cols), 0):max(int(np.ceil(x1 / width * cols)), 0)] = False
+    if not apart.any():
+        return False
+    diff = after.astype(np.float32) - before.astype(np.float32)
+    diff = np.abs(diff - np.median(diff[apart])) * apart
+    k = CHANGE_BLOCK
+    r, c = rows // k * k, cols // k * k
+    sums = diff[:r, :c].reshape(r // k, k, c // k, k).sum(axis=(1, 3))
+    seen = apart[:r, :c].reshape(r // k, k, c // k, k).sum(axis=(1, 3))
+    return bool((sums[seen >= k] / seen[seen >= k] > CHANGE_GREY).any())
 
 
 def person_box(xy: np.ndarray, grow: float = 0.0) -> Box:

@@ -18,7 +18,7 @@ from posture.landmarks import MIRROR_PERMUTATION, Excluded
 from posture.measures import analyse
 from posture.measures.checks import camera_angle, find_neutral
 from posture.measures.subject import frontal_swaps, keep_subject, track_jumps
-from posture.others import OthersWatch, overlap_frames
+from posture.others import CHANGE_GREY, OthersWatch, changed_apart, overlap_frames
 from posture.synthetic.camera import frontal_camera, sagittal_camera
 from posture.synthetic.scene import landmark_series, side_bend_poses, still_poses, trial_profile
 from posture.synthetic.skeleton import Pose, rot_y
@@ -124,6 +124,77 @@ def test_someone_who_goes_behind_the_subject_overlaps_until_seen_apart_again():
     assert not mask[:11].any() and mask[11:40].all() and not mask[40:].any()
     assert watch.beside == 3
     assert overlap_frames(10, [(0, False), (5, False)]).sum() == 0
+
+
+def room(seed: int = 0) -> np.ndarray:
+    """A 64 x 48 grey thumbnail of a still room: a gradient wall and a little sensor noise."""
+    rng = np.random.default_rng(seed)
+    wall = np.linspace(90, 170, 64)[None, :] + np.linspace(0, 30, 48)[:, None]
+    return np.clip(wall + rng.normal(0, 2.0, (48, 64)), 0, 255).astype(np.uint8)
+
+
+SUBJECT = (260.0, 80.0, 380.0, 460.0)          # the subject's box on a 640 x 480 frame: thumbnail columns 26-38
+
+
+@pytest.mark.parametrize("case, changed", [
+    ("the same room, new noise", False),
+    ("the whole picture 25 levels brighter (exposure)", False),
+    ("the subject moves inside their box", False),
+    ("someone comes in at the edge", True),
+    ("a person-sized shape 20 levels darker than the wall", True),
+    ("an arm's width (a block half covered) 40 levels off", True),
+])
+def test_only_a_change_a_look_could_see_brings_the_look_back(case, changed):
+    before, after = room(0), room(1).astype(float)
+    if "brighter" in case:
+        after += 25
+    elif "inside" in case:
+        after[10:45, 27:38] = 40
+    elif "edge" in case:
+        after[8:46, 0:7] = 40
+    elif "person-sized" in case:
+        after[8:46, 45:52] -= 20
+    elif "arm" in case:
+        after[20:24, 4:6] += 40                 # half of one 4 x 4 block
+    after = np.clip(after, 0, 255).astype(np.uint8)
+    assert changed_apart(before, after, SUBJECT, 640, 480) is changed
+    assert CHANGE_GREY < 20            # a person against a wall differs by more than this (above)
+
+
+def test_the_subject_leaving_where_they_stood_is_a_change_the_look_would_see():
+    before = room(0)
+    before[10:45, 27:38] = 40                     # the subject stood here at the last look ...
+    moved = (400.0, 80.0, 520.0, 460.0)           # ... and stands here now
+    after = room(1)
+    after[10:45, 41:52] = 40
+    assert changed_apart(before, after, moved, 640, 480)
+
+
+def test_someone_walking_into_a_still_room_is_seen_at_the_next_look(tmp_path):
+    """A still room where looks are skipped (nothing changes); a second person comes in after 3 s and is found
+    at the first look that follows, as without skipping."""
+    from posture.pipeline import CHECKS_PER_S, WatchingForOthers
+    from posture.pose import MediaPipePose
+    from posture.video import probe, read_frames
+    from videos import still_video
+
+    cam = frontal_camera(distance=3.2)
+    alone, both = (still_video(tmp_path / f"{n}.mp4", cam=cam, seconds=3.0, people=people)
+                   for n, people in (("alone", (-0.45,)), ("both", (-0.45, 0.45))))
+    every = int(round(FPS / CHECKS_PER_S))
+    with MediaPipePose() as pose:
+        info = probe(alone)
+        watching = WatchingForOthers(pose, every, info.width, info.height)
+        frames = [rgb for clip in (alone, both) for _, rgb in read_frames(probe(clip))]
+        seen = None
+        for k, rgb in enumerate(frames):
+            watching.detect(rgb)
+            if watching.watch.beside and seen is None:
+                seen = k
+        watching.close()
+    entrance = len(frames) // 2
+    assert seen is not None and entrance <= seen <= entrance + every, (seen, entrance)
+    assert watching.looks < len(watching.watch.checks), "no look was skipped in the still room"
 
 
 def test_rotation_needs_the_arms_hanging_at_the_sides():
