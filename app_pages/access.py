@@ -65,6 +65,8 @@ def link_warning(url: str) -> str | None:
     """
     parts = urlsplit(url)
     host = parts.hostname or ""
+    if not host:                            # the browser did not say: nothing to warn of
+        return None
     try:
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:

@@ -93,17 +93,17 @@ UNIT_WORDS = {"deg": "degrees"}
 
 
 def plain_words(result: TestResult) -> list[str]:
-    """One sentence per measurement for the patient: the value rounded as it can be trusted, with its give or take.
+    """One sentence per measurement for the patient: the value in whole units, with its give or take.
 
-    A value without a measured uncertainty is not shown to a patient as a bare number: their therapist reads it
-    with them. Quality, trials and MDC stay on the therapist's table.
+    A value without a measured uncertainty, or with a flag (knees bent, say), is not shown to a patient as a
+    bare number: their therapist reads it with them. Quality, trials and MDC stay on the therapist's table.
     """
     lines = []
     for row in rows(result):
         m, plus_minus = row.measurement, row.uncertainty
         if m.value is None:
             lines.append(f"{label(m.name)}: not measured this time.")
-        elif plus_minus is None:
+        elif plus_minus is None or m.flags:
             lines.append(f"{label(m.name)}: measured; your therapist will go through it with you.")
         else:
             unit = UNIT_WORDS.get(m.unit, m.unit)

@@ -41,35 +41,56 @@ def next_look(frame: int, every: int, min_looks: int) -> int:
 
 
 Box = tuple[float, float, float, float]      # x0, y0, x1, y1 in pixels
-CHANGE_GREY = 12.0           # a part of the picture changed: its grey level moved this much on average (0-255)
+CHANGE_GREY = 12.0           # a part of the picture changed: a colour channel moved this much on average (0-255)
 CHANGE_BLOCK = 4             # parts of this many thumbnail pixels square (about 40 px on a 640-px-wide frame)
 MIN_OTHER_SIZE = 0.25        # another person's landmarks span at least this share of the subject's height
 MIN_OTHER_TRUNK = 0.7        # and their shoulders and hips are clearly seen
 NEAR = 0.1                   # within this share of the subject's height, someone who vanishes went behind them
 
 
-def changed_apart(before: np.ndarray, after: np.ndarray, subject: Box, width: int, height: int) -> bool:
-    """Did the picture change apart from the subject's box (full-frame pixels) between two grey thumbnails?
+def changed_apart(before: np.ndarray, last_box: Box, after: np.ndarray, box: Box, width: int, height: int) -> bool:
+    """Might a look now see what the last look, with the subject in `last_box`, did not? From small RGB
+    thumbnails of both frames (the subject's boxes in full-frame pixels).
 
-    Only the part a look for others sees counts, so a change that the look could find is never missed: someone
-    coming into view, or the subject leaving where they stood. A change of the whole picture's brightness (a
-    camera's exposure) is taken off first. Someone in view changes a part of the picture by far more than
-    CHANGE_GREY; a still room, recompressed, by a few grey levels.
+    Yes when the subject's box no longer covers where it was (the look would see a part the last one had
+    hidden, unchanged or not), or when, apart from the box, any window of CHANGE_BLOCK thumbnail pixels square
+    (at every position, not a fixed grid) changed in some colour channel by more than CHANGE_GREY on average,
+    after the whole picture's change (a camera's exposure) is taken off. Someone coming into view changes a
+    window by far more; a still room, recompressed, by a few levels.
     """
-    rows, cols = after.shape
-    x0, y0, x1, y1 = subject
-    apart = np.ones(after.shape, bool)
-    apart[max(int(y0 / height * rows), 0):max(int(np.ceil(y1 / height * rows)), 0),
-          max(int(x0 / width * cols), 0):max(int(np.ceil(x1 / width * cols)), 0)] = False
-    if not apart.any():
+    rows, cols = after.shape[:2]
+    hidden, hidden_before = (_inside(b, rows, cols, width, height) for b in (box, last_box))
+    grown = hidden.copy()                   # a box moving by one thumbnail pixel (10 px) hides nobody
+    grown[1:] |= hidden[:-1]
+    grown[:-1] |= hidden[1:]
+    grown[:, 1:] |= grown[:, :-1].copy()
+    grown[:, :-1] |= grown[:, 1:].copy()
+    if (hidden_before & ~grown).any():
+        return True
+    apart = ~hidden
+    if apart.sum() < CHANGE_BLOCK ** 2:
         return False
-    diff = after.astype(np.float32) - before.astype(np.float32)
-    diff = np.abs(diff - np.median(diff[apart])) * apart
-    k = CHANGE_BLOCK
-    r, c = rows // k * k, cols // k * k
-    sums = diff[:r, :c].reshape(r // k, k, c // k, k).sum(axis=(1, 3))
-    seen = apart[:r, :c].reshape(r // k, k, c // k, k).sum(axis=(1, 3))
-    return bool((sums[seen >= k] / seen[seen >= k] > CHANGE_GREY).any())
+    diff = after.reshape(rows, cols, -1).astype(np.float32) - before.reshape(rows, cols, -1).astype(np.float32)
+    diff = np.abs(diff - np.median(diff[apart], axis=0)).max(axis=2) * apart
+    sums, seen = _window_sums(diff, CHANGE_BLOCK), _window_sums(apart.astype(np.float32), CHANGE_BLOCK)
+    enough = seen >= CHANGE_BLOCK ** 2 / 2
+    return bool((sums[enough] / seen[enough] > CHANGE_GREY).any())
+
+
+def _inside(box: Box, rows: int, cols: int, width: int, height: int) -> np.ndarray:
+    """Thumbnail pixels wholly inside a box of the full frame."""
+    x0, y0, x1, y1 = box
+    mask = np.zeros((rows, cols), bool)
+    r0, r1 = max(int(np.ceil(y0 / height * rows)), 0), int(np.floor(y1 / height * rows))
+    c0, c1 = max(int(np.ceil(x0 / width * cols)), 0), int(np.floor(x1 / width * cols))
+    mask[r0:max(r1, r0), c0:max(c1, c0)] = True
+    return mask
+
+
+def _window_sums(a: np.ndarray, k: int) -> np.ndarray:
+    """Sums of every k x k window of a 2-D array (an integral image)."""
+    total = np.pad(a.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    return total[k:, k:] - total[:-k, k:] - total[k:, :-k] + total[:-k, :-k]
 
 
 def person_box(xy: np.ndarray, grow: float = 0.0) -> Box:

@@ -16,7 +16,7 @@ from posture.errors import VideoError
 from posture.landmarks import Excluded, LandmarkSeries
 from posture.measures import AnalysisConfig, TestResult, analyse
 from posture.measures.recognise import recognise_test
-from posture.others import OthersWatch, changed_apart, next_look, person_box
+from posture.others import Box, OthersWatch, changed_apart, next_look, person_box
 from posture.pose import MediaPipePose, PoseDetector, PoseEstimator, track
 from posture.prepare import prepare
 from posture.video import VideoInfo, probe, read_frames
@@ -65,10 +65,10 @@ class WatchingForOthers:
     looked at often enough whatever its header claims; what they find is judged in `OthersWatch`. Frames are
     numbered from `first` (a part of a recording tracked on its own starts there).
 
-    A look is skipped when the last one found nobody and nothing changed since in the picture the look would
-    see, the frame apart from the subject's box (`others.changed_apart` on small grey thumbnails): the same
-    picture gives the same answer, for a fraction of a millisecond instead of the detector's 5 ms. A look is
-    made at least every LOOK_AT_LEAST_S.
+    A look is skipped when the last one found nobody and the look now would see nothing it did not see then:
+    the subject's box still covers where it was, and nothing changed apart from it (`others.changed_apart` on
+    small thumbnails). The same picture gives the same answer, for a fraction of a millisecond instead of the
+    detector's 5 ms. A look is made at least every LOOK_AT_LEAST_S.
     """
 
     LOOK_AT_LEAST_S = 2.0
@@ -82,7 +82,7 @@ class WatchingForOthers:
         self._look = look or LookBeside()
         self._frame = first - 1
         self._next = first       # the frame of the next look (the first one the subject is found in from there)
-        self._clear: np.ndarray | None = None    # the last look found nobody: the thumbnail of its frame
+        self._clear: tuple[np.ndarray, Box] | None = None    # the last look found nobody: its thumbnail, box
         self._last = self._frame                             # the frame of the last look made
 
     def detect(self, rgb: np.ndarray):
@@ -97,14 +97,14 @@ class WatchingForOthers:
         h, w = rgb.shape[:2]
         thumb, box = thumbnail(rgb), person_box(subject, grow=0.15)
         recent = self._frame - self._last < self.LOOK_AT_LEAST_S * CHECKS_PER_S * self.every
-        if recent and self._clear is not None and not changed_apart(self._clear, thumb, box, w, h):
+        if recent and self._clear is not None and not changed_apart(*self._clear, thumb, box, w, h):
             self.watch.check(self._frame, subject, None)
             return
         other = self._look(rgb, subject)
         self.looks, self._last = self.looks + 1, self._frame
         self.watch.check(self._frame, subject, other)
         clear = other is None and not self.watch.checks[-1][1]
-        self._clear = thumb if clear else None
+        self._clear = (thumb, box) if clear else None
 
     def close(self) -> None:
         if self._own_look:
@@ -112,11 +112,10 @@ class WatchingForOthers:
 
 
 def thumbnail(rgb: np.ndarray) -> np.ndarray:
-    """The frame as a 64 x 48 grey picture, for `others.changed_apart` (every 4th pixel first: 0.1 ms)."""
+    """The frame as a 64 x 48 RGB picture, for `others.changed_apart` (every 4th pixel first: 0.1 ms)."""
     import cv2
 
-    small = cv2.resize(np.ascontiguousarray(rgb[::4, ::4]), (64, 48), interpolation=cv2.INTER_AREA)
-    return cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+    return cv2.resize(np.ascontiguousarray(rgb[::4, ::4]), (64, 48), interpolation=cv2.INTER_AREA)
 
 
 def others_noted(series: LandmarkSeries, watch: OthersWatch) -> LandmarkSeries:
@@ -140,7 +139,7 @@ def landmarks_from_video(path: str | Path, estimator: PoseEstimator | None = Non
     model: the BlazePose landmark model ("full" or "heavy") when no estimator is given. workers: processes
     for a recording of PART_MIN_S or longer, tracked in that many parts at once (`plan_parts`, `join_parts`).
     look: the look for others to use, kept open (a batch worker's, reused for every recording: its detector's
-    start costs 40 ms); None: one made and closed here.
+    start costs 40 ms); None: one made and closed here (always so for a recording tracked in parts).
     Raises for unreadable and empty files, and a stride below 1.
     """
     limits.stride(stride)

@@ -118,6 +118,7 @@ def test_a_code_lasts_one_to_365_days(engine, days):
     ("https://127.0.0.1:8501", "opens only here"),
     ("http://[::1]:8501", "opens only here"),
     ("http://192.168.1.20:8501", "only over https"),
+    ("", None),                                          # the browser gave no address
 ])
 def test_a_link_a_patient_could_not_use_is_said_to_the_therapist(url, problem):
     from app_pages.access import link_warning

@@ -18,7 +18,7 @@ from posture.landmarks import MIRROR_PERMUTATION, Excluded
 from posture.measures import analyse
 from posture.measures.checks import camera_angle, find_neutral
 from posture.measures.subject import frontal_swaps, keep_subject, track_jumps
-from posture.others import CHANGE_GREY, OthersWatch, changed_apart, overlap_frames
+from posture.others import OthersWatch, changed_apart, overlap_frames
 from posture.synthetic.camera import frontal_camera, sagittal_camera
 from posture.synthetic.scene import landmark_series, side_bend_poses, still_poses, trial_profile
 from posture.synthetic.skeleton import Pose, rot_y
@@ -127,13 +127,13 @@ def test_someone_who_goes_behind_the_subject_overlaps_until_seen_apart_again():
 
 
 def room(seed: int = 0) -> np.ndarray:
-    """A 64 x 48 grey thumbnail of a still room: a gradient wall and a little sensor noise."""
+    """A 64 x 48 RGB thumbnail of a still room: a gradient wall and a little sensor noise."""
     rng = np.random.default_rng(seed)
     wall = np.linspace(90, 170, 64)[None, :] + np.linspace(0, 30, 48)[:, None]
-    return np.clip(wall + rng.normal(0, 2.0, (48, 64)), 0, 255).astype(np.uint8)
+    return np.clip(wall[..., None] + rng.normal(0, 2.0, (48, 64, 3)), 0, 255).astype(np.uint8)
 
 
-SUBJECT = (260.0, 80.0, 380.0, 460.0)          # the subject's box on a 640 x 480 frame: thumbnail columns 26-38
+SUBJECT = (260.0, 80.0, 380.0, 460.0)          # the subject's box on a 640 x 480 frame: thumbnail columns 26-37
 
 
 @pytest.mark.parametrize("case, changed", [
@@ -141,33 +141,39 @@ SUBJECT = (260.0, 80.0, 380.0, 460.0)          # the subject's box on a 640 x 48
     ("the whole picture 25 levels brighter (exposure)", False),
     ("the subject moves inside their box", False),
     ("someone comes in at the edge", True),
-    ("a person-sized shape 20 levels darker than the wall", True),
-    ("an arm's width (a block half covered) 40 levels off", True),
+    ("a person-sized shape 20 levels darker, on a block edge", True),
+    ("an arm's width 40 levels off, on a block edge", True),
+    ("a red shirt on a green wall, the same grey", True),
+    ("just beside the box", True),
 ])
-def test_only_a_change_a_look_could_see_brings_the_look_back(case, changed):
+def test_a_change_a_look_could_see_brings_the_look_back_wherever_it_falls(case, changed):
     before, after = room(0), room(1).astype(float)
     if "brighter" in case:
         after += 25
     elif "inside" in case:
-        after[10:45, 27:38] = 40
-    elif "edge" in case:
+        after[10:45, 27:37] = 40
+    elif "edge" in case and "comes in" in case:
         after[8:46, 0:7] = 40
     elif "person-sized" in case:
-        after[8:46, 45:52] -= 20
+        after[8:46, 46:50] -= 20               # columns 46-49: half in one 4-pixel block, half in the next
     elif "arm" in case:
-        after[20:24, 4:6] += 40                 # half of one 4 x 4 block
+        after[20:22, 7:9] += 40                # 2 x 2 pixels across four blocks
+    elif "red shirt" in case:
+        after[10:30, 45:50] += (30, -15, -15)  # grey (0.3 R + 0.59 G + 0.11 B) nearly unchanged
+    elif "beside" in case:
+        after[10:30, 38:42] -= 30              # the columns right of the box
     after = np.clip(after, 0, 255).astype(np.uint8)
-    assert changed_apart(before, after, SUBJECT, 640, 480) is changed
-    assert CHANGE_GREY < 20            # a person against a wall differs by more than this (above)
+    assert changed_apart(before, SUBJECT, after, SUBJECT, 640, 480) is changed
 
 
-def test_the_subject_leaving_where_they_stood_is_a_change_the_look_would_see():
-    before = room(0)
-    before[10:45, 27:38] = 40                     # the subject stood here at the last look ...
-    moved = (400.0, 80.0, 520.0, 460.0)           # ... and stands here now
-    after = room(1)
-    after[10:45, 41:52] = 40
-    assert changed_apart(before, after, moved, 640, 480)
+def test_where_the_subject_stood_is_looked_at_again_once_their_box_leaves_it():
+    """The last look did not see inside the subject's box: someone standing still there (unchanged pixels) is
+    seen only by a new look once the box has moved off them."""
+    still = room(0)
+    assert changed_apart(still, SUBJECT, still, (400.0, 80.0, 520.0, 460.0), 640, 480)
+    assert changed_apart(still, SUBJECT, still, (260.0, 80.0, 380.0, 300.0), 640, 480)    # the box shrank
+    assert not changed_apart(still, SUBJECT, still, (255.0, 75.0, 385.0, 470.0), 640, 480)  # it grew
+    assert not changed_apart(still, SUBJECT, still, (265.0, 80.0, 385.0, 460.0), 640, 480)  # 5 px of jitter
 
 
 def test_someone_walking_into_a_still_room_is_seen_at_the_next_look(tmp_path):

@@ -13,6 +13,7 @@
 const SEND_MS = 500;           // how often unacknowledged frames go to the app (each batch reruns the app's panel)
 const BRIGHTNESS_EVERY = 10;   // frames between two readings of the picture's brightness
 const FPS_WINDOW_MS = 2000;    // processed frames per second over this window
+const STOPPED = "The pose model stopped in this browser: reload the page, or use the server's camera path.";
 
 const state = window.posturePose = {
   run: Math.random().toString(36).slice(2, 10), args: null, frames: [], seq: 0, sent: -1,
@@ -20,7 +21,7 @@ const state = window.posturePose = {
 };
 const view = document.getElementById("view"), ctx = view.getContext("2d");
 const video = document.getElementById("camera"), status = document.getElementById("status");
-let worker = null, busy = false, next = null, taken = 0, stream = null, times = [], inferMs = [], sender = null, lastT = 0;
+let worker = null, busy = false, next = null, taken = 0, lastQueued = 0, stream = null, times = [], inferMs = [], sender = null, lastT = 0;
 let light = 128;
 
 function post(type, extra = {}) {
@@ -95,14 +96,17 @@ async function start() {
 
 function startModel() {
   // The model runs in a worker (pose_worker.js); resolves once it is loaded.
-  worker = new Worker(new URL("./pose_worker.js", location.href));
+  // From a blob: URL that loads the script: a worker made so keeps this page's Content-Security-Policy (one made
+  // from the script's own URL would not), so the model's code can reach nothing but this server either.
+  const script = new URL("./pose_worker.js", location.href).href;
+  worker = new Worker(URL.createObjectURL(new Blob([`importScripts(${JSON.stringify(script)});`],
+                                                   {type: "text/javascript"})));
   return new Promise((resolve, reject) => {
     worker.onerror = (e) => reject(e);
     worker.onmessage = (event) => {
       if (event.data.error) return reject(new Error(event.data.error));
       worker.onmessage = onPose;
-      worker.onerror = () => fail("The pose model stopped in this browser: reload the page, or use the server's " +
-                                  "camera path.");
+      worker.onerror = () => fail(STOPPED);
       resolve();
     };
     worker.postMessage({init: location.href});
@@ -117,7 +121,8 @@ async function onCameraFrame() {
   const t = Math.max(performance.now(), lastT + 1);       // tasks-vision needs rising time stamps (ms)
   lastT = t;
   const bitmap = await createImageBitmap(video);
-  if (state.stopped) return bitmap.close();
+  if (state.stopped || t <= lastQueued) return bitmap.close();   // stopped, or overtaken by a later frame
+  lastQueued = t;
   if (busy) {
     if (next) next.bitmap.close();
     next = {t, bitmap};
@@ -132,8 +137,12 @@ function toModel(frame) {
 }
 
 function onPose(event) {
-  const {t, ms, image, world, brightness} = event.data;
+  const {t, ms, image, world, brightness, error} = event.data;
   busy = false;
+  if (error) {
+    console.error("pose model:", error);
+    return fail(STOPPED);
+  }
   if (next && !state.stopped) {
     toModel(next);
     next = null;

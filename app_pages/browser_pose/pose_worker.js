@@ -4,32 +4,42 @@
 //
 // Messages in:  {init: base URL of the component}, then {t (ms, rising), bitmap (ImageBitmap, transferred), light}
 //               where light asks for the picture's brightness on this frame.
-// Messages out: {ready: true} | {error: text} | {t, image (33 x [x, y, visibility]) | null, world (33 x [x, y, z])
-//               | null, brightness (0-255) | null, ms (model time)}.
+// Messages out: {ready: true} | {error: text} (the model did not start) | for each frame, {t, image (33 x [x, y,
+//               visibility]) | null, world (33 x [x, y, z]) | null, brightness (0-255) | null, ms (model time)} or
+//               {t, error: text}.
+// Started from a blob: URL by the page (pose.js), so the page's Content-Security-Policy (nothing but this server)
+// holds here too.
 
 self.exports = {};
 let landmarker = null;
 const probe = new OffscreenCanvas(16, 12), probeCtx = probe.getContext("2d", {willReadFrequently: true});
 
-self.onmessage = async (event) => {
+self.onmessage = (event) => {
   const message = event.data;
-  if (message.init) return start(message.init);
-  if (message.close) { if (landmarker) landmarker.close(); landmarker = null; return; }
-  const {t, bitmap, light} = message;
-  if (!landmarker) { bitmap.close(); return; }
-  const t0 = performance.now();
-  const found = landmarker.detectForVideo(bitmap, t);
-  const ms = performance.now() - t0;
-  const image = found.landmarks.length ? found.landmarks[0] : null;
-  const world = found.worldLandmarks.length ? found.worldLandmarks[0] : null;
-  const grey = light ? brightness(bitmap) : null;
-  bitmap.close();
-  self.postMessage({
-    t, ms, brightness: grey,
-    image: image && image.flatMap((p) => [round(p.x, 5), round(p.y, 5), round(p.visibility ?? 0, 3)]),
-    world: world && world.flatMap((p) => [round(p.x, 4), round(p.y, 4), round(p.z, 4)]),
-  });
+  if (message.init) start(message.init);
+  else self.postMessage(pose(message));
 };
+
+function pose({t, bitmap, light}) {
+  // Every frame gets an answer, an error included, and its bitmap is closed whatever happens: the page waits
+  // for the answer before it sends the next frame.
+  try {
+    const t0 = performance.now();
+    const found = landmarker.detectForVideo(bitmap, t);
+    const ms = performance.now() - t0;
+    const image = found.landmarks.length ? found.landmarks[0] : null;
+    const world = found.worldLandmarks.length ? found.worldLandmarks[0] : null;
+    return {
+      t, ms, brightness: light ? brightness(bitmap) : null,
+      image: image && image.flatMap((p) => [round(p.x, 5), round(p.y, 5), round(p.visibility ?? 0, 3)]),
+      world: world && world.flatMap((p) => [round(p.x, 4), round(p.y, 4), round(p.z, 4)]),
+    };
+  } catch (e) {
+    return {t, error: String(e)};
+  } finally {
+    bitmap.close();
+  }
+}
 
 async function start(base) {
   try {
