@@ -41,6 +41,7 @@ def next_look(frame: int, every: int, min_looks: int) -> int:
 
 
 Box = tuple[float, float, float, float]      # x0, y0, x1, y1 in pixels
+SUBJECT_MARGIN = 0.15        # the subject's box, hidden for a look, is grown by this share of its size (+10 px)
 CHANGE_GREY = 12.0           # a part of the picture changed: a colour channel moved this much on average (0-255)
 CHANGE_BLOCK = 4             # parts of this many thumbnail pixels square (about 40 px on a 640-px-wide frame)
 MIN_OTHER_SIZE = 0.25        # another person's landmarks span at least this share of the subject's height
@@ -141,7 +142,7 @@ class OthersWatch:
 
     def check(self, frame: int, subject: np.ndarray, other: tuple[np.ndarray, np.ndarray] | None) -> None:
         height = float(np.nanmax(subject[:, 1]) - np.nanmin(subject[:, 1]))
-        hidden_region = person_box(subject, grow=0.15)
+        hidden_region = person_box(subject, grow=SUBJECT_MARGIN)
         if other is not None and is_other_person(*other, height):
             gap = gap_between(person_box(other[0]), hidden_region)
             near = gap < NEAR * height

@@ -16,7 +16,7 @@ from posture.errors import VideoError
 from posture.landmarks import Excluded, LandmarkSeries
 from posture.measures import AnalysisConfig, TestResult, analyse
 from posture.measures.recognise import recognise_test
-from posture.others import Box, OthersWatch, changed_apart, next_look, person_box
+from posture.others import SUBJECT_MARGIN, Box, OthersWatch, changed_apart, next_look, person_box
 from posture.pose import MediaPipePose, PoseDetector, PoseEstimator, track
 from posture.prepare import prepare
 from posture.video import VideoInfo, probe, read_frames
@@ -42,7 +42,7 @@ class LookBeside:
 
     def __call__(self, rgb: np.ndarray, subject: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         h, w = rgb.shape[:2]
-        x0, y0, x1, y1 = (int(v) for v in np.clip(person_box(subject, grow=0.15), 0, [w, h, w, h]))
+        x0, y0, x1, y1 = (int(v) for v in np.clip(person_box(subject, grow=SUBJECT_MARGIN), 0, [w, h, w, h]))
         masked = rgb.copy()
         masked[y0:y1, x0:x1] = np.median(rgb[::8, ::8].reshape(-1, 3), axis=0)
         self._detector = self._detector or PoseDetector()
@@ -95,7 +95,7 @@ class WatchingForOthers:
 
     def _check(self, rgb: np.ndarray, subject: np.ndarray) -> None:
         h, w = rgb.shape[:2]
-        thumb, box = thumbnail(rgb), person_box(subject, grow=0.15)
+        thumb, box = thumbnail(rgb), person_box(subject, grow=SUBJECT_MARGIN)
         recent = self._frame - self._last < self.LOOK_AT_LEAST_S * CHECKS_PER_S * self.every
         if recent and self._clear is not None and not changed_apart(*self._clear, thumb, box, w, h):
             self.watch.check(self._frame, subject, None)
