@@ -21,8 +21,8 @@ const state = window.posturePose = {
 };
 const view = document.getElementById("view"), ctx = view.getContext("2d");
 const video = document.getElementById("camera"), status = document.getElementById("status");
-let worker = null, busy = false, next = null, taken = 0, lastQueued = 0, stream = null, times = [], inferMs = [], sender = null, lastT = 0;
-let light = 128;
+let worker = null, busy = false, next = null, taken = 0, lastT = 0, lastQueued = 0;
+let stream = null, times = [], inferMs = [], sender = null, light = 128;
 
 function post(type, extra = {}) {
   window.parent.postMessage({isStreamlitMessage: true, type, ...extra}, "*");
@@ -45,7 +45,9 @@ function fitHeight() {
   // The picture as wide as the panel, no taller than the screen below the page's header.
   const aspect = state.width && state.height ? state.width / state.height : 4 / 3;
   let room = Infinity;
-  try { room = window.parent.innerHeight - ((state.args && state.args.header_px) || 300); } catch (e) { /* other origin */ }
+  try {
+    room = window.parent.innerHeight - ((state.args && state.args.header_px) || 300);
+  } catch (e) { /* other origin */ }
   const w = Math.min(document.body.clientWidth, Math.max(240, room) * aspect);
   view.style.width = `${w}px`;
   view.style.height = `${w / aspect}px`;
