@@ -42,6 +42,7 @@ def next_look(frame: int, every: int, min_looks: int) -> int:
 
 Box = tuple[float, float, float, float]      # x0, y0, x1, y1 in pixels
 SUBJECT_MARGIN = 0.15        # the subject's box, hidden for a look, is grown by this share of its size (+10 px)
+GATE_RING = 0.1              # a look is skipped with the look's box grown by this share of its larger side
 CHANGE_GREY = 12.0           # a part of the picture changed: a colour channel moved this much on average (0-255)
 CHANGE_BLOCK = 4             # parts of this many thumbnail pixels square (about 40 px on a 640-px-wide frame)
 MIN_OTHER_SIZE = 0.25        # another person's landmarks span at least this share of the subject's height
@@ -49,29 +50,63 @@ MIN_OTHER_TRUNK = 0.7        # and their shoulders and hips are clearly seen
 NEAR = 0.1                   # within this share of the subject's height, someone who vanishes went behind them
 
 
-def changed_apart(before: np.ndarray, last_box: Box, after: np.ndarray, box: Box, width: int, height: int) -> bool:
-    """Might a look now see what the last look, with the subject in `last_box`, did not? From small RGB
-    thumbnails of both frames (the subject's boxes in full-frame pixels).
+@dataclass
+class ClearView:
+    """What the looks that found nobody have seen apart from the subject, pixel by pixel on small RGB thumbnails
+    of the frames (`pipeline.thumbnail`), so that a look that could only see the same is skipped.
 
-    Yes when the subject's box no longer covers where it was (the look would see a part the last one had
-    hidden, unchanged or not), or when, apart from the box, any window of CHANGE_BLOCK thumbnail pixels square
-    (at every position, not a fixed grid) changed in some colour channel by more than CHANGE_GREY on average,
-    after the whole picture's change (a camera's exposure) is taken off. Someone coming into view changes a
-    window by far more; a still room, recompressed, by a few levels.
+    A look now would see nothing new when every thumbnail pixel apart from the subject's box (grown by
+    GATE_RING, up to one pixel of its edge: 10 px on the frame) was seen by one of those looks, and no window of
+    CHANGE_BLOCK pixels square (at every position, not a fixed grid) changed since in some colour channel by more
+    than CHANGE_GREY on average, after the whole picture's change (a camera's exposure) is taken off. Someone
+    coming into view changes a window by far more; a still room, recompressed, by a few levels. Pixels are
+    remembered from different looks: a bend uncovers the wall above the subject's hips, standing up again covers
+    it and uncovers the wall beside them, and both were seen clear once. A look that finds someone forgets
+    everything. The band of GATE_RING is the subject's own: someone seen only there stands behind them, and
+    the look made at least every 2 s whatever (`pipeline.WatchingForOthers`) is what finds them.
+    Box: the subject's box (as the look hid it) on the full frame of width x height pixels.
     """
-    rows, cols = after.shape[:2]
-    hidden, hidden_before = (_inside(b, rows, cols, width, height) for b in (box, last_box))
-    grown = _window_sums(np.pad(hidden, 1).astype(np.float32), 3) > 0   # a box moving by one thumbnail pixel
-    if (hidden_before & ~grown).any():                                   # (10 px) hides nobody
-        return True
-    apart = ~hidden
-    if apart.sum() < CHANGE_BLOCK ** 2:
-        return False
-    diff = after.reshape(rows, cols, -1).astype(np.float32) - before.reshape(rows, cols, -1).astype(np.float32)
-    diff = np.abs(diff - np.median(diff[apart], axis=0)).max(axis=2) * apart
-    sums, seen = _window_sums(diff, CHANGE_BLOCK), _window_sums(apart.astype(np.float32), CHANGE_BLOCK)
-    enough = seen >= CHANGE_BLOCK ** 2 / 2
-    return bool((sums[enough] / seen[enough] > CHANGE_GREY).any())
+
+    width: int
+    height: int
+    picture: np.ndarray | None = None        # rows x cols x 3: each pixel as a look that found nobody saw it
+    seen: np.ndarray | None = None           # rows x cols: pixels seen by such a look
+
+    def looked(self, thumb: np.ndarray, box: Box, anyone: bool) -> None:
+        """A look was made on this thumbnail with the subject's box hidden; it found someone or nobody."""
+        if anyone:
+            self.picture = self.seen = None
+            return
+        apart = ~self._hidden(thumb, box)
+        if self.seen is None:
+            self.picture, self.seen = np.zeros(thumb.shape, np.float32), np.zeros(apart.shape, bool)
+        self.picture[apart] = thumb[apart]
+        self.seen |= apart
+
+    def would_see_new(self, thumb: np.ndarray, box: Box) -> bool:
+        """Might a look now, with the subject in `box`, see what the looks so far did not?"""
+        if self.seen is None:
+            return True
+        hidden = self._hidden(thumb, box)
+        grown = _window_sums(np.pad(hidden, 1).astype(np.float32), 3) > 0   # a box moving by one thumbnail pixel
+        if (~self.seen & ~grown).any():                                      # (10 px) hides nobody
+            return True
+        apart = ~hidden & self.seen
+        if apart.sum() < CHANGE_BLOCK ** 2:
+            return False
+        diff = thumb.astype(np.float32) - self.picture
+        diff = np.abs(diff - np.median(diff[apart], axis=0)).max(axis=2) * apart
+        sums, counted = _window_sums(diff, CHANGE_BLOCK), _window_sums(apart.astype(np.float32), CHANGE_BLOCK)
+        enough = counted >= CHANGE_BLOCK ** 2 / 2
+        return bool((sums[enough] / counted[enough] > CHANGE_GREY).any())
+
+    def _hidden(self, thumb: np.ndarray, box: Box) -> np.ndarray:
+        """Pixels wholly inside the box grown by GATE_RING: not compared. The body's outline reaches past its
+        landmarks (hair, back, buttocks, feet), and its shadow meets it at the feet; the subject's own
+        movement changes those pixels at every bend."""
+        x0, y0, x1, y1 = box
+        ring = GATE_RING * max(x1 - x0, y1 - y0)
+        return _inside((x0 - ring, y0 - ring, x1 + ring, y1 + ring), *thumb.shape[:2], self.width, self.height)
 
 
 def _inside(box: Box, rows: int, cols: int, width: int, height: int) -> np.ndarray:

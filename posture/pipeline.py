@@ -16,7 +16,7 @@ from posture.errors import VideoError
 from posture.landmarks import Excluded, LandmarkSeries
 from posture.measures import AnalysisConfig, TestResult, analyse
 from posture.measures.recognise import recognise_test
-from posture.others import SUBJECT_MARGIN, Box, OthersWatch, changed_apart, next_look, person_box
+from posture.others import SUBJECT_MARGIN, ClearView, OthersWatch, next_look, person_box
 from posture.pose import MediaPipePose, PoseDetector, PoseEstimator, track
 from posture.prepare import prepare
 from posture.video import VideoInfo, probe, read_frames
@@ -41,10 +41,7 @@ class LookBeside:
         self._single: MediaPipePose | None = None
 
     def __call__(self, rgb: np.ndarray, subject: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        h, w = rgb.shape[:2]
-        x0, y0, x1, y1 = (int(v) for v in np.clip(person_box(subject, grow=SUBJECT_MARGIN), 0, [w, h, w, h]))
-        masked = rgb.copy()
-        masked[y0:y1, x0:x1] = np.median(rgb[::8, ::8].reshape(-1, 3), axis=0)
+        masked = hide_subject(rgb, subject)
         self._detector = self._detector or PoseDetector()
         if not self._detector.anyone(masked):
             return None
@@ -58,6 +55,16 @@ class LookBeside:
                 graph.close()
 
 
+def hide_subject(rgb: np.ndarray, subject: np.ndarray) -> np.ndarray:
+    """A copy of the frame with the subject's box (grown by SUBJECT_MARGIN) filled in with the picture's median
+    colour, for the detector to look for someone else."""
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = (int(v) for v in np.clip(person_box(subject, grow=SUBJECT_MARGIN), 0, [w, h, w, h]))
+    masked = rgb.copy()
+    masked[y0:y1, x0:x1] = np.median(rgb[::8, ::8].reshape(-1, 3), axis=0)
+    return masked
+
+
 class WatchingForOthers:
     """A pose estimator that every few frames also hides the subject and looks for someone else.
 
@@ -65,8 +72,8 @@ class WatchingForOthers:
     looked at often enough whatever its header claims; what they find is judged in `OthersWatch`. Frames are
     numbered from `first` (a part of a recording tracked on its own starts there).
 
-    A look is skipped when the last one found nobody and the look now would see nothing it did not see then:
-    the subject's box still covers where it was, and nothing changed apart from it (`others.changed_apart` on
+    A look is skipped when it could only see what earlier looks that found nobody saw: every part of the
+    picture apart from the subject was seen by one of them and has not changed since (`others.ClearView`, on
     small thumbnails). The same picture gives the same answer, for a fraction of a millisecond instead of the
     detector's 5 ms. A look is made at least every LOOK_AT_LEAST_S.
     """
@@ -82,7 +89,7 @@ class WatchingForOthers:
         self._look = look or LookBeside()
         self._frame = first - 1
         self._next = first       # the frame of the next look (the first one the subject is found in from there)
-        self._clear: tuple[np.ndarray, Box] | None = None    # the last look found nobody: its thumbnail, box
+        self._view = ClearView(width, height)                # what looks that found nobody saw
         self._last = self._frame                             # the frame of the last look made
 
     def detect(self, rgb: np.ndarray):
@@ -94,17 +101,15 @@ class WatchingForOthers:
         return found
 
     def _check(self, rgb: np.ndarray, subject: np.ndarray) -> None:
-        h, w = rgb.shape[:2]
         thumb, box = thumbnail(rgb), person_box(subject, grow=SUBJECT_MARGIN)
         recent = self._frame - self._last < self.LOOK_AT_LEAST_S * CHECKS_PER_S * self.every
-        if recent and self._clear is not None and not changed_apart(*self._clear, thumb, box, w, h):
+        if recent and not self._view.would_see_new(thumb, box):
             self.watch.check(self._frame, subject, None)
             return
         other = self._look(rgb, subject)
         self.looks, self._last = self.looks + 1, self._frame
         self.watch.check(self._frame, subject, other)
-        clear = other is None and not self.watch.checks[-1][1]
-        self._clear = (thumb, box) if clear else None
+        self._view.looked(thumb, box, anyone=other is not None or self.watch.checks[-1][1])
 
     def close(self) -> None:
         if self._own_look:
@@ -112,7 +117,7 @@ class WatchingForOthers:
 
 
 def thumbnail(rgb: np.ndarray) -> np.ndarray:
-    """The frame as a 64 x 48 RGB picture, for `others.changed_apart` (every 4th pixel first: 0.1 ms)."""
+    """The frame as a 64 x 48 RGB picture, for `others.ClearView` (every 4th pixel first: 0.1 ms)."""
     import cv2
 
     return cv2.resize(np.ascontiguousarray(rgb[::4, ::4]), (64, 48), interpolation=cv2.INTER_AREA)

@@ -70,6 +70,29 @@ def check_model(model: str) -> None:
                            "once, which copies it from the npm package @mediapipe/pose.")
 
 
+def run_graph(solution, rgb: np.ndarray) -> dict:
+    """One RGB frame through a mediapipe solution's graph (its "image" input): the packets it put out, by stream
+    (an empty packet: nothing found, left out).
+
+    What `SolutionBase.process` does, without its Python work around the graph (a namedtuple class made for
+    every frame, and `Pose.process` clearing a field in each of the 66 landmarks it returns): 0.6 ms a frame,
+    6% of the full model's time on this machine (benchmarks/speed.py). It uses the solution's own graph,
+    timestamps and output dict (attributes of mediapipe 0.10.21's SolutionBase, the version pinned), so the
+    landmarks are the same, bit for bit (tests/test_pose.py).
+    """
+    from mediapipe.python import packet_creator
+    from mediapipe.python._framework_bindings.image_frame import ImageFormat
+
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError("Input image must contain three channel rgb data.")
+    solution._graph_outputs.clear()
+    solution._simulated_timestamp += 33333           # as SolutionBase.process: a 30 fps video's timestamps
+    frame = packet_creator.create_image_frame(image_format=ImageFormat.SRGB, data=rgb)
+    solution._graph.add_packet_to_input_stream(stream="image", packet=frame.at(solution._simulated_timestamp))
+    solution._graph.wait_until_idle()
+    return {name: packet for name, packet in solution._graph_outputs.items() if not packet.is_empty()}
+
+
 class MediaPipePose:
     """BlazePose ("full" or "heavy"), in tracking (video) mode for clips or single-image mode."""
 
@@ -89,13 +112,15 @@ class MediaPipePose:
     def detect(self, rgb: np.ndarray) -> Detection | None:
         # The graph starts, and logs, on the first frame.
         with nullcontext() if self._started else _native_logs_hidden():
-            result = self._pose.process(rgb)
+            found = run_graph(self._pose, rgb)
         self._started = True
-        if result.pose_landmarks is None:
+        if "pose_landmarks" not in found:
             return None
+        from mediapipe.python.packet_getter import get_proto
+
         h, w = rgb.shape[:2]
-        lm = np.array([(p.x * w, p.y * h, p.visibility) for p in result.pose_landmarks.landmark])
-        world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks.landmark])
+        lm = np.array([(p.x * w, p.y * h, p.visibility) for p in get_proto(found["pose_landmarks"]).landmark])
+        world = np.array([(p.x, p.y, p.z) for p in get_proto(found["pose_world_landmarks"]).landmark])
         return lm[:, :2], lm[:, 2], world
 
     def close(self) -> None:
@@ -134,7 +159,10 @@ class PoseDetector:
                 "posedetectioncpu__TensorsToDetectionsCalculator.min_score_thresh": min_detection})
 
     def anyone(self, rgb: np.ndarray) -> bool:
-        return bool(self._graph.process({"image": rgb}).detections)
+        from mediapipe.python.packet_getter import get_proto_list
+
+        found = run_graph(self._graph, rgb).get("detections")
+        return found is not None and bool(get_proto_list(found))
 
     def close(self) -> None:
         self._graph.close()

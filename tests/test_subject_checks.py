@@ -18,7 +18,7 @@ from posture.landmarks import MIRROR_PERMUTATION, Excluded
 from posture.measures import analyse
 from posture.measures.checks import camera_angle, find_neutral
 from posture.measures.subject import frontal_swaps, keep_subject, track_jumps
-from posture.others import OthersWatch, changed_apart, overlap_frames
+from posture.others import ClearView, OthersWatch, overlap_frames
 from posture.synthetic.camera import frontal_camera, sagittal_camera
 from posture.synthetic.scene import landmark_series, side_bend_poses, still_poses, trial_profile
 from posture.synthetic.skeleton import Pose, rot_y
@@ -133,7 +133,15 @@ def room(seed: int = 0) -> np.ndarray:
     return np.clip(wall[..., None] + rng.normal(0, 2.0, (48, 64, 3)), 0, 255).astype(np.uint8)
 
 
-SUBJECT = (260.0, 80.0, 380.0, 460.0)          # the subject's box on a 640 x 480 frame: thumbnail columns 26-37
+SUBJECT = (260.0, 80.0, 380.0, 460.0)    # the subject's box on a 640 x 480 frame: thumbnail columns 26-37; with
+                                         # the band of GATE_RING (38 px) the gate leaves out columns 22-41
+
+
+def changed_apart(before: np.ndarray, last_box, after: np.ndarray, box) -> bool:
+    """Would a look now see something new, after one look that found nobody in `before`?"""
+    view = ClearView(640, 480)
+    view.looked(before, last_box, anyone=False)
+    return view.would_see_new(after, box)
 
 
 @pytest.mark.parametrize("case, changed", [
@@ -144,7 +152,8 @@ SUBJECT = (260.0, 80.0, 380.0, 460.0)          # the subject's box on a 640 x 48
     ("a person-sized shape 20 levels darker, on a block edge", True),
     ("an arm's width 40 levels off, on a block edge", True),
     ("a red shirt on a green wall, the same grey", True),
-    ("just beside the box", True),
+    ("a shadow in the band beside the box (the subject's own)", False),
+    ("just beyond the band", True),
 ])
 def test_a_change_a_look_could_see_brings_the_look_back_wherever_it_falls(case, changed):
     before, after = room(0), room(1).astype(float)
@@ -160,20 +169,39 @@ def test_a_change_a_look_could_see_brings_the_look_back_wherever_it_falls(case, 
         after[20:22, 7:9] += 40                # 2 x 2 pixels across four blocks
     elif "red shirt" in case:
         after[10:30, 45:50] += (30, -15, -15)  # grey (0.3 R + 0.59 G + 0.11 B) nearly unchanged
-    elif "beside" in case:
-        after[10:30, 38:42] -= 30              # the columns right of the box
+    elif "shadow" in case:
+        after[30:48, 37:41] -= 30              # columns 37-40, low down beside the feet
+    elif "beyond" in case:
+        after[10:30, 42:45] -= 30
     after = np.clip(after, 0, 255).astype(np.uint8)
-    assert changed_apart(before, SUBJECT, after, SUBJECT, 640, 480) is changed
+    assert changed_apart(before, SUBJECT, after, SUBJECT) is changed
 
 
 def test_where_the_subject_stood_is_looked_at_again_once_their_box_leaves_it():
     """The last look did not see inside the subject's box: someone standing still there (unchanged pixels) is
     seen only by a new look once the box has moved off them."""
     still = room(0)
-    assert changed_apart(still, SUBJECT, still, (400.0, 80.0, 520.0, 460.0), 640, 480)
-    assert changed_apart(still, SUBJECT, still, (260.0, 80.0, 380.0, 300.0), 640, 480)    # the box shrank
-    assert not changed_apart(still, SUBJECT, still, (255.0, 75.0, 385.0, 470.0), 640, 480)  # it grew
-    assert not changed_apart(still, SUBJECT, still, (265.0, 80.0, 385.0, 460.0), 640, 480)  # 5 px of jitter
+    assert changed_apart(still, SUBJECT, still, (400.0, 80.0, 520.0, 460.0))
+    assert changed_apart(still, SUBJECT, still, (260.0, 80.0, 380.0, 300.0))    # the box shrank
+    assert not changed_apart(still, SUBJECT, still, (255.0, 75.0, 385.0, 470.0))  # it grew
+    assert not changed_apart(still, SUBJECT, still, (265.0, 80.0, 385.0, 460.0))  # 5 px of jitter
+
+
+def test_what_earlier_looks_saw_clear_is_not_looked_at_again_until_it_changes():
+    """Bending uncovers the wall above the hips, standing up covers it again and uncovers the wall beside them:
+    after one look in each pose, going back and forth needs no look, unless something changes or a look found
+    someone."""
+    standing, bent = SUBJECT, (260.0, 250.0, 560.0, 460.0)
+    still, view = room(0), ClearView(640, 480)
+    view.looked(still, standing, anyone=False)
+    assert view.would_see_new(still, bent)               # the wall beside the standing subject's hips: never seen
+    view.looked(still, bent, anyone=False)
+    assert not view.would_see_new(room(1), standing) and not view.would_see_new(room(2), bent)
+    someone = room(3)
+    someone[5:20, 30:36] = 40                            # above the bent subject, where the standing one was
+    assert view.would_see_new(someone, bent)
+    view.looked(someone, bent, anyone=True)
+    assert view.would_see_new(still, standing) and view.would_see_new(still, bent)
 
 
 def test_someone_walking_into_a_still_room_is_seen_at_the_next_look(tmp_path):
