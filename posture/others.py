@@ -88,8 +88,8 @@ class ClearView:
         if self.seen is None:
             return True
         hidden = self._hidden(thumb, box)
-        grown = _window_sums(np.pad(hidden, 1).astype(np.float32), 3) > 0   # a box moving by one thumbnail pixel
-        if (~self.seen & ~grown).any():                                      # (10 px) hides nobody
+        grown = self._hidden(thumb, box, pad=1)           # a box moving by one thumbnail pixel (10 px) hides nobody
+        if (~self.seen & ~grown).any():
             return True
         apart = ~hidden & self.seen
         if apart.sum() < CHANGE_BLOCK ** 2:
@@ -100,22 +100,23 @@ class ClearView:
         enough = counted >= CHANGE_BLOCK ** 2 / 2
         return bool((sums[enough] / counted[enough] > CHANGE_GREY).any())
 
-    def _hidden(self, thumb: np.ndarray, box: Box) -> np.ndarray:
-        """Pixels wholly inside the box grown by GATE_RING: not compared. The body's outline reaches past its
-        landmarks (hair, back, buttocks, feet), and its shadow meets it at the feet; the subject's own
-        movement changes those pixels at every bend."""
+    def _hidden(self, thumb: np.ndarray, box: Box, pad: int = 0) -> np.ndarray:
+        """Pixels wholly inside the box grown by GATE_RING (and `pad` pixels): not compared. The body's outline
+        reaches past its landmarks (hair, back, buttocks, feet), and its shadow meets it at the feet; the
+        subject's own movement changes those pixels at every bend."""
         x0, y0, x1, y1 = box
         ring = GATE_RING * max(x1 - x0, y1 - y0)
-        return _inside((x0 - ring, y0 - ring, x1 + ring, y1 + ring), *thumb.shape[:2], self.width, self.height)
+        return _inside((x0 - ring, y0 - ring, x1 + ring, y1 + ring), *thumb.shape[:2], self.width, self.height, pad)
 
 
-def _inside(box: Box, rows: int, cols: int, width: int, height: int) -> np.ndarray:
-    """Thumbnail pixels wholly inside a box of the full frame."""
+def _inside(box: Box, rows: int, cols: int, width: int, height: int, pad: int = 0) -> np.ndarray:
+    """Thumbnail pixels wholly inside a box of the full frame, and `pad` pixels around them."""
     x0, y0, x1, y1 = box
     mask = np.zeros((rows, cols), bool)
     r0, r1 = max(int(np.ceil(y0 / height * rows)), 0), int(np.floor(y1 / height * rows))
     c0, c1 = max(int(np.ceil(x0 / width * cols)), 0), int(np.floor(x1 / width * cols))
-    mask[r0:max(r1, r0), c0:max(c1, c0)] = True
+    if r1 > r0 and c1 > c0:
+        mask[max(r0 - pad, 0):r1 + pad, max(c0 - pad, 0):c1 + pad] = True
     return mask
 
 

@@ -1,4 +1,7 @@
-"""Video file to landmark series to test result: the I/O edge around the pure core."""
+"""Video file to landmark series to test result: the I/O edge around the pure core.
+
+Tracking (video to landmarks) needs no measure: a batch worker, which only tracks, never loads them.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,13 +18,13 @@ from posture import limits
 from posture.calibration import CameraProfile
 from posture.errors import VideoError
 from posture.landmarks import Excluded, LandmarkSeries
-from posture.measures import AnalysisConfig, TestResult, analyse
-from posture.measures.recognise import recognise_test
 from posture.others import SUBJECT_MARGIN, ClearView, OthersWatch, next_look, person_box
 from posture.pose import MediaPipePose, PoseDetector, PoseEstimator, track
-from posture.prepare import prepare
 from posture.video import VideoInfo, probe, read_frames
 from posture.workers import SPAWN, process_pool
+
+if TYPE_CHECKING:
+    from posture.measures import AnalysisConfig, TestResult
 
 HEAVY_NOTE = ("Landmarks from BlazePose heavy, which was no more accurate than full on the sweep "
               "(README); the uncertainties shown were measured with full.")
@@ -135,7 +139,7 @@ def others_noted(series: LandmarkSeries, watch: OthersWatch) -> LandmarkSeries:
     return replace(series, notes=series.notes + tuple(notes))
 
 
-def landmarks_from_video(path: str | Path, estimator: PoseEstimator | None = None,
+def landmarks_from_video(path: str | Path | VideoInfo, estimator: PoseEstimator | None = None,
                          on_frame: Callable[[], None] | None = None, stride: int = 1,
                          check_crowd: bool = True, model: str = "full", workers: int = 1,
                          look: LookBeside | None = None) -> LandmarkSeries:
@@ -148,7 +152,7 @@ def landmarks_from_video(path: str | Path, estimator: PoseEstimator | None = Non
     Raises for unreadable and empty files, and a stride below 1.
     """
     limits.stride(stride)
-    info = probe(path)
+    info = path if isinstance(path, VideoInfo) else probe(path)
     own = estimator is None
     parts = plan_parts(info.frame_count, info.fps, stride, workers if own else 1)
     if len(parts) > 1:
@@ -299,7 +303,7 @@ def load_series(path: Path) -> LandmarkSeries:
         raise VideoError(f"{path.name} is not a landmark file saved by posture ({e}).") from e
 
 
-def analyse_video(path: str | Path, test: str, config: AnalysisConfig = AnalysisConfig(),
+def analyse_video(path: str | Path, test: str, config: AnalysisConfig | None = None,
                   mirrored: bool = False, height_cm: float | None = None,
                   on_frame: Callable[[], None] | None = None,
                   profile: CameraProfile | None = None, model: str = "full",
@@ -310,13 +314,17 @@ def analyse_video(path: str | Path, test: str, config: AnalysisConfig = Analysis
     workers: processes for a long recording (None: one per core; see `plan_parts`).
     Scale: config.cm_per_px, else from height_cm (the subject standing still), else the profile's.
     """
+    from posture.measures import AnalysisConfig, analyse
+    from posture.measures.recognise import recognise_test
+    from posture.prepare import prepare
+
     path = Path(path)
     if path.suffix == ".npz":
         series = load_series(path)
     else:
         series = landmarks_from_video(path, on_frame=on_frame, model=model,
                                       workers=workers or os.cpu_count() or 1)
-    series, config = prepare(series, config, profile, mirrored, height_cm)
+    series, config = prepare(series, config or AnalysisConfig(), profile, mirrored, height_cm)
     if test == "auto":
         test = recognise_test(series)
     return series, analyse(series, test, config)

@@ -6,7 +6,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import butter, filtfilt
 
 from posture.errors import TrialError
 
@@ -51,6 +50,8 @@ def lowpass(x: np.ndarray, t: np.ndarray, config: FilterConfig = FilterConfig())
 
     Zero phase keeps peaks where they happened; short gaps are bridged first.
     """
+    from scipy.signal import butter, filtfilt     # 0.45 s to import: loaded by what filters offline, only
+
     x = fill_gaps(x, t, config.max_gap_s)
     if len(t) < 2:
         return x

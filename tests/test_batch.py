@@ -124,3 +124,28 @@ def test_a_worker_is_started_once_and_reused_for_every_video(tmp_path):
     assert summary.done == videos
     workers = {r["worker"] for r in records}
     assert len(workers) == 1 and workers != {f"{os.uname().nodename}:{os.getpid()}"}    # one process, not this one
+
+
+def loaded_modules() -> set[str]:
+    return set(sys.modules)
+
+
+@pytest.mark.slow
+def test_a_worker_only_tracks_and_the_batchs_process_measures():
+    """A worker's start-up and recordings never load the measures' filters (scipy.signal: 0.45 s a worker);
+    what it tracked is measured by the batch's process, as the same recording analysed on its own."""
+    from posture.batch import Settings, load_libraries, measure_job, track_job
+    from posture.pipeline import analyse_video
+    from posture.workers import process_pool
+
+    video, _ = sample("side_bend_front")
+    with process_pool(1, load_libraries) as pool:
+        found = pool.submit(track_job, Job(str(video), "side-bend"), Settings()).result()
+        loaded = pool.submit(loaded_modules).result()
+    assert "posture.pipeline" in loaded and "mediapipe" in loaded
+    assert "scipy.signal" not in loaded
+    assert found["status"] == "tracked" and found["result"] is None
+    done = measure_job("side-bend", Settings(), found)
+    alone = analyse_video(video, "side-bend")[1]
+    assert done["status"] == "done"
+    assert [m["value"] for m in done["result"]["measurements"]] == [m.value for m in alone.measurements]
