@@ -59,21 +59,13 @@ def bare_frames(videos: list[Path], model: str) -> int:
     return sum(speed.bare_loop(v, model) for v in videos)
 
 
-def bare_loop(videos: list[Path], model: str) -> tuple[float, int]:
-    t0 = time.perf_counter()
-    n = bare_frames(videos, model)
-    return time.perf_counter() - t0, n
-
-
-def bare_loops_side_by_side(videos: list[Path], model: str) -> tuple[float, int]:
+def bare_frames_side_by_side(videos: list[Path], model: str) -> int:
     """Two bare loops at once, in two fresh processes, each over half the videos: what two cores give MediaPipe
     itself here, the ceiling for two workers (start-up of the processes included, as for the batch's)."""
     from posture.workers import process_pool
 
-    t0 = time.perf_counter()
     with process_pool(2) as pool:
-        n = sum(pool.map(bare_frames, [videos[0::2], videos[1::2]], [model, model]))
-    return time.perf_counter() - t0, n
+        return sum(pool.map(bare_frames, [videos[0::2], videos[1::2]], [model, model]))
 
 
 def batch(videos: list[Path], folder: Path, model: str, workers: int | None = 1, ray: str | None = None
@@ -115,9 +107,9 @@ def main() -> None:
         tmp = Path(tmp)
         videos = copies(SAMPLES / "forward_bend_side.mp4", args.copies, tmp)
         for k in range(args.rounds):
-            bare_s, frames = bare_loop(videos, args.model)
+            bare_s, frames = speed.timed(bare_frames, videos, args.model)
             seconds.setdefault(BARE, []).append(bare_s)
-            seconds.setdefault(BARE_2, []).append(bare_loops_side_by_side(videos, args.model)[0])
+            seconds.setdefault(BARE_2, []).append(speed.timed(bare_frames_side_by_side, videos, args.model)[0])
             runs = {"batch, 1 worker": (1, None), "batch, 2 workers": (2, None)}
             if args.ray:
                 runs["batch on Ray (local, 2 CPUs)"] = (None, args.ray)
