@@ -9,7 +9,7 @@ import streamlit as st
 from app_pages.common import (MAX_UPLOAD_MB, SAMPLES, TEST_NAMES, VIDEO_TYPES, active_profile, analyse_recording,
                               analyse_upload, client_height, client_picker, engine, session_fields, show_result)
 from posture.errors import PostureError
-from posture.store.visits import record_test
+from posture.store.records import record_tests
 
 AUTO = "auto"
 
@@ -47,7 +47,7 @@ if "analysis" in st.session_state:
         lab, pain, notes = session_fields("analyse")
         if st.button("Save", disabled=not client):
             try:
-                sid = record_test(engine(), client, lab, result, series, pain=pain, notes=notes, profile=profile)
+                sid = record_tests(engine(), client, lab, [(result, series)], pain=pain, notes=notes, profile=profile)
                 st.success(f"Saved in session {sid} ({lab}, today) for {client}.")
             except PostureError as e:
                 st.error(str(e))

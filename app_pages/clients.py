@@ -14,7 +14,8 @@ from posture.store.report import trend_chart, trend_points, trend_title
 from posture.store.access import CODE_DAYS, home_codes, new_home_code, revoke_home_codes
 from posture.store.models import CONDITIONS
 from posture.store.records import add_client, import_bundle, pair_client
-from posture.store.visits import HOME_CHECK, adopt_home_check, set_height
+from posture.store.models import ADOPTABLE, Label
+from posture.store.visits import adopt_home_check, set_height
 
 
 def home_link_panel(client: str) -> None:
@@ -81,15 +82,15 @@ def session_table(sessions: list) -> None:
                                 "From": s.source} for s in sessions]), hide_index=True)
 
 
-session_table([s for s in sessions if s.label != HOME_CHECK])
-home = [s for s in sessions if s.label == HOME_CHECK]
+session_table([s for s in sessions if s.label != Label.HOME_CHECK])
+home = [s for s in sessions if s.label == Label.HOME_CHECK]
 if home:
     st.subheader("Home checks from the patient")
     st.caption("Measured by the patient at home: kept apart from the clinic's sessions until you adopt one.")
     session_table(home)
     pick, place, go = st.columns([2, 2, 1], vertical_alignment="bottom")
     chosen = pick.selectbox("Home check", [s.id for s in home], format_func=lambda i: f"session {i}")
-    as_label = place.selectbox("Adopt as", ["follow-up", "pre", "post"])
+    as_label = place.selectbox("Adopt as", ADOPTABLE)
     if go.button("Adopt"):
         try:
             adopt_home_check(engine(), chosen, as_label)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.common import comparison_of, existing_client, show_comparison
-from posture.store.report import session_title, visit_pair
+from posture.store.report import session_title
+from posture.store.visits import comparable_pair
 
 st.title("Compare")
 client, sessions = existing_client("compare-client", "No clients yet: load the demo client on the Start page, "
@@ -15,11 +16,7 @@ if len(sessions) < 2:
             "after treatment) on the Visit page.")
     st.stop()
 
-visits = {}
-for s in sessions:
-    visits.setdefault(s.visit_id, []).append(s)
-paired = [v for v in visits.values() if sum(bool(s.tests) for s in v) >= 2]
-before_default, after_default = visit_pair(paired[-1]) if paired else (sessions[-2], sessions[-1])
+before_default, after_default = comparable_pair(sessions) or (sessions[-2], sessions[-1])
 c1, c2 = st.columns(2)
 before = c1.selectbox("Before", sessions, index=sessions.index(before_default), format_func=session_title)
 after = c2.selectbox("After", sessions, index=sessions.index(after_default), format_func=session_title)

@@ -9,7 +9,8 @@ from app_pages.common import TEST_NAMES, active_profile, client_height, client_p
 from app_pages.browser_panel import camera_panel
 from app_pages.live_panel import forget_run
 from posture.errors import PostureError
-from posture.store.visits import HOME_CHECK, record_test
+from posture.store.models import Label
+from posture.store.records import record_tests
 
 
 def narrow_table_css() -> str:
@@ -42,7 +43,7 @@ if home:
                 "feet, fits in the picture. **3.** Choose the test, then follow the instructions on screen.")
     pick, pain_now = st.columns([3, 2])
     test = pick.selectbox("Test", list(TEST_NAMES), format_func=TEST_NAMES.get, key="live-test")
-    client, lab, notes = patient, HOME_CHECK, ""
+    client, lab, notes = patient, Label.HOME_CHECK, ""
     pain = pain_now.slider("How much pain do you have right now? (0 none, 10 worst)", 0, 10, 0, key="live-pain")
 else:
     pick, who, session = st.columns([2, 3, 3])
@@ -61,8 +62,8 @@ if result is not None:
             st.warning("Enter the client's pseudonym above to save this result.")
         else:
             try:
-                run.saved_session = record_test(engine(), client, lab, result, series, pain=pain, notes=notes,
-                                                profile=profile, source="home" if home else "live")
+                run.saved_session = record_tests(engine(), client, lab, [(result, series)], pain=pain, notes=notes,
+                                                 profile=profile, source="home" if home else "live")
             except PostureError as e:
                 st.error(str(e))
     if run.saved_session is not None:

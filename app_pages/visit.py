@@ -16,12 +16,12 @@ from app_pages.common import (MAX_UPLOAD_MB, TEST_NAMES, VIDEO_TYPES, active_pro
 from app_pages.browser_panel import camera_panel
 from app_pages.live_panel import forget_run
 from posture.errors import PostureError
-from posture.store.models import Session
+from posture.store.models import Label, Session
 from posture.store.records import client_sessions, stored_result
 from posture.store.visits import add_test, battery, begin_session, protocols, save_protocol, visit_session
 
 LIVE, RECORDING = "Live camera", "A recording"
-STAGES = {"pre": "Before treatment", "post": "After treatment"}
+STAGES = {Label.PRE: "Before treatment", Label.POST: "After treatment"}
 
 st.title("Visit")
 client = client_picker("visit")
@@ -119,22 +119,22 @@ def show_stage(session: Session) -> bool:
     return state.complete
 
 
-pre = visit_session(engine(), client, today, "pre")
-post = visit_session(engine(), client, today, "post")
+pre = visit_session(engine(), client, today, Label.PRE)
+post = visit_session(engine(), client, today, Label.POST)
 st.caption(f"Visit of {today:%d %B %Y}. " + (f"Height {height:.0f} cm." if height else
                                               "Height unknown: distances will not be in centimetres."))
 
-st.header("1. " + STAGES["pre"])
+st.header("1. " + STAGES[Label.PRE])
 if pre is None:
-    begin("pre", None)
+    begin(Label.PRE, None)
     st.stop()
 if not show_stage(pre):
     st.stop()
 
-st.header("2. " + STAGES["post"])
+st.header("2. " + STAGES[Label.POST])
 if post is None:
     st.markdown("Give the treatment, then measure again with the same tests.")
-    begin("post", battery(pre).done)          # the tests measured before, so that each one pairs
+    begin(Label.POST, battery(pre).done)          # the tests measured before, so that each one pairs
     st.stop()
 if not show_stage(post):
     st.stop()

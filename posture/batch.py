@@ -95,8 +95,8 @@ class Summary:
     done: list[Job] = field(default_factory=list)
     skipped: list[Job] = field(default_factory=list)
     failed: list[tuple[Job, str]] = field(default_factory=list)
-    stored: int = 0                  # sessions stored in the database by this run
-    stored_before: int = 0           # jobs whose session was in the database already
+    stored: int = 0                  # tests stored in the database by this run
+    stored_before: int = 0           # jobs whose test was in the database already
     table_error: str = ""            # why results.csv could not be written, when it could not
 
     @property
@@ -442,34 +442,36 @@ def _ray(tasks: Iterable[Task], settings: Settings, address: str, on_analysis: O
 # The database
 
 def stored_session(engine: Engine, key: str) -> int | None:
-    """The id of the session stored for a job key, None when there is none."""
+    """The id of the session that holds the test stored for a job key, None when there is none."""
     from sqlalchemy import select
 
     from posture.store.db import reading
-    from posture.store.models import Session
+    from posture.store.models import RecordedTest
 
     with reading(engine) as db:
-        return db.scalar(select(Session.id).where(Session.batch_key == key))
+        return db.scalar(select(RecordedTest.session_id).where(RecordedTest.batch_key == key))
 
 
 def store_session(engine: Engine, record: dict) -> tuple[int, bool]:
-    """Store a finished job as its client's session, once: (session id, whether this call stored it).
+    """Store a finished job's test in its client's session of the day, once: (session id, whether this call stored it).
 
-    The job's key is stored with the session in one transaction: whatever came before (a crash after the
+    The same writer as the app's and the command line's (a pre or post test joins the day's pre or post session).
+    The job's key is stored with the test in one transaction: whatever came before (a crash after the
     commit, another batch storing the same job at this moment), the database holds the job once.
     """
     from sqlalchemy.exc import IntegrityError
 
     from posture.landmarks import LandmarkSeries
     from posture.store.db import StorageError
-    from posture.store.records import save_session
+    from posture.store.models import Label
+    from posture.store.records import record_tests
 
     found = stored_session(engine, record["key"])
     if found is not None:
         return found, False
     job, series = record["job"], LandmarkSeries.load(record["landmarks"])
     try:
-        session_id = save_session(engine, job["client"], job["session"] or "pre",
+        session_id = record_tests(engine, job["client"], job["session"] or Label.PRE,
                                   [(result_from_dict(record["result"]), series)], source="batch",
                                   batch_key=record["key"])
     except IntegrityError as e:          # stored by another batch since the look above
@@ -484,9 +486,9 @@ def store_session(engine: Engine, record: dict) -> tuple[int, bool]:
 def label_problem(job: Job) -> str:
     """Why a job's session could not be stored under its client and label ('' when it can), said before any
     analysis."""
-    from posture.store.models import SESSION_LABELS
+    from posture.store.models import SESSION_LABELS, Label
 
-    label = job.session or "pre"
+    label = job.session or Label.PRE
     if label not in SESSION_LABELS:
         return (f"'{terminal_safe(label[:40])}' in the manifest's session column is not a session label: use one of "
                 f"{', '.join(SESSION_LABELS)}.")

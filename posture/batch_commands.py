@@ -70,7 +70,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         print(f"Results: {args.out / 'results.csv'} and results.parquet; landmarks in {args.out / 'landmarks'}")
     if args.db:
         before = f" ({summary.stored_before} stored before)" if summary.stored_before else ""
-        print(f"Stored {summary.stored} new sessions in the database{before}.")
+        print(f"Stored {summary.stored} new tests in the database{before}.")
     if summary.table_error:
         print(f"error: {summary.table_error}", file=sys.stderr)
     return 0 if summary.ok else 1

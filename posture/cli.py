@@ -14,7 +14,7 @@ from posture.export import format_table, result_csv, result_dict
 from posture.measures import TESTS, AnalysisConfig
 from posture.pose import MODELS
 from posture.privacy import owner_only_files
-from posture.store.models import SESSION_LABELS
+from posture.store.models import SESSION_LABELS, Label
 
 EXIT_BAD_INPUT = 1
 
@@ -70,7 +70,7 @@ def _save(args: argparse.Namespace, series, result, profile) -> None:
     import uuid
 
     from posture.store.db import open_database
-    from posture.store.records import save_session
+    from posture.store.records import record_tests
 
     kept = None
     if args.keep_video and args.video.suffix != ".npz":
@@ -78,7 +78,7 @@ def _save(args: argparse.Namespace, series, result, profile) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         kept = folder / f"{uuid.uuid4().hex}{args.video.suffix}"
         shutil.copyfile(args.video, kept)
-    sid = save_session(open_database(args.db), args.save, args.label, [(result, series)], visit_date=args.visit_date,
+    sid = record_tests(open_database(args.db), args.save, args.label, [(result, series)], visit_date=args.visit_date,
                        pain=args.pain, notes=args.notes, profile=profile, video_path=str(kept) if kept else None)
     print(f"Saved as session {sid} for {args.save}.", file=sys.stderr)
 
@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--quiet", action="store_true", help="no progress bar")
     st = a.add_argument_group("saving the result as a session")
     st.add_argument("--save", metavar="CLIENT", help="store the result for this client (pseudonym)")
-    st.add_argument("--label", default="pre", choices=SESSION_LABELS)
+    st.add_argument("--label", default=Label.PRE.value, choices=SESSION_LABELS)
     st.add_argument("--pain", type=int, help="pain score 0-10")
     st.add_argument("--notes", default="")
     st.add_argument("--visit-date", type=date.fromisoformat, help="YYYY-MM-DD (default today)")

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from posture.landmarks import LandmarkSeries
 from posture.measures import TestResult, analyse
 from posture.prepare import prepare
+from posture.store.models import Label
 from posture.store.records import add_client
 from posture.store.visits import add_test, begin_session
 from posture.synthetic.camera import frontal_camera, sagittal_camera
@@ -52,10 +53,10 @@ def load_demo(engine: Engine, today: date | None = None) -> int:
     add_client(engine, DEMO, height_cm=BODY.height * 100, notes=NOTE)
     stored = 0
     for k, (visit_date, visit) in enumerate(zip((today - timedelta(days=14), today), PEAKS)):
-        for label, peaks, pain in zip(("pre", "post"), visit, ((6, 3), (4, 2))[k]):
+        for label, peaks, pain in zip((Label.PRE, Label.POST), visit, ((6, 3), (4, 2))[k]):
             sid = begin_session(engine, DEMO, label, BATTERY, visit_date, pain=pain, notes=NOTE)
             for j, test in enumerate(BATTERY):
-                add_test(engine, sid, *simulated(test, peaks, seed=100 * k + 10 * (label == "post") + j))
+                add_test(engine, sid, *simulated(test, peaks, seed=100 * k + 10 * (label == Label.POST) + j))
                 stored += 1
     return stored
 

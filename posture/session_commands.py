@@ -9,6 +9,7 @@ from pathlib import Path
 from posture.errors import PostureError
 from posture.export import label, text_table
 from posture.limits import terminal_safe
+from posture.store.models import ADOPTABLE, Label
 
 
 def _engine(args: argparse.Namespace):
@@ -69,7 +70,8 @@ def cmd_compare(args) -> int:
     from posture.change import compare, summary, trend
     from posture.store.export import readings
     from posture.store.records import client_sessions, visit_sessions
-    from posture.store.report import change_row, session_title, visit_pair
+    from posture.store.report import change_row, session_title
+    from posture.store.visits import visit_pair
 
     engine = _engine(args)
     if args.client:
@@ -106,7 +108,8 @@ def cmd_export(args) -> int:
 
 def cmd_report(args) -> int:
     from posture.store.records import client_sessions, visit_sessions
-    from posture.store.report import comparison, comparison_pdf, visit_pair
+    from posture.store.report import comparison, comparison_pdf
+    from posture.store.visits import visit_pair
 
     if not args.out.parent.is_dir():              # said before the work, not after it
         raise FileNotFoundError(2, "No such folder", str(args.out))
@@ -207,7 +210,7 @@ def add_parser(sub) -> None:
 
     p = c.add_parser("adopt", help="take a patient's imported home check into the clinical record")
     p.add_argument("session", type=int)
-    p.add_argument("--as", dest="label", choices=["follow-up", "pre", "post"], default="follow-up",
+    p.add_argument("--as", dest="label", choices=ADOPTABLE, default=Label.FOLLOW_UP.value,
                    help="its place in the record (a pre or post that day is never replaced)")
     p.set_defaults(func=cmd_adopt)
 

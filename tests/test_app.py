@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import FPS, ROOT, bend, true_flexion
 from posture.store.db import open_database
 from posture.store.access import has_therapist, log_in, new_home_code, revoke_home_codes, set_password
-from posture.store.records import add_client, client_sessions, load_test, save_session
+from posture.store.records import add_client, client_sessions, load_test, record_tests
 from posture.synthetic.camera import sagittal_camera
 from posture.synthetic.scene import forward_bend_poses, landmark_series
 
@@ -49,8 +49,8 @@ def app(page: str | None = None, *, therapist: str | None = "Anna", code: str | 
 def visit(db):
     """One client with a pre and a post session on the same day: 55 then 75 degrees of flexion."""
     engine = open_database(db)
-    save_session(engine, "AB-1", "pre", [bend(55.0)], visit_date=date(2026, 3, 2), pain=6)
-    save_session(engine, "AB-1", "post", [bend(75.0, 1)], visit_date=date(2026, 3, 2), pain=3)
+    record_tests(engine, "AB-1", "pre", [bend(55.0)], visit_date=date(2026, 3, 2), pain=6)
+    record_tests(engine, "AB-1", "post", [bend(75.0, 1)], visit_date=date(2026, 3, 2), pain=3)
     return engine
 
 
@@ -229,7 +229,7 @@ def test_clients_page_adds_a_client_and_shows_history(visit):
 
 
 def test_clients_page_keeps_home_checks_apart_until_adopted(visit):
-    save_session(visit, "AB-1", "home check", [bend(70.0, 2)], visit_date=date(2026, 3, 2), pain=2)
+    record_tests(visit, "AB-1", "home check", [bend(70.0, 2)], visit_date=date(2026, 3, 2), pain=2)
     at = app("clients")
     clinic, home = (list(d.value["Label"]) for d in at.dataframe)
     assert (clinic, home) == (["pre", "post"], ["home check"])
@@ -251,6 +251,24 @@ def test_compare_page_flags_the_real_change(visit):
     assert flex["Verdict"] == "real improvement"
     assert float(flex["Change"]) == pytest.approx(true_flexion(75.0) - true_flexion(55.0), abs=1.5)
     assert any("a real improvement" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("home_checks", [1, 2])
+def test_compare_page_with_a_pre_and_home_checks_on_one_day_offers_the_pickers(db, home_checks):
+    """A pre and a home check (or two home checks) on one day: no pair to default to, so the pickers show the
+    client's last two sessions, and comparing them works."""
+    engine = open_database(db)
+    if home_checks == 1:
+        record_tests(engine, "AB-1", "pre", [bend(55.0)], visit_date=date(2026, 3, 2), pain=6)
+    for k in range(home_checks):
+        record_tests(engine, "AB-1", "home check", [bend(70.0 + k, 2 + k)], visit_date=date(2026, 3, 2), pain=2)
+    at = app("compare")
+    assert not at.exception
+    ids = [s.id for s in client_sessions(engine, "AB-1")]
+    before, after = (next(s for s in at.selectbox if s.label == name) for name in ("Before", "After"))
+    assert (before.value.id, after.value.id) == (ids[0], ids[1])
+    flex = at.table[0].value.set_index("Measurement").loc["Trunk flexion"]
+    assert float(flex["After"]) > float(flex["Before"])
 
 
 def test_calibration_page_picks_a_profile(db, tmp_path):

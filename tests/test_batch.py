@@ -110,8 +110,8 @@ def test_a_manifest_stores_sessions_once(tmp_path, capsys):
     manifest.write_text(f"video,client,session,test\n{SAMPLES / 'posture_front.mp4'},AB-1,pre,posture-frontal\n")
     db = tmp_path / "clinic.db"
     args = ["batch", str(manifest), "--out", str(tmp_path / "out"), "--db", str(db), "--quiet"]
-    assert main(args) == 0 and "Stored 1 new sessions" in capsys.readouterr().out
-    assert main(args) == 0 and "Stored 0 new sessions" in capsys.readouterr().out
+    assert main(args) == 0 and "Stored 1 new tests" in capsys.readouterr().out
+    assert main(args) == 0 and "Stored 0 new tests" in capsys.readouterr().out
     (s,) = client_sessions(open_database(db), "AB-1")
     assert s.label == "pre" and s.source == "batch" and s.tests[0].test == "posture-frontal"
 

@@ -344,12 +344,12 @@ def test_screenshots_of_every_page(server, playwright):
     from datetime import date
 
     from conftest import bend
-    from posture.store.records import save_session
+    from posture.store.records import record_tests
 
     url, db = server
     engine = open_database(db)                  # a visit with a real change, for the Compare page
-    save_session(engine, "AA-SHOT", "pre", [bend(55.0)], visit_date=date(2026, 3, 2), pain=6)
-    save_session(engine, "AA-SHOT", "post", [bend(75.0, 1)], visit_date=date(2026, 3, 2), pain=3)
+    record_tests(engine, "AA-SHOT", "pre", [bend(55.0)], visit_date=date(2026, 3, 2), pain=6)
+    record_tests(engine, "AA-SHOT", "post", [bend(75.0, 1)], visit_date=date(2026, 3, 2), pain=3)
     browser, page = open_browser(playwright)
     try:
         log_in(page, url)

@@ -16,7 +16,7 @@ from posture.measures import analyse
 from posture.measures.registry import uncertainty
 from posture.store.db import open_database
 from posture.store.export import sessions_csv, sessions_json
-from posture.store.records import client_sessions, load_test, save_session
+from posture.store.records import client_sessions, load_test, record_tests
 from posture.synthetic.camera import frontal_camera, sagittal_camera
 from posture.synthetic.scene import forward_bend_poses, landmark_series, rotation_poses
 
@@ -96,7 +96,7 @@ def test_analyze_on_the_command_line_as_csv_and_json(flagged, tmp_path, capsys):
 
 def test_stored_sessions_as_csv_and_json(flagged, tmp_path, capsys):
     engine = open_database(f"sqlite:///{tmp_path / 'clinic.db'}")
-    save_session(engine, "AB-1", "pre", flagged, visit_date=date(2026, 3, 2))
+    record_tests(engine, "AB-1", "pre", flagged, visit_date=date(2026, 3, 2))
     sessions = client_sessions(engine, "AB-1")
     results = [r for r, _ in flagged]
     check_csv_rows(read_csv(sessions_csv(sessions)), results)

@@ -72,11 +72,12 @@ def manifest(path: Path, rows: list[tuple[Path, str, str, str]]) -> Path:
     return path
 
 
-def sessions(db: Path) -> list[tuple[str, str, str]]:
-    """(client, label, batch key) of every session in the SQLite file, counted without the tool's code."""
+def stored_tests(db: Path) -> list[tuple[str, str, str]]:
+    """(client, label, batch key) of every stored test in the SQLite file, counted without the tool's code."""
     with closing(sqlite3.connect(db)) as raw:
-        return sorted(raw.execute("SELECT c.pseudonym, s.label, s.batch_key FROM sessions s "
-                                  "JOIN visits v ON s.visit_id = v.id JOIN clients c ON v.client_id = c.id"))
+        return sorted(raw.execute("SELECT c.pseudonym, s.label, t.batch_key FROM tests t "
+                                  "JOIN sessions s ON t.session_id = s.id JOIN visits v ON s.visit_id = v.id "
+                                  "JOIN clients c ON v.client_id = c.id"))
 
 
 def results(out: Path) -> pd.DataFrame:
@@ -84,7 +85,7 @@ def results(out: Path) -> pd.DataFrame:
 
 
 def stored_line(new: int, before: int = 0) -> str:
-    return f"Stored {new} new sessions in the database" + (f" ({before} stored before)." if before else ".")
+    return f"Stored {new} new tests in the database" + (f" ({before} stored before)." if before else ".")
 
 
 # 1. Rows whose recordings repeat
@@ -100,7 +101,7 @@ def test_rows_whose_recordings_repeat_are_each_a_job_and_a_session(tmp_path, cap
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "4 done, 0 skipped (finished before), 0 failed" in text and stored_line(4) in text
-    assert [(client, label) for client, label, _ in sessions(db)] == [(who, label) for _, who, label, _ in rows]
+    assert [(client, label) for client, label, _ in stored_tests(db)] == [(who, label) for _, who, label, _ in rows]
     table = results(out)
     assert list(table.drop_duplicates("video")[["video", "client", "session", "status"]].itertuples(index=False)) \
         == [(str(video), who, label, "done") for video, who, label, _ in rows]
@@ -109,7 +110,28 @@ def test_rows_whose_recordings_repeat_are_each_a_job_and_a_session(tmp_path, cap
     assert main(args) == 0                                            # and again: nothing new, nothing twice
     text = capsys.readouterr().out
     assert "0 done, 4 skipped (finished before), 0 failed" in text and stored_line(0, 4) in text
-    assert len(sessions(db)) == 4 and len(results(out)) == len(table)
+    assert len(stored_tests(db)) == 4 and len(results(out)) == len(table)
+
+
+@pytest.mark.slow
+def test_a_visit_of_two_tests_from_a_manifest_is_one_pre_and_one_post_session(tmp_path, capsys):
+    """The batch stores as the app and the command line do: each row's test joins its client's pre or post of the
+    day, so four recordings (two tests, before and after) make one visit of two sessions."""
+    bend, side = SAMPLES / "forward_bend_side.mp4", BEND
+    bend_after, side_after = copies(tmp_path, bend, ["bend-after.mp4"])[0], copies(tmp_path, side, ["side-after.mp4"])[0]
+    rows = [(bend, "AB-1", "pre", "forward-bend"), (side, "AB-1", "pre", "side-bend"),
+            (bend_after, "AB-1", "post", "forward-bend"), (side_after, "AB-1", "post", "side-bend")]
+    out, db = tmp_path / "out", tmp_path / "clinic.db"
+    assert main(["batch", str(manifest(tmp_path / "visit.csv", rows)), "--out", str(out), "--db", str(db),
+                 *FAST]) == 0
+    assert stored_line(4) in capsys.readouterr().out
+    with closing(sqlite3.connect(db)) as raw:
+        layout = raw.execute("SELECT v.id, s.label, group_concat(t.test, ' ') FROM sessions s JOIN visits v ON "
+                             "s.visit_id = v.id JOIN tests t ON t.session_id = s.id GROUP BY s.id ORDER BY s.id"
+                             ).fetchall()
+    assert [(visit, label, sorted(tests.split())) for visit, label, tests in layout] == [
+        (1, "pre", ["forward-bend", "side-bend"]), (1, "post", ["forward-bend", "side-bend"])]
+    assert main(["sessions", "--db", str(db), "report", "1", "--out", str(tmp_path / "visit.pdf")]) == 0
 
 
 # 2. A session stored twice: a crash at each step of the bookkeeping, two batches at once
@@ -131,14 +153,14 @@ def test_a_crash_at_any_step_of_a_rows_bookkeeping_stores_it_once(tmp_path, step
 
     crashed = cli(*args, fault=step)
     assert crashed.returncode == 9 and "Traceback" not in crashed.stderr, crashed.stderr
-    assert len(sessions(db)) == at_crash and not (out / "results.csv").exists()
+    assert len(stored_tests(db)) == at_crash and not (out / "results.csv").exists()
     assert len(list((out / "done").glob("*.json"))) == (step == "after-record")
 
     again = cli(*args)
     assert again.returncode == 0, again.stderr
     assert f"{done} done, {2 - done} skipped (finished before), 0 failed" in again.stdout
     assert stored_line(new, before) in again.stdout
-    stored = sessions(db)
+    stored = stored_tests(db)
     assert [client for client, _, _ in stored] == ["AB-1", "AB-2"] and len({key for *_, key in stored}) == 2
     table = results(out)
     assert sorted(table.video.unique()) == [str(a), str(b)] and not table.duplicated(["video", "measurement"]).any()
@@ -187,7 +209,7 @@ def test_a_second_batch_into_the_same_out_folder_is_refused_at_once(tmp_path):
                                     "another --out."
     assert first.returncode == 0, first_err
     assert "3 done, 0 skipped (finished before), 0 failed" in first_out and stored_line(3) in first_out
-    assert [client for client, _, _ in sessions(db)] == ["AB-1", "AB-2", "AB-3"]
+    assert [client for client, _, _ in stored_tests(db)] == ["AB-1", "AB-2", "AB-3"]
 
 
 @pytest.mark.slow
@@ -199,9 +221,9 @@ def test_two_batches_into_two_out_folders_store_each_row_once(tmp_path):
     both = [start(visit, "--out", tmp_path / f"out{k}", "--db", db, "--workers", "1", *FAST) for k in (1, 2)]
     outputs = [p.communicate(timeout=600) for p in both]
     assert [p.returncode for p in both] == [0, 0], [err for _, err in outputs]
-    new = [int(re.search(r"Stored (\d) new sessions", out).group(1)) for out, _ in outputs]
+    new = [int(re.search(r"Stored (\d) new tests", out).group(1)) for out, _ in outputs]
     assert sum(new) == 2
-    stored = sessions(db)
+    stored = stored_tests(db)
     assert [client for client, _, _ in stored] == ["AB-1", "AB-2"] and len({key for *_, key in stored}) == 2
 
 
@@ -259,7 +281,7 @@ def test_a_batch_killed_half_way_resumes_without_losing_or_repeating(tmp_path):
     again = cli(*args)
     assert again.returncode == 0, again.stderr
     assert f"{3 - finished} done, {finished} skipped (finished before), 0 failed" in again.stdout
-    stored = sessions(db)
+    stored = stored_tests(db)
     assert [client for client, _, _ in stored] == ["AB-1", "AB-2", "AB-3"] and len({k for *_, k in stored}) == 3
     table = results(out)
     assert sorted(table.video.unique()) == sorted(str(v) for v, *_ in THREE_CLIENTS) and (table.status == "done").all()
@@ -347,7 +369,7 @@ def test_changed_settings_and_a_corrected_row_are_new_jobs_not_stale_ones(tmp_pa
     text = run(str(visit), "--stride", "4")                              # another stride: analysed again
     assert "1 done, 0 skipped (finished before), 0 failed" in text
     assert len(list((out / "landmarks").glob("*.npz"))) == 2
-    assert [label for _, label, _ in sessions(db)] == ["post", "pre", "pre"]   # nothing was overwritten
+    assert [label for _, label, _ in stored_tests(db)] == ["post", "pre", "pre"]   # nothing was overwritten
 
     assert "1 done, 0" in run(str(FRONT), "--stride", "4", "--test", "auto")  # another test: a new job
     assert "0 done, 1 skipped" in run(str(FRONT), "--stride", "4", "--test", "auto")
@@ -436,7 +458,7 @@ def test_a_manifest_client_that_is_markup_or_a_formula_is_refused_and_shown_as_t
     assert main(["batch", str(manifest(tmp_path / "m.csv", rows)), "--out", str(out), "--db", str(db), *FAST]) == 1
     text = capsys.readouterr().out
     assert "The manifest's client column: A pseudonym holds only letters, digits" in text
-    assert [client for client, _, _ in sessions(db)] == ["AB-1"]
+    assert [client for client, _, _ in stored_tests(db)] == ["AB-1"]
     raw = (out / "results.csv").read_text()
     assert "'=HYPERLINK" in raw and ",=HYPERLINK" not in raw
 

@@ -33,8 +33,8 @@ from posture.store.bundle import BundleError, bundle_session, sign
 from posture.store.db import open_database
 from posture.store.export import sessions_csv
 from posture.store.records import (add_client, client_sessions, import_bundle, load_session, pair_client,
-                                   save_session, visit_sessions)
-from posture.store.report import visit_pair
+                                   record_tests, visit_sessions)
+from posture.store.visits import visit_pair
 from posture.store.visits import adopt_home_check
 
 DAY = date(2026, 3, 2)
@@ -45,15 +45,15 @@ def clinic(tmp_path):
     """A clinic database with a client who had a visit (pre 55, post 75 degrees) and who was given a home code."""
     engine = open_database(tmp_path / "clinic.db")
     add_client(engine, "HOME-1")
-    save_session(engine, "HOME-1", "pre", [bend(55.0)], visit_date=DAY, pain=6)
-    save_session(engine, "HOME-1", "post", [bend(75.0, seed=1)], visit_date=DAY, pain=3)
+    record_tests(engine, "HOME-1", "pre", [bend(55.0)], visit_date=DAY, pain=6)
+    record_tests(engine, "HOME-1", "post", [bend(75.0, seed=1)], visit_date=DAY, pain=3)
     return engine, pair_client(engine, "HOME-1")
 
 
 def patient_bundle(tmp_path: Path, code: str, label: str = "home check", day: date = DAY) -> dict:
     """The patient's own export, as a document to edit and re-sign with the patient's code."""
     home = open_database(tmp_path / "patient.db")
-    sid = save_session(home, "me", label, [bend(70.0, seed=2)], visit_date=day, pain=2)
+    sid = record_tests(home, "me", label, [bend(70.0, seed=2)], visit_date=day, pain=2)
     return json.loads(bundle_session(load_session(home, sid), code))
 
 
@@ -213,7 +213,7 @@ def test_an_impossible_pseudonym_is_refused(tmp_path, pseudonym, words):
     with pytest.raises(Exception, match=words):
         add_client(engine, pseudonym)
     with pytest.raises(Exception, match=words):
-        save_session(engine, pseudonym, "pre", [bend(55.0)], visit_date=DAY)
+        record_tests(engine, pseudonym, "pre", [bend(55.0)], visit_date=DAY)
     assert session_count(engine) == 0
 
 
@@ -221,7 +221,7 @@ def test_an_impossible_pseudonym_is_refused(tmp_path, pseudonym, words):
 
 def test_exported_csv_cells_cannot_run_as_spreadsheet_formulas(tmp_path):
     engine = open_database(tmp_path / "clinic.db")
-    save_session(engine, "AB-1", "pre", [bend(55.0)], visit_date=DAY, notes="=HYPERLINK(\"http://x\")")
+    record_tests(engine, "AB-1", "pre", [bend(55.0)], visit_date=DAY, notes="=HYPERLINK(\"http://x\")")
     assert [csv_cell(v) for v in ("=1+1", "+1 x", "@SUM(A1)", "-cmd|' /C calc'!A0", "\tx")] == [
         "'=1+1", "'+1 x", "'@SUM(A1)", "'-cmd|' /C calc'!A0", "'\tx"]
     assert [csv_cell(v) for v in ("-2.100 -1.900", "AB-1", 3.5, None)] == ["-2.100 -1.900", "AB-1", 3.5, None]
@@ -234,7 +234,7 @@ def test_a_stored_name_with_escape_codes_is_printed_harmlessly(tmp_path, capsys)
     terminal: `sessions list` shows its control characters as \\u escapes."""
     db = tmp_path / "clinic.db"
     engine = open_database(db)
-    save_session(engine, "AB-1", "pre", [bend(55.0)], visit_date=DAY)
+    record_tests(engine, "AB-1", "pre", [bend(55.0)], visit_date=DAY)
     with engine.begin() as conn:
         conn.execute(text("UPDATE clients SET pseudonym = :p"), {"p": "AB\x1b[2J\u202eEVIL"})
     code, out, _ = run(capsys, "sessions", "--db", str(db), "list")

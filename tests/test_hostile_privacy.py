@@ -37,7 +37,7 @@ from posture.privacy import sweep_stale_uploads, upload_folder, upload_root
 from posture.errors import FileError
 from posture.store.db import StorageError, alembic_config, migrate, open_database, safe_url, schema_revision
 from posture.store.access import new_home_code
-from posture.store.records import add_client, client_sessions, save_session
+from posture.store.records import add_client, client_sessions, record_tests
 from posture.synthetic.camera import sagittal_camera
 from posture.synthetic.scene import forward_bend_poses, landmark_series
 
@@ -113,7 +113,7 @@ def test_a_new_database_and_its_journal_are_owner_only(tmp_path, loose_umask):
     path = tmp_path / "new" / "folder" / "clinic.db"
     engine = open_database(path)
     with engine.connect() as conn:           # an open connection: the write-ahead log holds data too
-        save_session(engine, "AB-1", "pre", [bend(60.0)])
+        record_tests(engine, "AB-1", "pre", [bend(60.0)])
         conn.execute(text("SELECT count(*) FROM sessions")).scalar()
         wal = path.with_name("clinic.db-wal")
         assert wal.exists() and mode(wal) == 0o600
@@ -452,7 +452,7 @@ def test_a_process_killed_during_the_first_set_up_leaves_a_database_that_opens(t
                 cut_short += version != (head(),)
             engine = open_database(db)
             assert schema_revision(engine) == head()
-            save_session(engine, "AB-1", "pre", [bend(60.0)])
+            record_tests(engine, "AB-1", "pre", [bend(60.0)])
             assert len(client_sessions(engine, "AB-1")) == 1
             assert not list(tmp_path.glob(f"{db.name}.backup-*"))      # nothing to lose, nothing copied
     assert cut_short, "no kill landed inside a set-up: the test did not test it"
@@ -533,7 +533,7 @@ def test_a_read_only_a_non_sqlite_and_a_full_database_each_give_a_sentence(tmp_p
 
     engine.dispose()
     with pytest.raises(StorageError, match=r"^The disk is full: nothing was saved\. Free some space and try again\.$"):
-        save_session(engine, "AB-1", "post", [bend(60.0)] * 40)
+        record_tests(engine, "AB-1", "post", [bend(60.0)] * 40)
 
 
 def newer(url: str) -> None:
@@ -586,7 +586,7 @@ def test_an_older_database_is_backed_up_then_migrated(tmp_path, loose_umask, cap
         assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == ("0003",)
         assert raw.execute("SELECT pseudonym FROM clients").fetchall() == [("OLD-1",)]
     assert not backup.with_name(f"{backup.name}-wal").exists()      # one self-contained file
-    save_session(engine, "OLD-1", "pre", [bend(60.0)])
+    record_tests(engine, "OLD-1", "pre", [bend(60.0)])
     assert [s.label for s in client_sessions(engine, "OLD-1")] == ["pre"]
     open_database(db)                                # at the newest schema: no second copy
     assert len(list(tmp_path.glob("clinic.db.backup-*"))) == 1

@@ -26,7 +26,7 @@ import pytest
 from conftest import ARTIFACTS, PASSWORD, ROOT, THERAPIST, bend, log_in, network_address, sample, wait_for_app
 from posture.pipeline import analyse_video
 from posture.store.db import open_database
-from posture.store.records import add_client, client_sessions, save_session
+from posture.store.records import add_client, client_sessions, record_tests
 from test_e2e import BROWSER_POSE, CHROMIUM, FLEXION_TOLERANCE, QUIET, SHOTS, choose, new_client, wait_for_text
 from pg import free_port
 from videos import to_y4m
@@ -142,7 +142,7 @@ def test_a_patients_home_check_over_https_lands_with_the_therapist(https, chromi
         page.get_by_role("button", name="Log out").wait_for(timeout=60_000)
 
     # 2. The therapist, on another device, adds the client and makes their link; another client has a result.
-    save_session(open_database(db), "PT-OTHER", "pre", [bend(60.0)], pain=7, notes="other client's notes")
+    record_tests(open_database(db), "PT-OTHER", "pre", [bend(60.0)], pain=7, notes="other client's notes")
     add_client(open_database(db), "PT-HOME")            # (adding a client in the browser: test_e2e)
     therapist = seen.watch(chromium.new_context(ignore_https_errors=True, viewport={"width": 1280, "height": 1000}))
     desk = therapist.new_page()

@@ -9,8 +9,9 @@ import pytest
 
 from conftest import FPS, true_flexion
 from posture.cli import main
-from posture.synthetic.camera import sagittal_camera
-from posture.synthetic.scene import forward_bend_poses, landmark_series
+from posture.synthetic.camera import frontal_camera, sagittal_camera
+from posture.synthetic.scene import forward_bend_poses, landmark_series, side_bend_poses, still_poses
+from posture.synthetic.skeleton import Pose
 
 
 @pytest.fixture
@@ -53,6 +54,43 @@ def test_a_visit_from_analysis_to_report(clinic, capsys):
 
     code, out, _ = run(capsys, "sessions", "report", "1", "--out", "visit.pdf")
     assert code == 0 and (clinic / "visit.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_visit_of_two_tests_saved_one_recording_at_a_time_is_one_pre_and_one_post(clinic, capsys):
+    """Four saves (forward and side bend, before and after) make the visit's two sessions; the report has both tests."""
+    for label, peak in (("pre", 20.0), ("post", 30.0)):
+        rest = still_poses(Pose(arms="gravity"), FPS, 1.5)
+        landmark_series(rest + side_bend_poses(peak, FPS), frontal_camera(), FPS, noise_px=1.0,
+                        rng=np.random.default_rng(int(peak))).save(clinic / f"side-{label}.npz")
+    for label in ("pre", "post"):
+        for test, recording in (("forward-bend", f"{label}.npz"), ("side-bend", f"side-{label}.npz")):
+            code, _, err = run(capsys, "analyze", recording, "--test", test, "--quiet", "--save", "AB-1", "--label",
+                               label, "--visit-date", "2026-03-02")
+            assert code == 0 and f"Saved as session {1 if label == 'pre' else 2} for AB-1" in err, err
+
+    code, out, _ = run(capsys, "sessions", "list")
+    assert "visit 1 on 2026-03-02: #1 pre; #2 post" in out and "visit 2" not in out
+    shown = {}
+    for sid in (1, 2):
+        _, out, _ = run(capsys, "sessions", "show", str(sid))
+        shown[sid] = [l.split(": ")[1].split()[0] for l in out.splitlines() if l.startswith("    ")
+                      and "(" not in l.split(": ")[1]]          # the measured values ('-' rows are withheld)
+    assert len(shown[1]) == len(shown[2]) == 5              # flexion of trunk, hip, knee; side bend left, right
+
+    code, out, _ = run(capsys, "sessions", "compare", "1")
+    rows = [l for l in out.splitlines() if l.startswith(("Forward bend", "Side bend"))]
+    measured = [l for l in rows if not l.endswith("not measured")]
+    assert {l.split("  ")[0] for l in rows} == {"Forward bend", "Side bend"}
+    assert len(measured) == 5
+    for before, after, line in zip(shown[1], shown[2], measured):
+        assert before in line and after in line
+
+    code, _, _ = run(capsys, "sessions", "report", "1", "--out", "visit.pdf")
+    import pypdfium2
+
+    text = "".join(page.get_textpage().get_text_range() for page in pypdfium2.PdfDocument(clinic / "visit.pdf"))
+    assert code == 0 and "Side bend" in text and "Forward bend" in text
+    assert all(value in text for value in shown[1] + shown[2])
 
 
 def test_home_check_round_trip_on_the_command_line(clinic, capsys):

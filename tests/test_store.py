@@ -21,11 +21,12 @@ from posture.measures import analyse
 from posture.change import DEFAULT_MDC95, Reading, compare, verdict
 from posture.store.db import StorageError, migrate, open_database, schema_revision
 from posture.store.export import readings, sessions_csv, sessions_json
-from posture.store.report import comparison, comparison_pdf, visit_pair
+from posture.store.report import comparison, comparison_pdf
+from posture.store.visits import visit_pair
 from posture.store.models import RecordedTest
 from posture.store.bundle import BundleError, bundle_session, new_home_key, sign
 from posture.store.records import (add_client, client_sessions, import_bundle, load_session, pair_client,
-                                   save_session, series_from_bytes, visit_sessions)
+                                   record_tests, series_from_bytes, visit_sessions)
 
 WRITER = [sys.executable, str(ROOT / "tests" / "writer.py")]
 
@@ -43,7 +44,7 @@ def counts(engine) -> dict[str, int]:
 
 def test_save_and_reload_a_session(engine):
     result, series = bend(70.0)
-    sid = save_session(engine, "AB-1", "pre", [(result, series)], visit_date=date(2026, 3, 2), pain=6,
+    sid = record_tests(engine, "AB-1", "pre", [(result, series)], visit_date=date(2026, 3, 2), pain=6,
                        notes="stiff after gardening")
     s = load_session(engine, sid)
     assert (s.visit.client.pseudonym, s.visit.visit_date, s.label, s.pain) == ("AB-1", date(2026, 3, 2), "pre", 6)
@@ -59,9 +60,9 @@ def test_save_and_reload_a_session(engine):
 
 def test_sessions_of_one_day_share_a_visit(engine):
     pre, post = bend(60.0), bend(72.0, seed=1)
-    a = save_session(engine, "AB-1", "pre", [pre], visit_date=date(2026, 3, 2))
-    b = save_session(engine, "AB-1", "post", [post], visit_date=date(2026, 3, 2))
-    c = save_session(engine, "AB-1", "follow-up", [post], visit_date=date(2026, 3, 9))
+    a = record_tests(engine, "AB-1", "pre", [pre], visit_date=date(2026, 3, 2))
+    b = record_tests(engine, "AB-1", "post", [post], visit_date=date(2026, 3, 2))
+    c = record_tests(engine, "AB-1", "follow-up", [post], visit_date=date(2026, 3, 9))
     assert load_session(engine, a).visit_id == load_session(engine, b).visit_id != load_session(engine, c).visit_id
     assert [s.label for s in visit_sessions(engine, load_session(engine, a).visit_id)] == ["pre", "post"]
     assert [s.id for s in client_sessions(engine, "AB-1")] == [a, b, c]
@@ -72,7 +73,7 @@ def test_sessions_of_one_day_share_a_visit(engine):
                                                  ("pre", 11, "outside 0-10")])
 def test_bad_session_fields_save_nothing(engine, label, pain, message):
     with pytest.raises(PostureError, match=message):
-        save_session(engine, "AB-1", label, [bend(60.0)], pain=pain)
+        record_tests(engine, "AB-1", label, [bend(60.0)], pain=pain)
     assert counts(engine)["sessions"] == 0
 
 
@@ -83,9 +84,9 @@ def test_duplicate_client_is_refused(engine):
 
 
 def test_compare_finds_a_real_change_and_calls_noise_noise(engine):
-    pre = save_session(engine, "AB-1", "pre", [bend(55.0)], visit_date=date(2026, 3, 2))
-    post = save_session(engine, "AB-1", "post", [bend(75.0, seed=1)], visit_date=date(2026, 3, 2))
-    same = save_session(engine, "AB-1", "follow-up", [bend(56.0, seed=2)], visit_date=date(2026, 3, 9))
+    pre = record_tests(engine, "AB-1", "pre", [bend(55.0)], visit_date=date(2026, 3, 2))
+    post = record_tests(engine, "AB-1", "post", [bend(75.0, seed=1)], visit_date=date(2026, 3, 2))
+    same = record_tests(engine, "AB-1", "follow-up", [bend(56.0, seed=2)], visit_date=date(2026, 3, 9))
     before, after, later = (readings(load_session(engine, i)) for i in (pre, post, same))
 
     flex = next(c for c in compare(before, after) if c.name == "trunk_flexion")
@@ -114,7 +115,7 @@ def test_lower_fingertip_distance_is_an_improvement():
 
 
 def test_export_csv_and_json(engine):
-    save_session(engine, "AB-1", "pre", [bend(60.0)], visit_date=date(2026, 3, 2))
+    record_tests(engine, "AB-1", "pre", [bend(60.0)], visit_date=date(2026, 3, 2))
     sessions = client_sessions(engine, "AB-1")
     csv_text = sessions_csv(sessions)
     assert csv_text.splitlines()[0].startswith("client,visit_date,session_id,label")
@@ -137,12 +138,46 @@ def test_migration_from_the_first_schema_keeps_the_data(db_url):
     old.dispose()
 
     engine = open_database(url)
-    assert schema_revision(engine) == "0006"
+    assert schema_revision(engine) == "0007"
     s = client_sessions(engine, "OLD-1")[0]
     assert (s.pain, s.source, s.tests[0].measurements[0].value) == (4, "video", 64.5)
     assert s.tests[0].measurements[0].trials == [63.0, 64.5, 66.0]
-    save_session(engine, "OLD-1", "post", [bend(70.0)], visit_date=date(2026, 1, 5))     # the new schema works
+    record_tests(engine, "OLD-1", "post", [bend(70.0)], visit_date=date(2026, 1, 5))     # the new schema works
     assert counts(engine)["measurements"] > 1
+
+
+def test_the_upgrade_gathers_a_visit_split_by_earlier_versions_losing_nothing(db_url):
+    """Schema 0006 let the command line make a session per recording: four sessions (two pre, two post) over two
+    visits of one day become one visit with one pre and one post, every test, note, pain score and key kept."""
+    old = open_database(db_url, upgrade=False)
+    migrate(old, "0006")
+    with old.begin() as conn:
+        conn.execute(text("INSERT INTO clients (id, pseudonym, conditions, notes, created_at) "
+                          "VALUES (901, 'OLD-1', '[]', '', '2026-01-05')"))
+        conn.execute(text("INSERT INTO visits VALUES (901, 901, '2026-01-05', 'first'), (902, 901, '2026-01-05', '')"))
+        for sid, visit, label, pain, notes, key, video in (
+                (901, 901, "pre", "NULL", "'bend'", "'k1'", "'/v/1.mp4'"), (902, 902, "pre", "5", "'side'", "NULL",
+                                                                               "NULL"),
+                (903, 901, "post", "NULL", "''", "NULL", "NULL"), (904, 902, "post", "2", "''", "'k4'", "NULL")):
+            conn.execute(text("INSERT INTO sessions (id, visit_id, label, pain, notes, recorded_at, software_version, "
+                              "source, batch_key, video_path) VALUES "
+                              f"({sid}, {visit}, '{label}', {pain}, {notes}, '2026-01-05 10:0{sid - 900}:00', 'x', "
+                              f"'video', {key}, {video})"))
+            conn.execute(text("INSERT INTO tests (id, session_id, test, view, detected_share, notes, trial_frames) "
+                              f"VALUES ({sid}, {sid}, 'forward-bend', 'sagittal', 1.0, '[]', '[]')"))
+    old.dispose()
+
+    engine = open_database(db_url)
+    assert schema_revision(engine) == "0007"
+    pre, post = client_sessions(engine, "OLD-1")
+    assert (pre.label, post.label, pre.visit_id, post.visit_id) == ("pre", "post", 901, 901)
+    assert ([t.id for t in pre.tests], [t.id for t in post.tests]) == ([901, 902], [903, 904])
+    assert (pre.pain, pre.notes, post.pain) == (5, "bend\nside", 2)
+    assert [(t.batch_key, t.video_path) for t in pre.tests + post.tests] == [
+        ("k1", "/v/1.mp4"), (None, None), (None, None), ("k4", None)]
+    assert counts(engine)["visits"] == 1
+    record_tests(engine, "OLD-1", "post", [bend(70.0)], visit_date=date(2026, 1, 5))     # joins the post
+    assert len(client_sessions(engine, "OLD-1")[1].tests) == 3
 
 
 def test_a_process_killed_while_saving_leaves_a_consistent_database(db_url):
@@ -164,7 +199,10 @@ def test_a_process_killed_while_saving_leaves_a_consistent_database(db_url):
     engine = open_database(db_url)
     c = counts(engine)
     assert c["sessions"] >= 3
-    assert c["tests"] == 6 * c["sessions"]                           # no session without all its tests
+    with engine.connect() as conn:                                    # no save without all its 6 tests
+        per_session = conn.execute(select(func.count()).select_from(RecordedTest)
+                                   .group_by(RecordedTest.session_id)).scalars().all()
+    assert per_session and all(n % 6 == 0 for n in per_session)
     assert c["measurements"] == c["tests"] * len(bend(60.0)[0].measurements)
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(RecordedTest).where(RecordedTest.landmarks.is_(None))) == 0
@@ -177,13 +215,54 @@ def test_two_writers_at_once(db_url):
     errors = [w.communicate(timeout=300)[1] for w in writers]
     assert [w.returncode for w in writers] == [0, 0], errors
     c = counts(open_database(db_url))
-    assert (c["clients"], c["sessions"], c["tests"]) == (1, 24, 24)
+    # Both wrote a pre test for the same 12 days: 12 visits, each with one pre session holding both tests.
+    assert (c["clients"], c["visits"], c["sessions"], c["tests"]) == (1, 12, 12, 24)
+
+
+def test_writers_recording_a_pre_test_at_the_same_moment_make_one_pre_session(db_url, monkeypatch):
+    """The database keeps one visit a day and one pre a visit, even without the writers taking turns first."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import posture.store.records as records
+
+    monkeypatch.setattr(records, "serialise_on", lambda db, key: None)     # only the constraints are left
+    engine = open_database(db_url)
+    tests = [bend(60.0), bend(62.0, seed=1)]
+    for k in range(10):
+        start = threading.Barrier(2)
+
+        def write(test):
+            start.wait()
+            return record_tests(engine, f"RACE-{k}", "pre", [test], visit_date=date(2026, 3, 2))
+
+        with ThreadPoolExecutor(2) as pool:
+            first, second = pool.map(write, tests)
+        assert first == second
+    c = counts(engine)
+    assert (c["clients"], c["visits"], c["sessions"], c["tests"]) == (10, 10, 10, 20)
+
+
+def test_the_database_itself_refuses_a_second_pre_or_a_second_visit_on_a_day(engine):
+    from sqlalchemy.exc import IntegrityError
+
+    sid = record_tests(engine, "AB-1", "pre", [bend(60.0)], visit_date=date(2026, 3, 2))
+    visit_id = load_session(engine, sid).visit_id
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("INSERT INTO sessions (visit_id, label, notes, recorded_at, software_version, source) "
+                          "VALUES (:v, 'pre', '', '2026-03-02 10:00:00', 'x', 'video')"), {"v": visit_id})
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("INSERT INTO visits (client_id, visit_date, notes) SELECT client_id, visit_date, '' "
+                          "FROM visits WHERE id = :v"), {"v": visit_id})
+    record_tests(engine, "AB-1", "follow-up", [bend(61.0)], visit_date=date(2026, 3, 2))     # follow-ups: many
+    record_tests(engine, "AB-1", "follow-up", [bend(62.0)], visit_date=date(2026, 3, 2))
+    assert [s.label for s in visit_sessions(engine, visit_id)] == ["pre", "follow-up", "follow-up"]
 
 
 def test_a_full_disk_saves_nothing_and_says_so(tmp_path):
     path = tmp_path / "full.db"
     engine = open_database(path)
-    save_session(engine, "AB-1", "pre", [bend(60.0)])
+    record_tests(engine, "AB-1", "pre", [bend(60.0)])
     before = counts(engine)
     with sqlite3.connect(path) as raw:
         pages = raw.execute("PRAGMA page_count").fetchone()[0]
@@ -197,7 +276,7 @@ def test_a_full_disk_saves_nothing_and_says_so(tmp_path):
     engine.dispose()
     big = bend(60.0)
     with pytest.raises(StorageError, match="disk is full: nothing was saved"):
-        save_session(engine, "AB-1", "post", [big] * 40)
+        record_tests(engine, "AB-1", "post", [big] * 40)
     assert counts(engine) == before
 
 
@@ -210,7 +289,7 @@ def test_a_locked_database_times_out_with_a_clear_message(tmp_path, monkeypatch)
     holder.execute("BEGIN IMMEDIATE")        # another program holds the write lock
     try:
         with pytest.raises(StorageError, match="busy.*nothing was saved"):
-            save_session(impatient, "AB-1", "pre", [bend(60.0)])
+            record_tests(impatient, "AB-1", "pre", [bend(60.0)])
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -237,7 +316,7 @@ def paired(engine):
 
 def home_bundle(tmp_path, code: str) -> bytes:
     home = open_database(tmp_path / "patient.db")
-    sid = save_session(home, "me", "home check", [bend(66.0)], visit_date=date(2026, 4, 1), pain=3)
+    sid = record_tests(home, "me", "home check", [bend(66.0)], visit_date=date(2026, 4, 1), pain=3)
     return bundle_session(load_session(home, sid), code)
 
 
@@ -297,9 +376,9 @@ def test_visit_report_pdf_shows_the_table_values(engine, tmp_path):
     import pypdfium2 as pdfium
 
     day = date(2026, 3, 2)
-    save_session(engine, "AB-1", "pre", [bend(52.0)], visit_date=date(2026, 2, 23))
-    pre = save_session(engine, "AB-1", "pre", [bend(55.0)], visit_date=day, pain=6)
-    post = save_session(engine, "AB-1", "post", [bend(75.0, seed=1)], visit_date=day, pain=3)
+    record_tests(engine, "AB-1", "pre", [bend(52.0)], visit_date=date(2026, 2, 23))
+    pre = record_tests(engine, "AB-1", "pre", [bend(55.0)], visit_date=day, pain=6)
+    post = record_tests(engine, "AB-1", "post", [bend(75.0, seed=1)], visit_date=day, pain=3)
     sessions = visit_sessions(engine, load_session(engine, pre).visit_id)
     pdf = comparison_pdf(comparison(*visit_pair(sessions), client_sessions(engine, "AB-1")))
     out = ARTIFACTS / "report"

@@ -10,7 +10,7 @@ from datetime import date
 
 from posture.measures import analyse
 from posture.store.db import open_database
-from posture.store.records import save_session
+from posture.store.records import record_tests
 from posture.synthetic.camera import sagittal_camera
 from posture.synthetic.scene import forward_bend_poses, landmark_series
 
@@ -22,7 +22,7 @@ def main() -> None:
     result = analyse(series, "forward-bend")
     engine = open_database(url)
     for k in range(count):
-        save_session(engine, pseudonym, "pre", [(result, series)] * repeats, visit_date=date(2026, 1, 1 + k % 28))
+        record_tests(engine, pseudonym, "pre", [(result, series)] * repeats, visit_date=date(2026, 1, 1 + k % 28))
         print(k, flush=True)
 
 

@@ -27,8 +27,7 @@ from posture.errors import PostureError
 from posture.export import result_from_dict
 from posture.landmarks import LandmarkSeries
 from posture.measures import TESTS, TestResult
-from posture.store.models import Session
-from posture.store.visits import HOME_CHECK
+from posture.store.models import Label, Session
 
 FORMAT = "posture-home-bundle/1"
 MAX_BUNDLE_BYTES = 64 * 2**20         # a long home check with landmarks is a few MB
@@ -119,7 +118,7 @@ def parse_payload(payload: dict) -> tuple[dict, list[tuple[TestResult, bytes | N
         s = payload["session"]
         if len(s["tests"]) > MAX_TESTS:
             raise ValueError(f"{len(s['tests'])} tests, at most {MAX_TESTS} are possible")
-        fields = {"label": HOME_CHECK, "pain": limits.pain_score(s["pain"]),
+        fields = {"label": Label.HOME_CHECK.value, "pain": limits.pain_score(s["pain"]),
                   "notes": limits.text(s.get("notes", ""), "The notes", limits.NOTE_CHARS, allow_newlines=True),
                   "visit_date": limits.visit_date(date.fromisoformat(s["visit_date"])),
                   "bundle_id": str(uuid.UUID(payload["bundle_id"]))}

@@ -7,11 +7,31 @@ re-analysed without the video; raw video is kept only when asked for.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (JSON, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String,
+                        Text, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-SESSION_LABELS = ("pre", "post", "home check", "follow-up")
+
+class Label(StrEnum):
+    """What a session is in the client's record. A visit holds at most one PRE and one POST (the database says so);
+    each HOME_CHECK and FOLLOW_UP is a session of its own."""
+
+    PRE = "pre"
+    POST = "post"
+    HOME_CHECK = "home check"
+    FOLLOW_UP = "follow-up"
+
+    @property
+    def in_visit(self) -> bool:
+        """One of the visit's two slots: tests measured for it on one day gather in one session."""
+        return self in (Label.PRE, Label.POST)
+
+
+SESSION_LABELS = tuple(label.value for label in Label)
+ADOPTABLE = (Label.FOLLOW_UP.value, Label.PRE.value, Label.POST.value)   # what a home check may become
+VISIT_SLOT = text("label IN ('pre', 'post')")       # the partial unique index: one pre and one post per visit
 CONDITIONS = ("strain", "disc herniation", "sciatica", "arthritis", "poor posture")
 
 
@@ -43,6 +63,7 @@ class Visit(Base):
     """One appointment (or one day of home checks)."""
 
     __tablename__ = "visits"
+    __table_args__ = (Index("uq_visit_day", "client_id", "visit_date", unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     visit_date: Mapped[date] = mapped_column(Date)
@@ -56,7 +77,9 @@ class Session(Base):
     """A set of tests taken together: before or after treatment, a home check, a follow-up."""
 
     __tablename__ = "sessions"
-    __table_args__ = (CheckConstraint("pain IS NULL OR (pain >= 0 AND pain <= 10)", name="pain_0_10"),)
+    __table_args__ = (CheckConstraint("pain IS NULL OR (pain >= 0 AND pain <= 10)", name="pain_0_10"),
+                      Index("uq_visit_slot", "visit_id", "label", unique=True, sqlite_where=VISIT_SLOT,
+                            postgresql_where=VISIT_SLOT))
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(String(20))
@@ -67,8 +90,6 @@ class Session(Base):
     calibration: Mapped[dict | None] = mapped_column(JSON)       # the camera profile used, as saved
     source: Mapped[str] = mapped_column(String(20), default="video")   # video, live, home bundle
     bundle_id: Mapped[str | None] = mapped_column(String(40), unique=True, index=True)   # set when imported from a bundle
-    batch_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)   # the batch row it came from
-    video_path: Mapped[str | None] = mapped_column(Text)         # only when the user asked to keep it
     protocol: Mapped[list | None] = mapped_column(JSON)          # the battery of tests planned for this session
     visit: Mapped[Visit] = relationship(back_populates="sessions")
     tests: Mapped[list[RecordedTest]] = relationship(back_populates="session", cascade="all, delete-orphan",
@@ -88,6 +109,8 @@ class RecordedTest(Base):
     trial_frames: Mapped[list] = mapped_column(JSON, default=list)    # [start, peak, end] per repetition
     camera_angle_deg: Mapped[float | None] = mapped_column(Float)     # the camera's distance from the view
     landmarks: Mapped[bytes | None] = mapped_column(LargeBinary)      # compressed .npz of the series
+    batch_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)   # the batch row it came from
+    video_path: Mapped[str | None] = mapped_column(Text)         # the recording, only when the user asked to keep it
     session: Mapped[Session] = relationship(back_populates="tests")
     measurements: Mapped[list[MeasurementRecord]] = relationship(
         back_populates="test", cascade="all, delete-orphan", order_by="MeasurementRecord.id")

@@ -17,7 +17,7 @@ from posture.errors import PostureError
 from posture.landmarks import LandmarkSeries
 from posture.measures import TESTS, Measurement, TestResult
 from posture.store.db import reading, serialise_on, writing
-from posture.store.models import SESSION_LABELS, Client, MeasurementRecord, Session, RecordedTest, Visit
+from posture.store.models import SESSION_LABELS, Client, Label, MeasurementRecord, RecordedTest, Session, Visit
 
 
 def software_version() -> str:
@@ -125,29 +125,55 @@ def add_client(engine: Engine, pseudonym: str, birth_year: int | None = None, co
         return client.id
 
 
-def save_session(engine: Engine, pseudonym: str, label: str,
+def record_tests(engine: Engine, pseudonym: str, label: str,
                  tests: list[tuple[TestResult, LandmarkSeries | bytes | None]],
                  visit_date: date | None = None, pain: int | None = None, notes: str = "",
                  profile: CameraProfile | None = None, source: str = "video", video_path: str | None = None,
                  bundle_id: str | None = None, batch_key: str | None = None) -> int:
-    """Store one session with its tests, creating the client and the day's visit if needed; its id.
+    """Store measured tests for a client, the one way the app, the command line and the batch do; the session's id.
 
-    bundle_id and batch_key are unique: the home check or batch row a session came from is stored once.
+    The client and the day's visit are made when needed. A pre or post test joins that day's pre or post session
+    (made by the first test; its pain, notes and profile are the first's), so a visit recorded test by test holds one
+    of each; a home check or follow-up is a session of its own. Two writers at the same moment cannot make two: the
+    database holds one visit per day and one pre and one post per visit, and the loser of a race adds to the
+    winner's. bundle_id (a home check) and batch_key (a batch row) are unique: stored once. batch_key and video_path
+    (a kept recording) belong to one test, so they come with one test only.
     """
+    if (batch_key or video_path) and len(tests) != 1:
+        raise ValueError("batch_key and video_path name the recording of one test.")
     visit_date = visit_date or date.today()
     pain, notes = check_session_fields(label, pain, visit_date, notes)
     pseudonym = limits.pseudonym(pseudonym)
+    for attempt in range(2):
+        records = [test_record(r, s) for r, s in tests]
+        records[0].batch_key, records[0].video_path = batch_key, video_path
+        try:
+            return _record(engine, pseudonym, Label(label), records, visit_date, pain, notes, profile, source,
+                           bundle_id)
+        except IntegrityError:
+            # Another writer made the visit or the slot since this transaction looked: add to theirs. A repeated
+            # bundle or batch row fails again, and its caller says so.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _record(engine: Engine, pseudonym: str, label: Label, records: list[RecordedTest], visit_date: date,
+            pain: int | None, notes: str, profile: CameraProfile | None, source: str, bundle_id: str | None) -> int:
+    """One transaction of record_tests: find or make the client, visit and session, then add the tests."""
     with writing(engine) as db:
         serialise_on(db, pseudonym)
         client = find_client(db, pseudonym) or Client(pseudonym=pseudonym, conditions=[], notes="")
         visit = next((v for v in client.visits if v.visit_date == visit_date), None) if client.id else None
         if visit is None:
             visit = Visit(client=client, visit_date=visit_date, notes="")
-        session = Session(visit=visit, label=label, pain=pain, notes=notes, software_version=software_version(),
-                          calibration=asdict(profile) if profile else None, source=source,
-                          video_path=video_path, bundle_id=bundle_id, batch_key=batch_key,
-                          tests=[test_record(r, s) for r, s in tests])
-        db.add(session)
+        session = next((s for s in visit.sessions if s.label == label), None) if label.in_visit else None
+        if session is None:
+            session = Session(visit=visit, label=label.value, pain=pain, notes=notes,
+                              software_version=software_version(), calibration=asdict(profile) if profile else None,
+                              source=source, bundle_id=bundle_id, tests=[])
+            db.add(session)
+        session.tests.extend(records)
         db.flush()
         return session.id
 
@@ -219,7 +245,7 @@ def import_bundle(engine: Engine, data: bytes) -> int:
         if done is not None:
             raise BundleError(f"This home check was imported before, as session {done}.")
     try:
-        return save_session(engine, client.pseudonym, fields["label"], tests, visit_date=fields["visit_date"],
+        return record_tests(engine, client.pseudonym, fields["label"], tests, visit_date=fields["visit_date"],
                             pain=fields["pain"], notes=fields["notes"], source="home bundle",
                             bundle_id=fields["bundle_id"])
     except IntegrityError as e:          # the same bundle imported at the same moment elsewhere: that one counts

@@ -24,7 +24,6 @@ from posture.measures.registry import default_mdc95
 from posture.store.export import readings
 from posture.store.models import Session
 from posture.store.records import StoredTest, stored_tests
-from posture.store.visits import HOME_CHECK
 
 UNSCALED = ("Distances are not in centimetres: no height was known for this client and the camera has no scale. "
             "Enter the client's height, or add a scale on the Calibration page.")
@@ -109,17 +108,6 @@ def comparison(before: Session, after: Session, history: list[Session]) -> Compa
     return Comparison(before.visit.client.pseudonym, session_title(before), session_title(after),
                       tuple(summary(changes, before.pain, after.pain)), tuple(change_row(c) for c in changes),
                       notes, tuple(curves), tuple(peaks), tuple(trend_charts(history)))
-
-
-def visit_pair(sessions: list[Session]) -> tuple[Session, Session]:
-    """A visit's pre and post sessions (else its first and last clinic sessions): the pair its report compares. A
-    patient's home check is never one of them until the therapist adopts it."""
-    sessions = [s for s in sessions if s.tests and s.label != HOME_CHECK]
-    if len(sessions) < 2:
-        raise PostureError("A comparison needs two sessions with tests: this visit has fewer.")
-    pre = next((s for s in sessions if s.label == "pre"), None)
-    post = next((s for s in sessions if s.label == "post"), None)
-    return (pre, post) if pre and post else (sessions[0], sessions[-1])
 
 
 def trend_points(history: list[Session]) -> dict[tuple[str, str, str], dict[str, list[tuple[date, float]]]]:

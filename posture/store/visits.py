@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 
 from posture import limits
 from posture.calibration import CameraProfile, check_height
@@ -20,15 +21,12 @@ from posture.errors import PostureError
 from posture.landmarks import LandmarkSeries
 from posture.measures import TESTS, TestResult
 from posture.store.db import reading, serialise_on, writing
-from posture.store.models import Client, Protocol, Session, Visit
-from posture.store.records import (check_session_fields, find_client, load_session, save_session, software_version,
-                                   test_record)
+from posture.store.models import ADOPTABLE, Client, Label, Protocol, Session, Visit
+from posture.store.records import check_session_fields, find_client, load_session, record_tests, software_version
 
 # The battery offered before any is saved: every test, posture first (the body at rest), then the movements.
 FULL_ASSESSMENT = "Full assessment"
 BUILT_IN = {FULL_ASSESSMENT: ("posture-frontal", "posture-sagittal", "forward-bend", "side-bend", "rotation")}
-VISIT_LABELS = ("pre", "post")
-HOME_CHECK = "home check"
 
 
 def set_height(engine: Engine, pseudonym: str, height_cm: float | None) -> None:
@@ -93,63 +91,80 @@ def begin_session(engine: Engine, pseudonym: str, label: str, protocol: tuple[st
     """Open the visit's pre or post session with its battery; the post session must run the pre's battery."""
     pain, notes = check_session_fields(label, pain, visit_date, notes)
     protocol = check_protocol(protocol)
-    if label not in VISIT_LABELS:
+    if not Label(label).in_visit:
         raise PostureError(f"A visit has a pre and a post assessment, not '{label}'.")
-    with writing(engine) as db:
-        serialise_on(db, pseudonym)
-        client = find_client(db, pseudonym)
-        if client is None:
-            raise PostureError(f"There is no client called '{pseudonym}'.")
-        visit = next((v for v in client.visits if v.visit_date == visit_date), None) or Visit(
-            client=client, visit_date=visit_date, notes="")
-        if any(s.label == label for s in visit.sessions):
-            raise PostureError(f"The visit of {visit_date} has its {label} assessment already: continue it.")
-        session = Session(visit=visit, label=label, pain=pain, notes=notes, software_version=software_version(),
-                          calibration=asdict(profile) if profile else None, source="visit",
-                          protocol=list(protocol), tests=[])
-        db.add(session)
-        db.flush()
-        return session.id
+    begun = PostureError(f"The visit of {visit_date} has its {label} assessment already: continue it.")
+    try:
+        with writing(engine) as db:
+            serialise_on(db, pseudonym)
+            client = find_client(db, pseudonym)
+            if client is None:
+                raise PostureError(f"There is no client called '{pseudonym}'.")
+            visit = next((v for v in client.visits if v.visit_date == visit_date), None) or Visit(
+                client=client, visit_date=visit_date, notes="")
+            if any(s.label == label for s in visit.sessions):
+                raise begun
+            session = Session(visit=visit, label=label, pain=pain, notes=notes, software_version=software_version(),
+                              calibration=asdict(profile) if profile else None, source="visit",
+                              protocol=list(protocol), tests=[])
+            db.add(session)
+            db.flush()
+            return session.id
+    except IntegrityError as e:          # begun at the same moment elsewhere: the database keeps one
+        raise begun from e
 
 
-def add_test(engine: Engine, session_id: int, result: TestResult, series: LandmarkSeries | None) -> None:
-    """Add one measured test to an open session (a repeat is kept beside the earlier one)."""
-    with writing(engine) as db:
-        session = db.get(Session, session_id)
-        if session is None:
-            raise PostureError(f"There is no session {session_id}.")
-        session.tests.append(test_record(result, series))
+def add_test(engine: Engine, session_id: int, result: TestResult, series: LandmarkSeries | None) -> int:
+    """Add one measured test to a visit's pre or post session, named by its id (the Visit page, the demo): the same
+    writer as every other (records.record_tests); a repeat is kept beside the earlier one."""
+    session = load_session(engine, session_id)
+    if not Label(session.label).in_visit:
+        raise PostureError(f"Session {session_id} is not a visit's pre or post assessment.")
+    return record_tests(engine, session.visit.client.pseudonym, session.label, [(result, series)],
+                        visit_date=session.visit.visit_date)
 
 
-def record_test(engine: Engine, pseudonym: str, label: str, result: TestResult, series: LandmarkSeries | None,
-                visit_date: date | None = None, pain: int | None = None, notes: str = "",
-                profile: CameraProfile | None = None, source: str = "video") -> int:
-    """Add one test to the day's pre or post session of the client (made when there is none yet); other labels
-    (home check, follow-up) get a session of their own. The session's id."""
-    visit_date = visit_date or date.today()
-    open_session = visit_session(engine, pseudonym, visit_date, label) if label in VISIT_LABELS else None
-    if open_session is None:
-        return save_session(engine, pseudonym, label, [(result, series)], visit_date=visit_date, pain=pain,
-                            notes=notes, profile=profile, source=source)
-    add_test(engine, open_session.id, result, series)
-    return open_session.id
-
-
-def adopt_home_check(engine: Engine, session_id: int, label: str = "follow-up") -> None:
+def adopt_home_check(engine: Engine, session_id: int, label: str = Label.FOLLOW_UP) -> None:
     """The therapist takes a patient's home check into the clinical record under `label`; it never takes the place
     of a session that day already has (a pre or post slot that is filled is refused)."""
-    if label not in ("pre", "post", "follow-up"):
+    if label not in ADOPTABLE:
         raise PostureError(f"A home check can be adopted as pre, post or follow-up, not '{label}'.")
     with writing(engine) as db:
         session = db.get(Session, session_id)
-        if session is None or session.label != HOME_CHECK:
+        if session is None or session.label != Label.HOME_CHECK:
             raise PostureError(f"Session {session_id} is not a home check waiting to be adopted.")
         serialise_on(db, session.visit.client.pseudonym)
-        if label in VISIT_LABELS and any(s.label == label for s in session.visit.sessions):
+        if Label(label).in_visit and any(s.label == label for s in session.visit.sessions):
             raise PostureError(f"The visit of {session.visit.visit_date} has a {label} session already: adopt the "
                                "home check as a follow-up instead.")
         session.label = label
         session.notes = (session.notes + "\n" if session.notes else "") + f"Home check, adopted as {label}."
+
+
+def comparable_pair(sessions: list[Session]) -> tuple[Session, Session] | None:
+    """The two sessions a comparison shows unless the therapist picks others: of the latest visit with two clinic
+    sessions holding tests, its pre and post, else its first and last; None when no visit has two. A patient's home
+    check is never one of them until the therapist adopts it. The Compare page, the command line and the PDF use it.
+    """
+    visits: dict[int, list[Session]] = {}
+    for s in sessions:
+        if s.tests and s.label != Label.HOME_CHECK:
+            visits.setdefault(s.visit_id, []).append(s)
+    paired = [v for v in visits.values() if len(v) >= 2]
+    if not paired:
+        return None
+    visit = max(paired, key=lambda v: (v[0].visit.visit_date, v[0].visit_id))
+    pre = next((s for s in visit if s.label == Label.PRE), None)
+    post = next((s for s in visit if s.label == Label.POST), None)
+    return (pre, post) if pre and post else (visit[0], visit[-1])
+
+
+def visit_pair(sessions: list[Session]) -> tuple[Session, Session]:
+    """A visit's comparable pair (comparable_pair), or PostureError when it has fewer than two clinic sessions."""
+    pair = comparable_pair(sessions)
+    if pair is None:
+        raise PostureError("A comparison needs two sessions with tests: this visit has fewer.")
+    return pair
 
 
 @dataclass(frozen=True)

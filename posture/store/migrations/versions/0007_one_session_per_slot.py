@@ -1,0 +1,92 @@
+"""One visit per client and day, one pre and one post session per visit; a batch row's key and a kept video on
+each test (a session now gathers tests from several recordings).
+
+Earlier, the command line and the batch made a new session for every recording, so one visit could hold several
+pre (or post) sessions and one day several visits. They are merged here, nothing lost: the later ones' tests move to
+the earliest, their notes are appended, and a pain score, battery or kept video the earliest lacks is taken over.
+Then the database itself keeps it so: a unique index on (client, day) and a partial unique index on (visit, label)
+for the labels pre and post.
+
+Revision ID: 0007
+Revises: 0006
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0006"
+SLOT = sa.text("label IN ('pre', 'post')")
+
+
+def _joined(*notes: str | None) -> str:
+    return "\n".join(n for n in notes if n)
+
+
+def _merge_visits(conn) -> None:
+    """Every visit of a client on one day folded into the first one."""
+    days = conn.execute(sa.text("SELECT client_id, visit_date FROM visits GROUP BY client_id, visit_date "
+                                "HAVING COUNT(*) > 1")).all()
+    for client_id, day in days:
+        visits = conn.execute(sa.text("SELECT id, notes FROM visits WHERE client_id = :c AND visit_date = :d "
+                                      "ORDER BY id"), {"c": client_id, "d": day}).all()
+        keep = visits[0][0]
+        for other, _ in visits[1:]:
+            conn.execute(sa.text("UPDATE sessions SET visit_id = :k WHERE visit_id = :o"), {"k": keep, "o": other})
+            conn.execute(sa.text("DELETE FROM visits WHERE id = :o"), {"o": other})
+        conn.execute(sa.text("UPDATE visits SET notes = :n WHERE id = :k"),
+                     {"n": _joined(*(n for _, n in visits)), "k": keep})
+
+
+def _merge_slots(conn) -> None:
+    """Every pre (and post) session of a visit folded into its earliest one."""
+    slots = conn.execute(sa.text("SELECT visit_id, label FROM sessions WHERE label IN ('pre', 'post') "
+                                 "GROUP BY visit_id, label HAVING COUNT(*) > 1")).all()
+    for visit_id, label in slots:
+        rows = conn.execute(sa.text("SELECT id, notes, pain, protocol FROM sessions "
+                                    "WHERE visit_id = :v AND label = :l ORDER BY recorded_at, id"),
+                            {"v": visit_id, "l": label}).all()
+        keep = rows[0]
+        for column in ("pain", "protocol"):         # copied in SQL: JSON stays JSON on either database
+            source = next((r.id for r in rows if getattr(r, column) is not None), None)
+            if source not in (None, keep.id):
+                conn.execute(sa.text(f"UPDATE sessions SET {column} = (SELECT {column} FROM sessions WHERE id = :s) "
+                                     "WHERE id = :k"), {"s": source, "k": keep.id})
+        conn.execute(sa.text("UPDATE sessions SET notes = :n WHERE id = :k"),
+                     {"n": _joined(*(r.notes for r in rows)), "k": keep.id})
+        for other in rows[1:]:
+            conn.execute(sa.text("UPDATE tests SET session_id = :k WHERE session_id = :o"),
+                         {"k": keep.id, "o": other.id})
+            conn.execute(sa.text("DELETE FROM sessions WHERE id = :o"), {"o": other.id})
+
+
+def upgrade() -> None:
+    conn = op.get_bind()
+    for column in ("batch_key", "video_path"):
+        # A session stored by the batch or the command line held one test: its key and kept video go to that test.
+        op.add_column("tests", sa.Column(column, sa.String(64) if column == "batch_key" else sa.Text))
+        conn.execute(sa.text(f"UPDATE tests SET {column} = (SELECT s.{column} FROM sessions s WHERE s.id = "
+                             "tests.session_id) WHERE id IN (SELECT MIN(id) FROM tests GROUP BY session_id)"))
+    op.drop_index("ix_sessions_batch_key", "sessions")
+    with op.batch_alter_table("sessions") as t:
+        t.drop_column("batch_key")
+        t.drop_column("video_path")
+    op.create_index("ix_tests_batch_key", "tests", ["batch_key"], unique=True)
+    _merge_visits(conn)
+    _merge_slots(conn)
+    op.create_index("uq_visit_day", "visits", ["client_id", "visit_date"], unique=True)
+    op.create_index("uq_visit_slot", "sessions", ["visit_id", "label"], unique=True, sqlite_where=SLOT,
+                    postgresql_where=SLOT)
+
+
+def downgrade() -> None:
+    op.drop_index("uq_visit_slot", "sessions")
+    op.drop_index("uq_visit_day", "visits")
+    for column in ("batch_key", "video_path"):
+        op.add_column("sessions", sa.Column(column, sa.String(64) if column == "batch_key" else sa.Text))
+        op.get_bind().execute(sa.text(f"UPDATE sessions SET {column} = (SELECT MIN(t.{column}) FROM tests t "
+                                      "WHERE t.session_id = sessions.id)"))
+    op.create_index("ix_sessions_batch_key", "sessions", ["batch_key"], unique=True)
+    op.drop_index("ix_tests_batch_key", "tests")
+    with op.batch_alter_table("tests") as t:
+        t.drop_column("batch_key")
+        t.drop_column("video_path")
