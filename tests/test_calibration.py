@@ -15,7 +15,7 @@ from posture.calibration import (Board, CameraProfile, calibrate_lens, find_boar
 from posture.cli import main
 from posture.errors import CalibrationError
 from posture.measures import AnalysisConfig, analyse
-from posture.synthetic.board import BoardPlacement, render_board
+from posture_renders.board import BoardPlacement, render_board
 from posture.synthetic.camera import Camera
 from posture.synthetic.scene import landmark_series, still_poses
 from posture.synthetic.skeleton import Pose
@@ -248,3 +248,18 @@ def test_printable_board_has_true_size(tmp_path):
     assert 'width="360mm"' in svg                 # 10 squares + a one-square margin each side
     assert svg.count("<rect") == 1 + 35            # the sheet plus the black squares of a 10x7 grid
     assert "Print at 100%" in svg
+
+
+def test_the_command_line_reads_the_profiles_the_app_reads(tmp_path, monkeypatch, capsys):
+    """One setting for camera profiles (posture/settings.py): $POSTURE_CALIBRATION_DIR, wherever the command runs."""
+    from posture.calibration import save_profile
+
+    folder = tmp_path / "profiles"
+    save_profile(CameraProfile(name="clinic-cam", image_size=(640, 480), roll_deg=2.0), folder)
+    monkeypatch.chdir(tmp_path)                       # no calibration/ folder here
+    monkeypatch.setenv("POSTURE_CALIBRATION_DIR", str(folder))
+    assert main(["calibrate", "show", "clinic-cam"]) == 0
+    assert json.loads(capsys.readouterr().out)["roll_deg"] == 2.0
+    monkeypatch.delenv("POSTURE_CALIBRATION_DIR")
+    assert main(["calibrate", "show", "clinic-cam"]) == 1      # the default folder, here empty
+    assert "clinic-cam" in capsys.readouterr().err

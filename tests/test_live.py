@@ -213,7 +213,7 @@ def test_the_state_says_what_the_check_knows(rng):
     moving = [s for s in states if isinstance(s, Moving)]
     first = moving[0]
     assert first.baseline == pytest.approx(truth(stance)["trunk_inclination"], abs=2.0)
-    assert LiveConfig().still_s <= first.neutral.t[-1] - first.neutral.t[0] < LiveConfig().still_s + 2 / FPS
+    assert LiveConfig().hold_s <= first.neutral.t[-1] - first.neutral.t[0] < LiveConfig().hold_s + 2 / FPS
     start, end = np.searchsorted(series.t, first.neutral.t[0]), kinds.index(Done)
     np.testing.assert_array_equal(check.series().t, series.t[start:end + 1])    # every frame since, none dropped
     counts = [s.reps[1] for s in moving] + [states[-1].reps[1]]

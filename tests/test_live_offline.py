@@ -88,3 +88,33 @@ def test_the_old_hand_built_live_settings_disagreed(tmp_path):
     assert abs(reach_old - reach_off) > 5 * LAG_TOLERANCE["cm"]
     fixed = live(series, "forward-bend", config=replace(by_hand, analysis=AnalysisConfig()), profile=profile)
     assert fixed.get("fingertip_to_floor").value == pytest.approx(reach_off, abs=LAG_TOLERANCE["cm"])
+
+
+def test_the_live_check_and_the_analysis_find_the_same_neutral_on_the_same_landmarks():
+    """A subject who waits leaning to one side, sways, then stands still and upright, then bends sideways: the live
+    check settles its neutral where the analysis finds it on the whole recording (one stillness rule, stillness.py),
+    and the analysis of what the live check kept measures from it without refusing."""
+    from posture.measures import analyse
+    from posture.measures.stillness import find_neutral
+
+    leaning = still_poses(Pose(trunk_lateral=12.0), FPS, 3.5)
+    sway = [Pose(trunk_lateral=6.0 * np.sin(k / 5.0)) for k in range(int(1.0 * FPS))]
+    poses = leaning + sway + still_poses(Pose(), FPS, 2.5) + side_bend_poses(20.0, FPS)
+    series = landmark_series(poses, frontal_camera(), FPS, noise_px=1.0, rng=np.random.default_rng(5))
+    offline = find_neutral(series)
+    assert offline.note and 4.5 <= series.t[offline.start] <= 4.8      # after the sway, where the stillness begins
+
+    check = GuidedCheck("side-bend", series.width, series.height)
+    for k in range(len(series)):
+        check.update(series.t[k], series.image[k], series.visibility[k], series.world[k])
+        if check.frames:                                   # the neutral is settled: the recording starts with it
+            break
+    live_start = check.frames[0][0]
+    assert live_start == pytest.approx(series.t[offline.start], abs=2 / FPS)
+    for k in range(k + 1, len(series)):
+        check.update(series.t[k], series.image[k], series.visibility[k], series.world[k])
+    assert check.step == DONE and not check.error, check.error
+    whole = analyse(series, "side-bend")
+    for side in ("left", "right"):
+        name = f"side_bend_{side}"
+        assert check.result.get(name).value == pytest.approx(whole.get(name).value, abs=LAG_TOLERANCE["deg"])

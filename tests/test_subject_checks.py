@@ -16,7 +16,8 @@ from conftest import FPS
 from posture.errors import TrialError, ViewError
 from posture.landmarks import MIRROR_PERMUTATION, Excluded
 from posture.measures import analyse
-from posture.measures.checks import camera_angle, find_neutral
+from posture.measures.checks import camera_angle
+from posture.measures.stillness import find_neutral
 from posture.measures.subject import frontal_swaps, keep_subject, track_jumps
 from posture.others import ClearView, OthersWatch, overlap_frames
 from posture.synthetic.camera import frontal_camera, sagittal_camera

@@ -9,8 +9,8 @@ import pytest
 
 from posture.landmarks import Landmark as L
 from posture.synthetic.camera import frontal_camera
-from posture.synthetic.human import Shape, base_mesh, pose_human, shaped_body
-from posture.synthetic.raster import Clothes, render_scene
+from posture_renders.human import Shape, base_mesh, pose_human, shaped_body
+from posture_renders.raster import Clothes, render_scene
 from posture.synthetic.scene import measured_truth
 from posture.synthetic.skeleton import Pose
 

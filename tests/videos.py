@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from posture.synthetic.camera import Camera, frontal_camera
-from posture.synthetic.human import Shape, pose_human, shaped_body
-from posture.synthetic.raster import Clothes, render_scene
+from posture_renders.human import Shape, pose_human, shaped_body
+from posture_renders.raster import Clothes, render_scene
 from posture.synthetic.skeleton import Pose
 from posture.video import write_video
 

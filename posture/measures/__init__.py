@@ -6,24 +6,14 @@ from dataclasses import replace
 
 import numpy as np
 
-from posture.errors import TrialError
 from posture.landmarks import LandmarkSeries
-from posture.measures.checks import (camera_angle, check_arms_at_sides, check_camera_angle, check_movement,
-                                     find_neutral)
+from posture.measures.checks import camera_angle, check_arms_at_sides, check_camera_angle, check_movement
 from posture.measures.common import (WHOLE_BODY, AnalysisConfig, Measurement, TestResult, check_person,
                                      check_view)
-from posture.measures.movement import neutral_frames
 from posture.measures.posture import still_period
 from posture.measures.registry import MEASURES, TESTS, MeasureSpec, TestSpec, spec_for
+from posture.measures.stillness import check_length, find_neutral, neutral_frames
 from posture.measures.subject import keep_subject
-
-
-def check_length(series: LandmarkSeries, config: AnalysisConfig) -> None:
-    """Every test starts with the subject standing still for config.still_s: a shorter recording cannot hold it."""
-    seconds = float(series.t[-1] - series.t[0]) if len(series) > 1 else 0.0
-    if seconds < config.still_s:
-        raise TrialError(f"The recording lasts only {seconds:.1f} s: every test needs at least {config.still_s:g} s "
-                         "of standing still first, then the movement; record it again, longer.")
 
 
 def analyse(series: LandmarkSeries, test: str, config: AnalysisConfig = AnalysisConfig()) -> TestResult:
@@ -34,7 +24,7 @@ def analyse(series: LandmarkSeries, test: str, config: AnalysisConfig = Analysis
     the arms at the sides where the test needs them (in its neutral or still period).
     """
     spec = spec_for(test)
-    check_length(series, config)
+    check_length(series, config.still_s)
     check_person(series, WHOLE_BODY, config.min_detected)
     check_view(series, neutral_frames(series), spec.view)     # the plain sentences first: facing away, side-on
     subject = keep_subject(series, frontal=not spec.side_on)

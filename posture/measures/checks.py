@@ -1,4 +1,5 @@
-"""What must hold before a test gives a number: a still neutral, the camera's angle, the movement asked for, the arms.
+"""What must hold before a test gives a number: the camera's angle, the movement asked for, the arms (the still
+neutral: stillness.py).
 
 Pure: landmarks in, the series to measure (or a refusal in one sentence) out.
 Each refusal says what was seen and what to do, because a clinical tool may
@@ -7,75 +8,22 @@ refuse but may not guess.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from posture.errors import TrialError, ViewError
 from posture.landmarks import Landmark as L, LandmarkSeries
-from posture.measures.angles import trunk_axis, trunk_lateral_lean, trunk_length, world_yaw
+from posture.measures.angles import trunk_lateral_lean, trunk_length, world_yaw
 from posture.measures.common import FRONTAL
-from posture.geometry import incline_from_vertical, wrap180
-from posture.trials import FilterConfig, lowpass, robust_peak, true_runs
+from posture.geometry import wrap180
+from posture.trials import robust_peak
 
-STILL_S = 1.0               # a neutral is still for at least this long
-STILL_SPEED = 0.1           # torso lengths per second: faster is moving
-UPRIGHT_DEG = 8.0           # the trunk within this of the vertical is upright
 # A hanging arm's wrist beside its hip, in trunk lengths. MediaPipe on the renders, arms hanging: 0.24 to 0.45 across
 # from the front, 0.01 to 0.14 from the side, at most +0.04 above; arms crossed 0.75 to 0.93 above; held out at
 # shoulder height 1.26 across and 0.95 above.
 ARMS_AWAY = 0.6             # at most this far across the picture (to the side from the front, forward from the side)
 ARMS_HIGH = 0.3             # and at most this far above the hip
-MOVING = (L.NOSE, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_WRIST, L.RIGHT_WRIST,
-          L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE)
-
-
-def body_speed(series: LandmarkSeries) -> np.ndarray:
-    """Per frame, the median speed of the head, arms, trunk and knees, in torso lengths per second."""
-    torso = np.nanmedian(trunk_length(series))
-    smooth = FilterConfig(cutoff_hz=1.5)
-    speeds = []
-    for lm in MOVING:
-        xy = np.stack([lowpass(series.image[:, lm, k], series.t, smooth) for k in range(2)], axis=-1)
-        speeds.append(np.linalg.norm(np.gradient(xy, series.t, axis=0), axis=-1))
-    with warnings.catch_warnings():          # frames where nobody was found stay NaN, quietly
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmedian(np.stack(speeds), axis=0) / torso
-
-
-def _upright(series: LandmarkSeries, roll: float) -> np.ndarray:
-    """The trunk within UPRIGHT_DEG of the true vertical, whichever way the subject faces."""
-    return np.abs(incline_from_vertical(trunk_axis(series, roll))) < UPRIGHT_DEG
-
-
-@dataclass(frozen=True)
-class Neutral:
-    """Where the still, upright neutral starts; what came before it is not measured."""
-
-    start: int
-    note: str = ""
-
-
-def find_neutral(series: LandmarkSeries, roll: float = 0.0) -> Neutral:
-    """The first stretch of STILL_S with the body still and the trunk upright, else TrialError.
-
-    A recording is meant to open with it; when it does not, a later one is used
-    and the frames before it are left out, so a lean that was already under way
-    never becomes the zero.
-    """
-    if len(series) < 2:
-        raise TrialError("The recording is too short: record the whole movement, starting still.")
-    calm = (np.nan_to_num(body_speed(series), nan=np.inf) < STILL_SPEED) & _upright(series, roll)
-    for start, stop in true_runs(calm):
-        if series.t[stop - 1] - series.t[start] >= STILL_S - 0.5 / max(series.fps, 1):
-            first_seen = np.flatnonzero(series.detected)[0]
-            if start <= first_seen + max(1, int(0.2 * series.fps)):
-                return Neutral(first_seen)
-            return Neutral(start, f"The recording did not start still and upright; the neutral was taken at "
-                                  f"{series.t[start] - series.t[0]:.1f} s and what came before was left out.")
-    raise TrialError(f"The subject never stood still and upright for {STILL_S:g} s: ask them to stand still, "
-                     "upright and relaxed, before they start the movement.")
 
 
 def camera_angle(series: LandmarkSeries, frames: slice | np.ndarray, view: str, roll: float = 0.0) -> float:

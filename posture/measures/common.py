@@ -10,6 +10,7 @@ from posture import limits
 from posture.errors import FramingError, NoPersonError, ViewError
 from posture.landmarks import Landmark as L, LandmarkSeries
 from posture.measures.angles import trunk_length
+from posture.measures.stillness import OPENING_S
 from posture.trials import FilterConfig, mdc95, repeatability
 
 FRONTAL, SAGITTAL = "frontal", "sagittal"
@@ -29,7 +30,7 @@ class AnalysisConfig:
     cm_per_px: float | None = None
     filter: FilterConfig = FilterConfig()
     peak_hold_s: float = 0.3
-    still_s: float = 2.0
+    still_s: float = OPENING_S          # every recording opens with this long standing still (stillness.py)
     min_quality: float = 0.5
     min_detected: float = 0.5
 

@@ -8,7 +8,8 @@ from posture.geometry import joint_flexion, upright
 from posture.landmarks import Landmark as L, LandmarkSeries
 from posture.measures.common import (SAGITTAL, WHOLE_BODY, AnalysisConfig, TestResult, check_person,
                                      frame_quality, needs_scale, roll_note, summarise_trials)
-from posture.measures.movement import around, find_movement, neutral_frames
+from posture.measures.movement import around, find_movement
+from posture.measures.stillness import neutral_frames
 from posture.measures.angles import facing_direction, trunk_inclination
 
 KNEE_LIMIT_DEG = 15.0

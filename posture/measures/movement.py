@@ -9,6 +9,7 @@ import numpy as np
 from posture.errors import TrialError
 from posture.landmarks import LandmarkSeries
 from posture.measures.common import AnalysisConfig, check_view
+from posture.measures.stillness import neutral_frames
 from posture.trials import Trial, effective_cutoff, lowpass, segment_trials
 
 
@@ -26,13 +27,6 @@ class Movement:
         """Frames around a trial's peak, as long as the peak must be held."""
         half = max(1, int(round(hold_s * series.fps / 2)))
         return slice(max(trial.peak - half, trial.start), min(trial.peak + half + 1, trial.end))
-
-
-def neutral_frames(series: LandmarkSeries, seconds: float = 1.0) -> np.ndarray:
-    """The opening stretch of detected frames, when the subject stands in neutral."""
-    seen = np.flatnonzero(series.detected)
-    t0 = series.t[seen[0]]
-    return seen[series.t[seen] - t0 <= seconds]
 
 
 def find_movement(raw: np.ndarray, series: LandmarkSeries, config: AnalysisConfig, view: str,

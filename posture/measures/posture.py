@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from posture.errors import TrialError
 from posture.geometry import upright
 from posture.landmarks import Landmark as L, LandmarkSeries
 from posture.measures.angles import (PLUMB_POINTS, facing_direction, head_tilt, pelvic_tilt,
-                                     plumb_offsets_px, shoulder_tilt, trunk_axis, trunk_inclination, trunk_length,
+                                     plumb_offsets_px, shoulder_tilt, trunk_axis, trunk_inclination,
                                      trunk_lateral_lean)
 from posture.measures.common import (FRONTAL, SAGITTAL, WHOLE_BODY, AnalysisConfig, Measurement,
                                      TestResult, check_person, check_view, frame_quality, roll_note,
                                      withhold_if_poor)
-from posture.trials import FilterConfig, longest_still_period, lowpass
+from posture.measures import stillness
 
 
 ARMS_NOT_RELAXED = ("The arms were not hanging relaxed at the sides: for standing posture let them hang loose and "
@@ -23,17 +22,8 @@ HEAD_FORWARD_NOT_MEASURED = ("not measured: the pose model places the ear 3 to 6
 
 
 def still_period(series: LandmarkSeries, config: AnalysisConfig) -> slice:
-    """The longest stretch of at least config.still_s with the trunk at rest, else TrialError."""
-    centre = (series.midpoint(L.LEFT_SHOULDER, L.RIGHT_SHOULDER) + series.midpoint(L.LEFT_HIP, L.RIGHT_HIP)) / 2
-    torso = np.nanmedian(trunk_length(series))
-    smooth = FilterConfig(cutoff_hz=1.5, max_gap_s=config.filter.max_gap_s)
-    xy = np.stack([lowpass(centre[:, k], series.t, smooth) for k in range(2)], axis=-1)
-    speed = np.linalg.norm(np.gradient(xy, series.t, axis=0), axis=-1) / torso
-    start, stop = longest_still_period(speed, series.t, limit=0.25)
-    if stop - start < 2 or series.t[stop - 1] - series.t[start] < config.still_s - 0.5 / max(series.fps, 1):
-        raise TrialError(f"No still period of {config.still_s:g} s was found: ask the subject to stand "
-                         "still, arms relaxed, for a few seconds.")
-    return slice(start, stop)
+    """The still period this analysis averages over (stillness.still_period with the config's length and gaps)."""
+    return stillness.still_period(series, config.still_s, config.filter.max_gap_s)
 
 
 def _still_median(name: str, unit: str, values: np.ndarray, quality: np.ndarray,

@@ -7,7 +7,7 @@ import numpy as np
 from posture.errors import NoPersonError
 from posture.landmarks import LandmarkSeries
 from posture.measures.common import view_ratio
-from posture.measures.movement import neutral_frames
+from posture.measures.stillness import standing_frames
 from posture.measures.angles import facing_direction, trunk_inclination, trunk_lateral_lean
 from posture.measures.registry import TESTS
 from posture.measures.rotation import foreshortening_rotation
@@ -26,7 +26,7 @@ def recognise_test(series: LandmarkSeries) -> str:
     """The test name: side view bending (forward-bend) or still; front view leaning, turning or still."""
     if not series.detected.any():
         raise NoPersonError("No person was found in the video, so the test cannot be recognised.")
-    neutral = neutral_frames(series)
+    neutral = standing_frames(series)
     if view_ratio(series, neutral) < SIDE_ON_RATIO:
         incl = trunk_inclination(series, facing_direction(series, neutral))
         bends = _excursion(incl, series, neutral) > TESTS["forward-bend"].min_excursion

@@ -16,7 +16,7 @@ from posture.landmarks import LandmarkSeries
 from posture.measures import forward_bend as fb, rotation as rot, side_bend as sb
 from posture.measures.checks import ARM_RAISE, BOW, SIDE_LEAN, SQUAT, WALK, MustStay
 from posture.measures.common import FRONTAL, SAGITTAL, AnalysisConfig, TestResult
-from posture.measures.movement import neutral_frames
+from posture.measures.stillness import neutral_frames
 from posture.measures.angles import facing_direction, shoulder_tilt, trunk_inclination, trunk_lateral_lean
 from posture.measures.posture import ARMS_NOT_RELAXED, standing_frontal, standing_sagittal
 

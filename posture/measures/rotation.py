@@ -20,7 +20,8 @@ from posture.landmarks import Landmark as L, LandmarkSeries
 from posture.measures.common import (FRONTAL, WHOLE_BODY, AnalysisConfig, Measurement, TestResult,
                                      check_person, frame_quality, roll_note, summarise_trials)
 from posture.measures.angles import trunk_length, world_yaw
-from posture.measures.movement import around, find_movement, neutral_frames
+from posture.measures.movement import around, find_movement
+from posture.measures.stillness import neutral_frames
 from posture.trials import FilterConfig, lowpass
 
 ARMS_NOT_AT_SIDES = ("The {side} arm did not hang at the side at the start: for this test both arms hang loose at "

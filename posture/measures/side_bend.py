@@ -8,7 +8,8 @@ from posture.geometry import upright
 from posture.landmarks import Landmark as L, LandmarkSeries
 from posture.measures.common import (FRONTAL, WHOLE_BODY, AnalysisConfig, TestResult, check_person,
                                      frame_quality, needs_scale, roll_note, summarise_trials)
-from posture.measures.movement import around, find_movement, neutral_frames
+from posture.measures.movement import around, find_movement
+from posture.measures.stillness import neutral_frames
 from posture.measures.angles import trunk_lateral_lean
 
 TRUNK = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)

@@ -25,9 +25,9 @@ from sqlalchemy import URL, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from posture import settings
 from posture.errors import PostureError
 
-DEFAULT_DB = Path("data") / "posture.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
 SETUP_TIMEOUT_S = 120.0          # how long to wait for another process setting up or upgrading the schema
@@ -40,8 +40,8 @@ class StorageError(PostureError):
 
 
 def database_url(target: str | Path | None = None) -> str:
-    """A SQLAlchemy URL from a URL, a file path, $POSTURE_DB, or the default data/posture.db."""
-    target = str(target or os.environ.get("POSTURE_DB") or DEFAULT_DB)
+    """A SQLAlchemy URL from a URL or a file path given, else settings.database() ($POSTURE_DB or data/posture.db)."""
+    target = settings.database(target)
     if "://" in target:
         return target
     return f"sqlite:///{Path(target).expanduser()}"

@@ -16,7 +16,6 @@ from xml.sax.saxutils import escape
 from posture.change import Change, compare, summary, verdict
 from posture.charts import curves_figure, png, trend_figure
 from posture.draw import skeleton_png
-from posture.errors import PostureError
 from posture.export import label
 from posture.measures import TESTS
 from posture.measures.common import NEEDS_SCALE

@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from posture.synthetic.camera import Camera
-from posture.synthetic.human import PosedHuman, Shape, assets, base_mesh, shaped_body
+from posture_renders.human import PosedHuman, Shape, assets, base_mesh, shaped_body
 
 NEAR, FAR = 0.1, 30.0
 

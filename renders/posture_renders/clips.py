@@ -1,6 +1,6 @@
 """Rendered test videos with known angles: an mp4 and a JSON sidecar of the truth.
 
-`python -m posture.synthetic.clips sample_videos` regenerates the bundled samples.
+`python -m posture_renders.clips sample_videos` regenerates the bundled samples.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from posture.synthetic.camera import Camera, frontal_camera, sagittal_camera
-from posture.synthetic.human import Shape, pose_human, shaped_body
-from posture.synthetic.raster import Clothes, Room, render_scene
+from posture_renders.human import Shape, pose_human, shaped_body
+from posture_renders.raster import Clothes, Room, render_scene
 from posture.synthetic.scene import (forward_bend_poses, measured_truth, rotation_poses, side_bend_poses,
                                      still_poses, trial_profile)
 from posture.synthetic.skeleton import Pose, rot_y
