@@ -44,9 +44,9 @@ from posture.measures.registry import default_mdc95, uncertainty
 from posture.pipeline import landmarks_from_video
 from posture.pose import Detection, MediaPipePose, PoseEstimator
 from posture.prepare import prepare
-from posture.synthetic.clips import ClipSpec, make_clip
-from posture.synthetic.human import Shape
-from posture.synthetic.raster import Box, Clothes, Room
+from posture_renders.clips import ClipSpec, make_clip
+from posture_renders.human import Shape
+from posture_renders.raster import Box, Clothes, Room
 from posture.synthetic.skeleton import Pose
 
 BODIES = {
