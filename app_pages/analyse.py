@@ -8,10 +8,10 @@ import streamlit as st
 
 from app_pages.common import (MAX_UPLOAD_MB, SAMPLES, TEST_NAMES, VIDEO_TYPES, active_profile, analyse_recording,
                               analyse_upload, client_height, client_picker, engine, session_fields, show_result)
+from posture.analysis import AUTO, recognised_words
 from posture.errors import PostureError
 from posture.store.records import record_tests
 
-AUTO = "auto"
 
 st.title("Analyse a video")
 client = client_picker("analyse")
@@ -34,13 +34,16 @@ else:
     if pressed := upload is not None and st.button("Analyse", type="primary"):
         outcome, name = analyse_upload(upload, test, height), upload.name
 if outcome is not None:
-    st.session_state["analysis"] = (*outcome, name, active_profile(), client)
-elif pressed or st.session_state.get("analysis", (None,) * 5)[4] != client:
+    st.session_state["analysis"] = (outcome, name, active_profile(), client)
+elif pressed or st.session_state.get("analysis", (None,) * 4)[3] != client:
     st.session_state.pop("analysis", None)           # a failed analysis, or another client's result
 
 if "analysis" in st.session_state:
-    result, series, name, profile, _ = st.session_state["analysis"]
+    analysis, name, profile, _ = st.session_state["analysis"]
+    result, series = analysis.result, analysis.series
     st.caption(f"From {name}")
+    if analysis.recognised:
+        st.warning(recognised_words(analysis))
     show_result(result)
     with st.container(border=True):
         st.markdown(f"**Save for {client}**" if client else "**Choose or add the client above to save**")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from posture.analysis import Analysis
 from posture.calibration import CameraProfile, load_profile
 from posture.errors import PostureError
 from posture.export import label, measurement_rows, plain_words
-from posture.landmarks import LandmarkSeries
 from posture.measures import TESTS, AnalysisConfig, TestResult
 from posture.pipeline import analyse_video
 from posture.privacy import upload_folder
@@ -125,7 +125,7 @@ MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")     # what Streamlit's 
 VIDEO_TYPES = ["mp4", "mov", "avi", "webm", "mkv"]
 
 
-def analyse_recording(video: Path, test: str, height_cm: float | None) -> tuple[TestResult, LandmarkSeries] | None:
+def analyse_recording(video: Path, test: str, height_cm: float | None) -> Analysis | None:
     """Run the pipeline with a progress bar; the result and its landmarks, or None after showing why not."""
     try:
         total = probe(video).frame_count
@@ -137,16 +137,16 @@ def analyse_recording(video: Path, test: str, height_cm: float | None) -> tuple[
             if done[0] % 10 == 0:
                 bar.progress(min(done[0] / total, 1.0), text=f"Frame {done[0]} of {total}")
 
-        series, result = analyse_video(video, test, AnalysisConfig(), height_cm=height_cm, on_frame=tick,
-                                       profile=active_profile())
+        analysis = analyse_video(video, test, AnalysisConfig(), height_cm=height_cm, on_frame=tick,
+                                 profile=active_profile())
         bar.empty()
-        return result, series
+        return analysis
     except PostureError as e:
         st.error(str(e))
         return None
 
 
-def analyse_upload(upload, test: str, height_cm: float | None) -> tuple[TestResult, LandmarkSeries] | None:
+def analyse_upload(upload, test: str, height_cm: float | None) -> Analysis | None:
     """An uploaded recording analysed; the raw video exists only for the analysis and is deleted straight after.
 
     It is written to our private upload folder (posture.privacy): one left by a killed server goes at the next start.

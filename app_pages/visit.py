@@ -78,7 +78,8 @@ def run_test(session: Session, test: str) -> None:
         upload = st.file_uploader(f"Recording of this test (up to {MAX_UPLOAD_MB} MB)", type=VIDEO_TYPES,
                                   key=f"{key}-{test}-upload")
         if upload is not None and st.button("Analyse", type="primary"):
-            outcome = analyse_upload(upload, test, height)
+            analysis = analyse_upload(upload, test, height)
+            outcome = None if analysis is None else (analysis.result, analysis.series)
     if outcome is not None:
         try:
             add_test(engine(), session.id, *outcome)

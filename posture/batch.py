@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from posture import limits
+from posture.analysis import AUTO
 from posture.errors import PostureError
 from posture.export import ROW_COLUMNS, csv_cell, result_dict, result_from_dict, rows
 from posture.limits import terminal_safe
@@ -58,7 +59,7 @@ class Job:
     """One video to analyse; client and session come from a manifest when there is one."""
 
     video: str
-    test: str = "auto"
+    test: str = AUTO
     client: str = ""
     session: str = ""
 
@@ -137,7 +138,7 @@ def read_manifest(path: Path, test: str) -> list[Job]:
                 r.get("test") or test, r.get("client", ""), r.get("session", "")) for r in table]
 
 
-def collect_jobs(inputs: Iterable[str], test: str = "auto") -> list[Job]:
+def collect_jobs(inputs: Iterable[str], test: str = AUTO) -> list[Job]:
     """Jobs from files, folders (searched recursively), glob patterns and CSV manifests, in order.
 
     Each manifest row is a job of its own; a job named twice the same way (the same video, test, client and
@@ -343,13 +344,11 @@ def measure_job(test: str, settings: Settings, found: dict) -> dict:
     """What a worker tracked, measured here: done with the result and the prepared series, or failed with why."""
     if found["status"] != "tracked":
         return found
-    from posture.measures import analyse
-    from posture.measures.recognise import recognise_test
-    from posture.prepare import prepare
+    from posture.analysis import analyse_landmarks
 
     try:
-        series, config = prepare(found["series"], profile=settings.profile, height_cm=settings.height_cm)
-        result = analyse(series, recognise_test(series) if test == "auto" else test, config)
+        analysis = analyse_landmarks(found["series"], test, profile=settings.profile, height_cm=settings.height_cm)
+        series, result = analysis.series, analysis.result
     except PostureError as e:
         return found | {"status": "failed", "reason": str(e), "series": None}
     except Exception as e:  # noqa: BLE001 - one recording must not stop the batch

@@ -78,6 +78,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub) -> None:
+    from posture.analysis import AUTO
     from posture.measures import TESTS
 
     b = sub.add_parser("batch", help="analyse many videos: files, folders, globs or a CSV manifest",
@@ -87,7 +88,7 @@ def add_parser(sub) -> None:
     b.add_argument("inputs", nargs="+", help="videos, folders, glob patterns, or a CSV manifest "
                    "(columns: video, client, session, test)")
     b.add_argument("--out", type=Path, required=True, help="output folder (re-using it resumes the batch)")
-    b.add_argument("--test", default="auto", choices=["auto", *TESTS], help="test for videos the manifest "
+    b.add_argument("--test", default=AUTO, choices=[AUTO, *TESTS], help="test for videos the manifest "
                    "does not name (default: recognise it)")
     b.add_argument("--workers", type=at_least_one, help="processes on this machine (default: one per core)")
     b.add_argument("--ray", metavar="ADDRESS", help="run on a Ray cluster: its address, 'auto', or 'local'")

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from posture import batch_commands, calibrate_commands, limits, session_commands, settings
+from posture.analysis import AUTO, recognised_words
 from posture.errors import PostureError
 from posture.export import format_table, result_csv, result_dict
 from posture.measures import TESTS, AnalysisConfig
@@ -45,12 +46,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     profile = load_profile(args.profile, args.calibration_dir) if args.profile else None
     bar, tick = _progress(args.video, args.quiet or args.json or args.csv)
     try:
-        series, result = analyse_video(args.video, args.test, config, mirrored=args.mirrored,
-                                       height_cm=args.height_cm, on_frame=tick, profile=profile, model=args.model,
-                                       workers=args.workers)
+        analysis = analyse_video(args.video, args.test, config, mirrored=args.mirrored, height_cm=args.height_cm,
+                                 on_frame=tick, profile=profile, model=args.model, workers=args.workers)
     finally:
         if bar is not None:
             bar.close()
+    series, result = analysis.series, analysis.result
+    if analysis.recognised:
+        print(recognised_words(analysis), file=sys.stderr)
     if args.save_landmarks:
         series.save(args.save_landmarks)
     if args.save:
@@ -89,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     a = sub.add_parser("analyze", aliases=["analyse"], help="measure one test in a recorded video")
     a.add_argument("video", type=Path, help="video file, or a .npz landmark file saved earlier")
-    a.add_argument("--test", required=True, choices=list(TESTS), help="which test the video shows")
+    a.add_argument("--test", required=True, choices=[AUTO, *TESTS],
+                   help=f"which test the video shows ({AUTO}: recognised from the view and the movement)")
     out = a.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the result as JSON")
     out.add_argument("--csv", action="store_true", help="print the result as CSV")

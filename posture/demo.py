@@ -15,8 +15,8 @@ import numpy as np
 from sqlalchemy import Engine
 
 from posture.landmarks import LandmarkSeries
-from posture.measures import TestResult, analyse
-from posture.prepare import prepare
+from posture.analysis import analyse_landmarks
+from posture.measures import TestResult
 from posture.store.models import Label
 from posture.store.records import add_client
 from posture.store.visits import add_test, begin_session
@@ -43,8 +43,8 @@ def simulated(test: str, peaks: tuple[float, float, float], seed: int) -> tuple[
              "side-bend": rest + side_bend_poses(side, FPS), "rotation": rest + rotation_poses(turn, FPS)}[test]
     camera = sagittal_camera() if test == "forward-bend" else frontal_camera()
     series = landmark_series(poses, camera, FPS, BODY, noise_px=1.0, rng=np.random.default_rng(seed))
-    series, config = prepare(series, height_cm=BODY.height * 100)
-    return analyse(series, test, config), series
+    analysis = analyse_landmarks(series, test, height_cm=BODY.height * 100)
+    return analysis.result, analysis.series
 
 
 def load_demo(engine: Engine, today: date | None = None) -> int:

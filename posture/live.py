@@ -17,7 +17,8 @@ import numpy as np
 from posture.calibration import CameraProfile
 from posture.errors import PostureError
 from posture.landmarks import N_LANDMARKS, LandmarkSeries
-from posture.measures import TESTS, AnalysisConfig, TestResult, TestSpec, analyse
+from posture.analysis import analyse_prepared
+from posture.measures import TESTS, AnalysisConfig, TestResult, TestSpec
 from posture.measures.checks import arm_off_side
 from posture.measures import stillness
 from posture.measures.common import FRONTAL, WHOLE_BODY, view_fit, view_ratio
@@ -348,7 +349,7 @@ class GuidedCheck:
         reps = dict(moving.reps) if moving else {}
         try:
             series = _as_series(self.frames, self.width, self.height)
-            result = analyse(series, self.test, self.prep.scaled(series, self.height_cm))
+            result = analyse_prepared(series, self.test, self.prep, self.height_cm).result
             done = Done(self._measured_reps(result, series, moving) if moving else reps, result)
         except PostureError as e:
             done = Done(reps, error=str(e))

@@ -24,7 +24,8 @@ from posture.video import VideoInfo, probe, read_frames
 from posture.workers import SPAWN, process_pool
 
 if TYPE_CHECKING:
-    from posture.measures import AnalysisConfig, TestResult
+    from posture.analysis import Analysis
+    from posture.measures import AnalysisConfig
 
 HEAVY_NOTE = ("Landmarks from BlazePose heavy, which was no more accurate than full on the sweep "
               "(README); the uncertainties shown were measured with full.")
@@ -307,16 +308,16 @@ def analyse_video(path: str | Path, test: str, config: AnalysisConfig | None = N
                   mirrored: bool = False, height_cm: float | None = None,
                   on_frame: Callable[[], None] | None = None,
                   profile: CameraProfile | None = None, model: str = "full",
-                  workers: int | None = None) -> tuple[LandmarkSeries, TestResult]:
-    """Landmarks of a video (or a saved .npz series) and the result of one test ("auto": recognised).
+                  workers: int | None = None) -> Analysis:
+    """A video (or a saved .npz series) analysed for one test (analysis.AUTO: recognised): its landmarks, then the
+    one entry (analysis.analyse_landmarks).
 
     profile: the camera's calibration (undistortion, roll, scale). model: the pose model for a video.
     workers: processes for a long recording (None: one per core; see `plan_parts`).
     Scale: config.cm_per_px, else from height_cm (the subject standing still), else the profile's.
     """
-    from posture.measures import AnalysisConfig, analyse
-    from posture.measures.recognise import recognise_test
-    from posture.prepare import prepare
+    from posture.analysis import analyse_landmarks
+    from posture.measures import AnalysisConfig
 
     path = Path(path)
     if path.suffix == ".npz":
@@ -324,7 +325,4 @@ def analyse_video(path: str | Path, test: str, config: AnalysisConfig | None = N
     else:
         series = landmarks_from_video(path, on_frame=on_frame, model=model,
                                       workers=workers or os.cpu_count() or 1)
-    series, config = prepare(series, config or AnalysisConfig(), profile, mirrored, height_cm)
-    if test == "auto":
-        test = recognise_test(series)
-    return series, analyse(series, test, config)
+    return analyse_landmarks(series, test, config or AnalysisConfig(), profile, mirrored, height_cm)

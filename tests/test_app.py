@@ -208,8 +208,10 @@ def test_analyse_a_sample_and_save_it(db):
     at = app("analyse")
     add_client_on(at, "analyse", "CD-2", 171.0)
     at.selectbox(key="analyse-sample").select(Path(ROOT) / "sample_videos" / "posture_front.mp4").run()
+    at.selectbox(key="analyse-test-posture_front").set_value("auto").run()      # let the tool recognise it
     next(b for b in at.button if b.label == "Analyse").click().run()
     assert not at.exception and not at.error
+    assert any(w.value.startswith("Recognised as standing posture, from the front: the tool chose") for w in at.warning)
     assert "Shoulder tilt" in list(at.table[0].value["Measurement"])
     next(b for b in at.button if b.label == "Save").click().run()
     assert not at.error

@@ -146,6 +146,6 @@ def test_a_worker_only_tracks_and_the_batchs_process_measures():
     assert "scipy.signal" not in loaded
     assert found["status"] == "tracked" and found["result"] is None
     done = measure_job("side-bend", Settings(), found)
-    alone = analyse_video(video, "side-bend")[1]
+    alone = analyse_video(video, "side-bend").result
     assert done["status"] == "done"
     assert [m["value"] for m in done["result"]["measurements"]] == [m.value for m in alone.measurements]

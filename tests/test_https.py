@@ -191,7 +191,7 @@ def test_a_patients_home_check_over_https_lands_with_the_therapist(https, chromi
     assert (home.label, home.source, len(home.tests)) == ("home check", "home", 1)
     assert [s.label for s in client_sessions(open_database(db), "PT-OTHER")] == ["pre"]
     flex = next(m.value for m in home.tests[0].measurements if m.name == "trunk_flexion")
-    offline = analyse_video(sample("forward_bend_side")[0], "forward-bend")[1].get("trunk_flexion").value
+    offline = analyse_video(sample("forward_bend_side")[0], "forward-bend").result.get("trunk_flexion").value
     assert flex == pytest.approx(offline, abs=FLEXION_TOLERANCE)
     figures["device_stored_fps"] = stored_fps(db, "PT-HOME")
 

@@ -59,7 +59,7 @@ def live(series, test: str, **kw):
 def test_live_and_offline_agree_with_a_lens_profile_at_another_resolution(test, tmp_path):
     series, profile = recording(test)
     series.save(tmp_path / "recording.npz")
-    _, offline = analyse_video(tmp_path / "recording.npz", test, profile=profile)
+    offline = analyse_video(tmp_path / "recording.npz", test, profile=profile).result
     check = live_check(series, test, profile=profile)
     online = check.result
     # The live check keeps the landmarks exactly as the offline path prepares them (undistorted, full resolution).
@@ -81,7 +81,7 @@ def test_the_old_hand_built_live_settings_disagreed(tmp_path):
     """Roll and scale copied from the profile as they were, without undistortion or the resolution: centimetres off."""
     series, profile = recording("forward-bend")
     series.save(tmp_path / "recording.npz")
-    _, offline = analyse_video(tmp_path / "recording.npz", "forward-bend", profile=profile)
+    offline = analyse_video(tmp_path / "recording.npz", "forward-bend", profile=profile).result
     by_hand = LiveConfig(analysis=AnalysisConfig(roll_deg=ROLL, calibrated=True, cm_per_px=profile.cm_per_px))
     old = live(series, "forward-bend", config=by_hand)
     reach_off, reach_old = offline.get("fingertip_to_floor").value, old.get("fingertip_to_floor").value

@@ -1,0 +1,56 @@
+"""The one way from landmarks to an analysis: prepared, the test recognised when asked, measured.
+
+The command line, the app's upload, the batch, the demo and the live check
+all end here, so one recording gives the same result whichever door it came
+through, and "auto" (let the tool recognise the test) means the same in each.
+Pure: landmarks in, an Analysis out (or a refusal in one sentence).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from posture.calibration import CameraProfile
+from posture.landmarks import LandmarkSeries
+from posture.measures import TESTS, AnalysisConfig, TestResult, analyse
+from posture.measures.recognise import recognise_test
+from posture.prepare import Preparation
+
+AUTO = "auto"           # the test named so is recognised from the recording
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One recording analysed: which test it was (and whether the tool recognised it rather than being told), the
+    landmarks as measured (undistorted, unmirrored: what is stored) and the result."""
+
+    test: str
+    series: LandmarkSeries
+    result: TestResult
+    recognised: bool = False
+
+
+def recognised_words(analysis: Analysis) -> str:
+    """What a person is told when the tool chose the test: which, and that it was the tool's choice."""
+    name = TESTS[analysis.test].label
+    return (f"Recognised as {name[0].lower()}{name[1:]}: the tool chose the test from the view and the movement; if "
+            "the recording shows another test, analyse it again naming that test.")
+
+
+def analyse_landmarks(series: LandmarkSeries, test: str, config: AnalysisConfig = AnalysisConfig(),
+                      profile: CameraProfile | None = None, mirrored: bool = False,
+                      height_cm: float | None = None) -> Analysis:
+    """Landmarks as recorded in, their analysis out: prepared with what is known of the camera (prepare.py), scaled
+    (config.cm_per_px, else the height over the neutral, else the profile's), the test recognised when AUTO."""
+    prep = Preparation.for_frames(series.width, series.height, config, profile, mirrored)
+    return analyse_prepared(prep.landmarks(series), test, prep, height_cm)
+
+
+def analyse_prepared(series: LandmarkSeries, test: str, prep: Preparation,
+                     height_cm: float | None = None) -> Analysis:
+    """The same for landmarks already prepared by `prep` (the live check prepares each frame as it comes)."""
+    config = prep.scaled(series, height_cm)
+    recognised = test == AUTO
+    if recognised:
+        test = recognise_test(series)
+    return Analysis(test, series, analyse(series, test, config), recognised)
