@@ -18,7 +18,7 @@ from posture import settings
 from posture.store.db import open_database, safe_url
 from posture.store.models import SESSION_LABELS
 from posture.store.records import add_client, client_sessions, list_clients
-from posture.measures.common import NEEDS_SCALE
+from posture.measures.common import Withheld
 from posture.store.report import UNSCALED, Comparison, comparison, comparison_pdf
 from posture.store.visits import client_height as stored_height
 from posture.video import probe
@@ -214,9 +214,9 @@ def show_result(result: TestResult) -> None:
     camera = "" if result.camera_angle_deg is None else f", camera {abs(result.camera_angle_deg):.0f}° off"
     st.subheader(f"{label(result.test)} ({result.view} view{camera})")
     # A lone "-" is a Markdown list item to st.table (it showed as a bullet): the empty cells get an en dash.
-    unscaled = [m.name for m in result.measurements if m.reason == NEEDS_SCALE]
+    unscaled = [m.name for m in result.measurements if m.withheld == Withheld.NEEDS_SCALE]
     st.table([{k: "–" if v == "-" else v for k, v in row.items()}
-              | {"Note": "; ".join(filter(None, (m.reason if m.reason != NEEDS_SCALE else "", *m.flags)))}
+              | {"Note": "; ".join(filter(None, (m.reason if m.withheld != Withheld.NEEDS_SCALE else "", *m.flags)))}
               for row, m in zip(measurement_rows(result), result.measurements)])
     if unscaled:              # said once for the whole result, not on every distance
         st.caption(UNSCALED)

@@ -123,7 +123,7 @@ def traps() -> list[Trap]:
         # A mirror image of a person facing the camera is itself a valid person: nothing in the body shows it,
         # so the tool measures, with the sides swapped (symmetric here: the numbers stay right).
         Trap(ClipSpec("trap_mirrored_file", "side-bend", peak_deg=30.0, mirrored=True, **base), "measure"),
-        # The protocol: arms hang loose at the sides (crossed arms read 13.9 / 7.8 deg MAE, README).
+        # The protocol: arms hang loose at the sides (crossed arms read 13.9 / 7.8 deg MAE, docs/accuracy.md).
         Trap(ClipSpec("trap_rotation_arms_crossed", "rotation", peak_deg=40.0, arms="crossed", **base), "refuse"),
     ]
 
@@ -157,7 +157,7 @@ def rolled() -> list[ClipSpec]:
 
 # BlazePose is said to lean its shoulder and hip lines towards the image horizontal on a rolled camera, so
 # that a numeric roll correction afterwards over-corrects; levelling the picture first would avoid it. The
-# sweep compares both on rolled clips (README: no difference on the realistic bodies, so the tool keeps the
+# sweep compares both on rolled clips (docs/accuracy.md: no difference on the realistic bodies, so the tool keeps the
 # numeric correction alone).
 class UprightPose:
     """A pose estimator that levels each frame by roll_deg (the true horizontal's counter-clockwise angle)."""

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 from posture import limits
 from posture.analysis import AUTO
-from posture.errors import PostureError
+from posture.errors import FileError, PostureError
 from posture.export import ROW_COLUMNS, csv_cell, result_dict, result_from_dict, rows
 from posture.limits import terminal_safe
 from posture.workers import SPAWN, die_with_parent, process_pool
@@ -45,11 +45,13 @@ if TYPE_CHECKING:
     from posture.calibration import CameraProfile
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v"}
-# A failed video's reason is in `reason`, a measurement's own too (a withheld value).
-TABLE_COLUMNS = ["video", "sha256", "client", "session", "test", "status", *ROW_COLUMNS, "detected_share",
+# A failed video's reason is in `reason` and its kind in `refusal` (an error's kind: errors.py, or WORKER, UNEXPECTED,
+# MANIFEST); a withheld measurement's reason and code are in `reason` and `withheld`.
+TABLE_COLUMNS = ["video", "sha256", "client", "session", "test", "status", "refusal", *ROW_COLUMNS, "detected_share",
                  "camera_angle_deg", "frames", "seconds"]
 FAULT_VARIABLE = "POSTURE_BATCH_FAULT"     # test hook, see `_fault`
 HALF_WRITTEN = re.compile(r"\..+\.\d+\.[0-9a-f]{12}")     # the temporary name of a file `_write_atomic` writes
+WORKER, UNEXPECTED, MANIFEST = "worker", "unexpected", "manifest"     # refusals that are no PostureError's
 WORKER_DIED = ("the process analysing it stopped (killed, or out of memory); nothing of it was kept: "
                "run the batch again.")
 
@@ -314,7 +316,7 @@ def track_job(job: Job, settings: Settings, progress=None) -> dict:
     from posture.video import probe
 
     start = time.monotonic()
-    found = {"status": "failed", "reason": "", "result": None, "frames": 0,
+    found = {"status": "failed", "reason": "", "refusal": "", "result": None, "frames": 0,
              "worker": f"{socket.gethostname()}:{os.getpid()}"}
     try:
         info = probe(job.video)
@@ -329,11 +331,12 @@ def track_job(job: Job, settings: Settings, progress=None) -> dict:
                                       look=worker_look())
         found.update(status="tracked", frames=len(series), series=series)
     except PostureError as e:
-        found["reason"] = str(e)
+        found.update(reason=str(e), refusal=e.kind)
     except OSError as e:
-        found["reason"] = f"{e.filename or 'a file'} could not be read or written: {e.strerror or e}."
+        found.update(reason=f"{e.filename or 'a file'} could not be read or written: {e.strerror or e}.",
+                     refusal=FileError.kind)
     except Exception as e:  # noqa: BLE001 - one broken video must not stop the batch
-        found["reason"] = f"unexpected {e.__class__.__name__}: {e}"
+        found.update(reason=f"unexpected {e.__class__.__name__}: {e}", refusal=UNEXPECTED)
     found["seconds"] = round(time.monotonic() - start, 2)
     if progress is not None:
         progress.put((job.video, None, None))
@@ -350,9 +353,10 @@ def measure_job(test: str, settings: Settings, found: dict) -> dict:
         analysis = analyse_landmarks(found["series"], test, profile=settings.profile, height_cm=settings.height_cm)
         series, result = analysis.series, analysis.result
     except PostureError as e:
-        return found | {"status": "failed", "reason": str(e), "series": None}
+        return found | {"status": "failed", "reason": str(e), "refusal": e.kind, "series": None}
     except Exception as e:  # noqa: BLE001 - one recording must not stop the batch
-        return found | {"status": "failed", "reason": f"unexpected {e.__class__.__name__}: {e}", "series": None}
+        return found | {"status": "failed", "reason": f"unexpected {e.__class__.__name__}: {e}", "refusal": UNEXPECTED,
+                        "series": None}
     return found | {"status": "done", "result": result_dict(result), "frames": len(series), "series": series}
 
 
@@ -366,7 +370,7 @@ def save_landmarks(out: Path, analysis: str, found: dict) -> dict:
     try:
         _write_atomic(landmarks, _npz(found["series"]))
     except OSError as e:
-        return kept | {"status": "failed", "result": None, "reason": f"its landmarks could not be saved in "
+        return kept | {"status": "failed", "result": None, "refusal": FileError.kind, "reason": f"its landmarks could not be saved in "
                        f"{landmarks.parent} ({e.strerror or e}): free some space and run the batch again."}
     return kept | {"landmarks": str(landmarks)}
 
@@ -381,7 +385,7 @@ def _outcome(future) -> dict:
     try:
         return future.result()
     except BrokenProcessPool:
-        return {"status": "failed", "reason": WORKER_DIED, "result": None, "frames": 0}
+        return {"status": "failed", "reason": WORKER_DIED, "refusal": WORKER, "result": None, "frames": 0}
 
 
 def _progress_manager():
@@ -434,7 +438,7 @@ def _ray(tasks: Iterable[Task], settings: Settings, address: str, on_analysis: O
         try:
             found = ray.get(ref)
         except Exception:  # noqa: BLE001 - a lost worker or node fails its job alone
-            found = {"status": "failed", "reason": WORKER_DIED, "result": None, "frames": 0}
+            found = {"status": "failed", "reason": WORKER_DIED, "refusal": WORKER, "result": None, "frames": 0}
         on_analysis(pending.pop(ref), found)
 
 
@@ -511,10 +515,11 @@ class _Run:
     summary: Summary = field(default_factory=Summary)
     outcomes: dict[Job, dict] = field(default_factory=dict)
 
-    def fail(self, job: Job, reason: str, sha: str = "") -> None:
+    def fail(self, job: Job, reason: str, refusal: str, sha: str = "") -> None:
+        """The job failed: why in words (`reason`) and as a code (`refusal`)."""
         self.summary.failed.append((job, reason))
-        self._tell(job, {"job": asdict(job), "sha256": sha, "status": "failed", "reason": reason, "result": None,
-                         "frames": 0})
+        self._tell(job, {"job": asdict(job), "sha256": sha, "status": "failed", "reason": reason, "refusal": refusal,
+                         "result": None, "frames": 0})
 
     def skip(self, row: Row, record: dict) -> None:
         """A job finished before: its session is stored now if it was not (the database is asked)."""
@@ -525,9 +530,9 @@ class _Run:
     def finish(self, row: Row, found: dict) -> None:
         """A job's analysis is back: store its session, then write its record (in this order)."""
         if found["status"] != "done":
-            return self.fail(row.job, found["reason"], row.sha)
+            return self.fail(row.job, found["reason"], found.get("refusal") or UNEXPECTED, row.sha)
         record = {"key": row.key, "analysis": row.analysis, "job": asdict(row.job), "sha256": row.sha,
-                  "settings": self.settings.fields(), "reason": "", **found, "status": "done"}
+                  "settings": self.settings.fields(), "reason": "", "refusal": "", **found, "status": "done"}
         _fault("after-analysis")
         if not self._store(row, record):
             return
@@ -535,7 +540,7 @@ class _Run:
             _write_atomic(_record_path(self.out, row.key), json.dumps(record, indent=1))
         except OSError as e:
             return self.fail(row.job, f"its record could not be written in {self.out / 'done'} "
-                                      f"({e.strerror or e}): run the batch again.", row.sha)
+                                      f"({e.strerror or e}): run the batch again.", FileError.kind, row.sha)
         _fault("after-record")
         self.summary.done.append(row.job)
         self._tell(row.job, record)
@@ -547,12 +552,13 @@ class _Run:
         try:
             record["saved_session"], new = store_session(self.engine, record)
         except PostureError as e:
-            self.fail(row.job, f"analysed, but not stored in the database: {e}", row.sha)
+            self.fail(row.job, f"analysed, but not stored in the database: {e}", e.kind, row.sha)
             return False
         except OSError as e:          # its landmarks file is gone: forget the record, so that a re-run analyses it
             with suppress(OSError):
                 _record_path(self.out, row.key).unlink()
-            self.fail(row.job, f"its landmarks could not be read ({e.strerror or e}): run the batch again.", row.sha)
+            self.fail(row.job, f"its landmarks could not be read ({e.strerror or e}): run the batch again.",
+                      FileError.kind, row.sha)
             return False
         self.summary.stored += new
         self.summary.stored_before += not new
@@ -621,12 +627,12 @@ class _Plan:
                 hashes[job.video] = content_hash(job.video)
             sha = hashes[job.video]
             if not sha:
-                self.run.fail(job, "the file does not exist or cannot be read")
+                self.run.fail(job, "the file does not exist or cannot be read", FileError.kind)
                 continue
             row = Row(job, sha, job_key(job, sha, self.run.settings), analysis_key(sha, job.test, self.run.settings))
             problem = label_problem(job) if self.run.engine is not None and job.client else ""
             if problem:
-                self.run.fail(job, problem, sha)
+                self.run.fail(job, problem, MANIFEST, sha)
             elif row.key in self.earlier:
                 self.run.skip(row, self.earlier[row.key])
             elif row.analysis in self.analyses:
@@ -651,7 +657,8 @@ def table_rows(record: dict) -> list[dict]:
     """The results-table rows of one record: one per measurement, or one saying why it failed."""
     job = record["job"]
     base = {"video": job["video"], "sha256": record["sha256"], "client": job["client"], "session": job["session"],
-            "status": record["status"], "reason": record["reason"], "frames": record["frames"],
+            "status": record["status"], "refusal": record.get("refusal", ""), "reason": record["reason"],
+            "frames": record["frames"],
             "seconds": record.get("seconds")}
     if not record["result"]:
         return [base | {"test": job["test"]}]

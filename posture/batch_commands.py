@@ -93,7 +93,7 @@ def add_parser(sub) -> None:
     b.add_argument("--workers", type=at_least_one, help="processes on this machine (default: one per core)")
     b.add_argument("--ray", metavar="ADDRESS", help="run on a Ray cluster: its address, 'auto', or 'local'")
     b.add_argument("--stride", type=at_least_one, default=1, help="analyse every k-th frame, k >= 1 (faster, "
-                   "see the README)")
+                   "see docs/speed.md)")
     b.add_argument("--model", choices=list(MODELS), default="full", help="BlazePose landmark model")
     b.add_argument("--height-cm", type=float, help="one standing height for every subject, for distances")
     b.add_argument("--profile", help="camera profile name or .json file, when every video comes from that camera")

@@ -104,8 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--roll-deg", type=float, help="camera roll, degrees (overrides the profile's)")
     a.add_argument("--profile", help="camera profile name or .json file (see `posture calibrate`)")
     settings.add_calibration_dir(a)
-    a.add_argument("--model", choices=list(MODELS), default="full", help="BlazePose landmark model (heavy: see the "
-                   "README's accuracy and speed figures)")
+    a.add_argument("--model", choices=list(MODELS), default="full", help="BlazePose landmark model (heavy: see "
+                   "docs/accuracy.md and docs/speed.md)")
     a.add_argument("--workers", type=batch_commands.at_least_one, help="processes for a recording of a minute or longer (default: one per "
                    "core)")
     a.add_argument("--quiet", action="store_true", help="no progress bar")

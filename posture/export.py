@@ -8,11 +8,12 @@ import re
 from dataclasses import asdict, dataclass
 
 from posture.measures import TESTS, Measurement, TestResult
+from posture.measures.common import Withheld
 from posture.measures.registry import default_mdc95, uncertainty
 
 # The columns of one measurement in every CSV (a result, a client's history, a batch).
 ROW_COLUMNS = ["measurement", "value", "uncertainty", "unit", "quality", "trials", "spread", "maximum", "mdc95",
-               "mdc95_default", "flags", "reason"]
+               "mdc95_default", "flags", "withheld", "reason"]
 
 
 def label(name: str) -> str:
@@ -76,7 +77,7 @@ class MeasurementRow:
                 "unit": m.unit, "quality": round(m.quality, 3),
                 "trials": " ".join(f"{v:.3f}" for v in m.trials), "spread": _round(m.spread),
                 "maximum": _round(m.maximum), "mdc95": _round(self.mdc95), "mdc95_default": _round(self.mdc95_default),
-                "flags": "; ".join(m.flags), "reason": m.reason}
+                "flags": "; ".join(m.flags), "withheld": m.withheld or "", "reason": m.reason}
 
     def as_display(self) -> dict[str, str]:
         """As the command line and the app show it (reasons and flags go beside or below)."""
@@ -182,7 +183,8 @@ def result_from_dict(d: dict) -> TestResult:
     ms = tuple(Measurement(str(m["name"]), _number(m["value"]), str(m["unit"]), float(_number(m["quality"])),
                            str(m.get("reason", "")), tuple(map(str, m.get("flags", []))),
                            tuple(_number(v) for v in m.get("trials", [])), _number(m.get("spread")),
-                           _number(m.get("maximum"))) for m in d["measurements"])
+                           _number(m.get("maximum")), Withheld(m["withheld"]) if m.get("withheld") else None)
+               for m in d["measurements"])
     return TestResult(str(d["test"]), str(d["view"]), ms, tuple(map(str, d.get("notes", []))),
                       float(d["detected_share"]), tuple(tuple(int(i) for i in f) for f in d.get("trial_frames", [])),
                       _number(d.get("camera_angle_deg")))

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from posture.measures import AnalysisConfig
 
 HEAVY_NOTE = ("Landmarks from BlazePose heavy, which was no more accurate than full on the sweep "
-              "(README); the uncertainties shown were measured with full.")
+              "(docs/accuracy.md); the uncertainties shown were measured with full.")
 CHECKS_PER_S = 2.0           # how often the subject is hidden to look for someone else
 MIN_CHECKS = 8
 

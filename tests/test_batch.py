@@ -58,6 +58,8 @@ def test_batch_with_a_corrupt_and_an_empty_file(tmp_path, capsys):
     assert pd.read_csv(out / "results.csv")[cols].fillna("").equals(table[cols].fillna(""))   # one table, two formats
     status = table.groupby("video")["status"].first()
     assert status[str(corrupt)] == "failed" and status[str(front)] == "done"
+    refusal = table.groupby("video")["refusal"].first().fillna("")
+    assert (refusal[str(corrupt)], refusal[str(empty)], refusal[str(front)]) == ("video", "video", "")
     tilt = table[(table.video == str(front)) & (table.measurement == "shoulder_tilt")].value.item()
     assert tilt == pytest.approx(truth["expected"]["shoulder_tilt"], abs=3.0)
     assert table[table.video == str(SAMPLES / "side_bend_front.mp4")].test.iloc[0] == "side-bend"   # recognised

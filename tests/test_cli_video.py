@@ -1,7 +1,7 @@
 """`posture analyze` end to end: real MediaPipe inference on real video files.
 
 Sample videos are realistic skinned bodies rendered with known angles (their JSON sidecars).
-Tolerances are the accuracy targets of the project (README, Accuracy): 3 deg for
+Tolerances are the accuracy targets of the project (docs/accuracy.md): 3 deg for
 flexion, side bend and tilts, 3 cm for distances, 6 deg for rotation. Where
 the tool misses a target on the renders, the test is a strict xfail that names
 the gap, so that fixing it turns the test red until the marker goes.

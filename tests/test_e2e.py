@@ -31,7 +31,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 QUIET = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
 # The live check on forward_bend_side must read what the offline analysis of the same file reads, trunk and knee
-# (the trunk carries MediaPipe's known +5.5 degree bias on this sample, README, accuracy), within 1.5 degrees for
+# (the trunk carries MediaPipe's known +5.5 degree bias on this sample, docs/accuracy.md), within 1.5 degrees for
 # the fake camera's rescaled frames and its dropped or repeated frames.
 FLEXION_TOLERANCE = 1.5
 BROWSER_POSE = "iframe[src*='browser_pose']"     # the pose model on the device (app_pages/browser_pose)

@@ -29,6 +29,7 @@ def flagged():
     out = [(analyse(bend, "forward-bend"), bend), (analyse(turn, "rotation"), turn)]
     assert "knees bent" in out[0][0].get("trunk_flexion").flags[0]
     assert "not measured" in out[1][0].get("pelvis_yaw_left").reason
+    assert out[1][0].get("pelvis_yaw_left").withheld == "not-measurable"            # the code beside the words
     return out
 
 

@@ -593,7 +593,7 @@ def test_an_older_database_is_backed_up_then_migrated(tmp_path, loose_umask, cap
 
 
 def test_an_older_postgresql_database_is_migrated_in_place(postgres):
-    """No copy: the README asks the operator to back up a PostgreSQL database before upgrading posture."""
+    """No copy: docs/privacy.md asks the operator to back up a PostgreSQL database before upgrading posture."""
     db_url = new_postgres_database(postgres)
     old_database(db_url)
     engine = open_database(db_url)

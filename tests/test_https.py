@@ -5,7 +5,7 @@ Streamlit's own TLS options (docs/clinic_server.md), and drives Debian's Chromiu
 a patient opens their link and does the home check with the pose model on their device; the therapist logs in and
 finds it under the right client. Every request is recorded: none may leave the app's host. The frames per second
 the model processes and the server's CPU per live client are measured, for this path and for the server's WebRTC
-path, and written to artifacts/live_paths.json (the README's table comes from there).
+path, and written to artifacts/live_paths.json (docs/speed.md's table comes from there).
 """
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ def test_standing_sagittal(stance, side, noise, tol, rng):
     r = analyse(s, "posture-sagittal", AnalysisConfig(cm_per_px=100 * 2.6 / cam.focal_px))
     want = truth(stance)
     assert values(r, "trunk_inclination") == pytest.approx(want["trunk_inclination"], abs=tol)
-    # The angle is right on exact landmarks, but MediaPipe's ear is not (README): the result withholds it.
+    # The angle is right on exact landmarks, but MediaPipe's ear is not (docs/accuracy.md): the result withholds it.
     fwd = facing_direction(s)
     assert np.median(head_forward_angle(s, fwd)) == pytest.approx(want["head_forward_angle"], abs=tol)
     assert r.get("head_forward_angle").value is None and "ear" in r.get("head_forward_angle").reason
@@ -146,7 +146,7 @@ def test_rotation_both_ways(peak, noise, rng):
 
 
 def test_pelvis_yaw_is_never_given_from_one_frontal_camera():
-    # MediaPipe's hips turn with the shoulders on realistic bodies (README): even where exact landmarks would
+    # MediaPipe's hips turn with the shoulders on realistic bodies (docs/accuracy.md): even where exact landmarks would
     # show the pelvis turning, the number is withheld with the reason, never shown.
     poses = rotation_poses(40.0, FPS, pelvis_share=0.5)
     r = analyse(landmark_series(poses, frontal_camera(), FPS), "rotation")

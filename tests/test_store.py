@@ -53,6 +53,8 @@ def test_save_and_reload_a_session(engine):
     for m in result.measurements:
         assert stored[m.name].value == m.value and stored[m.name].trials == list(m.trials)
         assert stored[m.name].unit == m.unit and stored[m.name].quality == m.quality
+        assert stored[m.name].withheld == m.withheld
+    assert stored["fingertip_to_floor"].withheld == "needs-scale"           # no height: the code is stored
     # The landmarks are kept, so the test can be measured again without the video.
     again = analyse(series_from_bytes(s.tests[0].landmarks), "forward-bend").get("trunk_flexion").value
     assert again == pytest.approx(result.get("trunk_flexion").value, abs=0.1)

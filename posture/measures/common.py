@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
 import numpy as np
 
@@ -41,9 +42,19 @@ class AnalysisConfig:
         limits.number(self.roll_deg, "The camera roll", *limits.ROLL_DEG, " degrees")
 
 
+class Withheld(StrEnum):
+    """Why a value is not shown, as a code for programs (the sentence for people is Measurement.reason)."""
+
+    NEEDS_SCALE = "needs-scale"            # a distance, and no height, calibration or scale was known
+    POOR_QUALITY = "poor-quality"          # the landmarks were poorly seen or off the picture
+    NO_REPETITION = "no-repetition"        # the movement was not found that way
+    NOT_MEASURABLE = "not-measurable"      # the tool cannot measure it reliably from this view
+    DISAGREE = "disagree"                  # two readings of it disagree beyond what the test allows
+
+
 @dataclass(frozen=True)
 class Measurement:
-    """One clinical number; `value` is None when withheld, and `reason` says why."""
+    """One clinical number; `value` is None when withheld: `withheld` says why as a code, `reason` in words."""
 
     name: str
     value: float | None
@@ -54,6 +65,7 @@ class Measurement:
     trials: tuple[float, ...] = ()
     spread: float | None = None
     maximum: float | None = None
+    withheld: Withheld | None = None
 
     @property
     def mdc95(self) -> float | None:
@@ -190,7 +202,8 @@ def summarise_trials(name: str, unit: str, values: list[float], quality: float,
                      min_quality: float, flags: tuple[str, ...] = ()) -> Measurement:
     """A repeated-trial measurement: median of the peaks, with max and spread."""
     if not values:
-        return Measurement(name, None, unit, quality, reason="no repetition of this movement was found")
+        return Measurement(name, None, unit, quality, reason="no repetition of this movement was found",
+                           withheld=Withheld.NO_REPETITION)
     rep = repeatability(values)
     return withhold_if_poor(Measurement(name, rep.median, unit, quality, flags=flags,
                                         trials=tuple(values), spread=rep.spread, maximum=rep.maximum),
@@ -201,7 +214,7 @@ def withhold_if_poor(m: Measurement, min_quality: float) -> Measurement:
     """Blank the value, with the reason, when its quality is below the threshold."""
     if m.value is None or m.quality >= min_quality:
         return m
-    return replace(m, value=None, trials=(), spread=None, maximum=None,
+    return replace(m, value=None, trials=(), spread=None, maximum=None, withheld=Withheld.POOR_QUALITY,
                    reason=f"withheld: quality {m.quality:.2f} is below {min_quality:.2f} "
                           "(landmarks poorly seen or off-picture)")
 
@@ -211,7 +224,7 @@ NEEDS_SCALE = "needs a scale: enter the subject's height or calibrate"
 
 def needs_scale(name: str, quality: float) -> Measurement:
     """A distance that cannot be given in centimetres without a scale."""
-    return Measurement(name, None, "cm", quality, reason=NEEDS_SCALE)
+    return Measurement(name, None, "cm", quality, reason=NEEDS_SCALE, withheld=Withheld.NEEDS_SCALE)
 
 
 def roll_note(config: AnalysisConfig) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ from posture.measures.angles import (PLUMB_POINTS, facing_direction, head_tilt, 
                                      plumb_offsets_px, shoulder_tilt, trunk_axis, trunk_inclination,
                                      trunk_lateral_lean)
 from posture.measures.common import (FRONTAL, SAGITTAL, WHOLE_BODY, AnalysisConfig, Measurement,
-                                     TestResult, check_person, check_view, frame_quality, roll_note,
+                                     TestResult, Withheld, check_person, check_view, frame_quality, roll_note,
                                      withhold_if_poor)
 from posture.measures import stillness
 
@@ -69,7 +69,8 @@ def standing_sagittal(series: LandmarkSeries, config: AnalysisConfig = AnalysisC
     head_q = float(np.nanmedian((frame_quality(series, (L.LEFT_EAR, L.RIGHT_EAR, L.LEFT_SHOULDER,
                                                          L.RIGHT_SHOULDER)) * fit)[still]))
     ms = [
-        Measurement("head_forward_angle", None, "deg", head_q, reason=HEAD_FORWARD_NOT_MEASURED),
+        Measurement("head_forward_angle", None, "deg", head_q, reason=HEAD_FORWARD_NOT_MEASURED,
+                    withheld=Withheld.NOT_MEASURABLE),
         _still_median("trunk_inclination", "deg", trunk_inclination(series, fwd, roll), trunk_q, still, config),
     ]
     offsets = plumb_offsets_px(series, fwd, roll)

@@ -17,7 +17,7 @@ import numpy as np
 
 from posture.geometry import wrap180
 from posture.landmarks import Landmark as L, LandmarkSeries
-from posture.measures.common import (FRONTAL, WHOLE_BODY, AnalysisConfig, Measurement, TestResult,
+from posture.measures.common import (FRONTAL, WHOLE_BODY, AnalysisConfig, Measurement, TestResult, Withheld,
                                      check_person, frame_quality, roll_note, summarise_trials)
 from posture.measures.angles import trunk_length, world_yaw
 from posture.measures.movement import around, find_movement
@@ -87,7 +87,7 @@ def rotation(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig()) 
     neutral = neutral_frames(series)     # the arms hang at the sides there: analyse() checks it (ARMS_NOT_AT_SIDES)
     move = find_movement(trunk_rotation(series, neutral, config.roll_deg, config.filter), series, config, FRONTAL,
                          min_excursion=MIN_EXCURSION_DEG, directions=DIRECTIONS, filtered=True)
-    # The shoulders' own foreshortening reads too little of a turn (README): it only confirms the arms'.
+    # The shoulders' own foreshortening reads too little of a turn (docs/accuracy.md): it only confirms the arms'.
     shoulders = foreshortening_rotation(series, neutral, config.filter, SHOULDERS)
     trunk_q = frame_quality(series, TRUNK) * move.fit
     ms: list[Measurement] = []
@@ -100,10 +100,11 @@ def rotation(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig()) 
         m = summarise_trials(f"rotation_{side}", "deg", peaks, quality, config.min_quality)
         if trials and not all(np.isfinite(a) and a <= ARMS_AGREE_DEG for a in apart):
             worst = np.nanmax(apart) if np.isfinite(apart).any() else float("nan")
-            m = replace(m, value=None, trials=(), spread=None, maximum=None,
+            m = replace(m, value=None, trials=(), spread=None, maximum=None, withheld=Withheld.DISAGREE,
                         reason=f"withheld: the arms and the shoulders disagree by {worst:.0f} degrees (at most "
                                f"{ARMS_AGREE_DEG:.0f}), so the arms did not turn with the upper body")
         ms.append(m)
-        ms.append(Measurement(f"pelvis_yaw_{side}", None, "deg", quality, reason=PELVIS_NOT_MEASURED))
+        ms.append(Measurement(f"pelvis_yaw_{side}", None, "deg", quality, reason=PELVIS_NOT_MEASURED,
+                              withheld=Withheld.NOT_MEASURABLE))
     return TestResult("rotation", FRONTAL, tuple(ms), roll_note(config) + move.notes, share,
                       tuple((t.start, t.peak, t.end) for t in move.trials))

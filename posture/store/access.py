@@ -45,6 +45,8 @@ _NOBODY = _hasher.hash("a password no account has")      # verified against for 
 class AccessError(PostureError):
     """A login or code that is refused, in one sentence the person can act on."""
 
+    kind = "access"
+
 
 @dataclass(frozen=True)
 class CodeInfo:

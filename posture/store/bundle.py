@@ -40,6 +40,8 @@ ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"      # no 0/O, 1/I/L or U: easy to r
 class BundleError(PostureError):
     """A home-check bundle that cannot be imported: malformed, tampered with, unknown or repeated."""
 
+    kind = "bundle"
+
 
 def new_home_key() -> str:
     """A pairing code of 20 characters (about 98 bits), in groups of five."""

@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 class StorageError(PostureError):
     """The database cannot be read or written; nothing was changed."""
 
+    kind = "storage"
+
 
 def database_url(target: str | Path | None = None) -> str:
     """A SQLAlchemy URL from a URL or a file path given, else settings.database() ($POSTURE_DB or data/posture.db)."""
@@ -215,7 +217,7 @@ def _file_lock(lock: Path) -> Iterator[None]:
 def _backup(engine: Engine, revision: str) -> None:
     """An owner-only copy of an SQLite database about to be upgraded, beside it: posture.db.backup-0003-<date>.
 
-    PostgreSQL databases are backed up by their operator (README). A database without clients has nothing to
+    PostgreSQL databases are backed up by their operator (docs/privacy.md). A database without clients has nothing to
     lose (a first set-up cut short, which goes on from where it stopped): no copy.
     """
     path = _sqlite_file(engine.url)

@@ -131,6 +131,7 @@ class MeasurementRecord(Base):
     trials: Mapped[list] = mapped_column(JSON, default=list)
     spread: Mapped[float | None] = mapped_column(Float)
     maximum: Mapped[float | None] = mapped_column(Float)
+    withheld: Mapped[str | None] = mapped_column(String(20))     # why the value is not shown, as a code (Withheld)
     test: Mapped[RecordedTest] = relationship(back_populates="measurements")
 
 

@@ -16,6 +16,7 @@ from posture.calibration import CameraProfile, check_height
 from posture.errors import PostureError
 from posture.landmarks import LandmarkSeries
 from posture.measures import TESTS, Measurement, TestResult
+from posture.measures.common import Withheld
 from posture.store.db import reading, serialise_on, writing
 from posture.store.models import SESSION_LABELS, Client, Label, MeasurementRecord, RecordedTest, Session, Visit
 
@@ -49,7 +50,7 @@ def test_record(result: TestResult, series: LandmarkSeries | bytes | None) -> Re
         landmarks=series if series is None or isinstance(series, bytes) else series_bytes(series),
         measurements=[MeasurementRecord(name=m.name, value=m.value, unit=m.unit, quality=m.quality, reason=m.reason,
                                         flags=list(m.flags), trials=list(m.trials), spread=m.spread,
-                                        maximum=m.maximum) for m in result.measurements])
+                                        maximum=m.maximum, withheld=m.withheld) for m in result.measurements])
 
 
 def stored_result(record: RecordedTest) -> TestResult:
@@ -59,7 +60,8 @@ def stored_result(record: RecordedTest) -> TestResult:
         trial_frames=tuple(tuple(int(i) for i in f) for f in record.trial_frames),
         camera_angle_deg=record.camera_angle_deg,
         measurements=tuple(Measurement(m.name, m.value, m.unit, m.quality, m.reason, tuple(m.flags), tuple(m.trials),
-                                       m.spread, m.maximum) for m in record.measurements))
+                                       m.spread, m.maximum, Withheld(m.withheld) if m.withheld else None)
+                           for m in record.measurements))
 
 
 def load_test(record: RecordedTest) -> tuple[TestResult, LandmarkSeries | None]:

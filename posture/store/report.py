@@ -18,7 +18,7 @@ from posture.charts import curves_figure, png, trend_figure
 from posture.draw import skeleton_png
 from posture.export import label
 from posture.measures import TESTS
-from posture.measures.common import NEEDS_SCALE
+from posture.measures.common import Withheld
 from posture.measures.registry import default_mdc95
 from posture.store.export import readings
 from posture.store.models import Session
@@ -101,7 +101,7 @@ def comparison(before: Session, after: Session, history: list[Session]) -> Compa
         peaks += [(f"{label(test)}, {name}", skeleton_png(t.series, t.result.peak_frame(),
                                                           f"{label(test)}, {name}").getvalue())
                   for name, t in pair if t.series is not None]
-    unscaled = any(m.reason == NEEDS_SCALE for tests in (tests_b, tests_a) for t in tests.values()
+    unscaled = any(m.withheld == Withheld.NEEDS_SCALE for tests in (tests_b, tests_a) for t in tests.values()
                    for m in t.result.measurements)
     notes = (UNSCALED,) if unscaled else ()
     return Comparison(before.visit.client.pseudonym, session_title(before), session_title(after),

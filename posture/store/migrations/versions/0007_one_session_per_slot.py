@@ -1,5 +1,5 @@
 """One visit per client and day, one pre and one post session per visit; a batch row's key and a kept video on
-each test (a session now gathers tests from several recordings).
+each test (a session now gathers tests from several recordings); why a value is withheld, as a code.
 
 Earlier, the command line and the batch made a new session for every recording, so one visit could hold several
 pre (or post) sessions and one day several visits. They are merged here, nothing lost: the later ones' tests move to
@@ -59,8 +59,18 @@ def _merge_slots(conn) -> None:
             conn.execute(sa.text("DELETE FROM sessions WHERE id = :o"), {"o": other.id})
 
 
+# Why earlier versions withheld a value, read from the sentence they stored (measures.common.Withheld).
+WITHHELD = ("CASE WHEN reason LIKE 'needs a scale%' THEN 'needs-scale' "
+            "WHEN reason LIKE 'withheld: quality%' THEN 'poor-quality' "
+            "WHEN reason LIKE 'no repetition%' THEN 'no-repetition' "
+            "WHEN reason LIKE 'not measured%' THEN 'not-measurable' "
+            "WHEN reason LIKE 'withheld: the arms and the shoulders disagree%' THEN 'disagree' END")
+
+
 def upgrade() -> None:
     conn = op.get_bind()
+    op.add_column("measurements", sa.Column("withheld", sa.String(20)))
+    conn.execute(sa.text(f"UPDATE measurements SET withheld = {WITHHELD} WHERE reason <> ''"))
     for column in ("batch_key", "video_path"):
         # A session stored by the batch or the command line held one test: its key and kept video go to that test.
         op.add_column("tests", sa.Column(column, sa.String(64) if column == "batch_key" else sa.Text))
@@ -81,6 +91,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("uq_visit_slot", "sessions")
     op.drop_index("uq_visit_day", "visits")
+    with op.batch_alter_table("measurements") as t:
+        t.drop_column("withheld")
     for column in ("batch_key", "video_path"):
         op.add_column("sessions", sa.Column(column, sa.String(64) if column == "batch_key" else sa.Text))
         op.get_bind().execute(sa.text(f"UPDATE sessions SET {column} = (SELECT MIN(t.{column}) FROM tests t "
