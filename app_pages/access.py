@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from app_pages.common import PATIENT, engine
-from posture.store.access import AccessError, client_for_code, normal_code
+from posture.store import codes
+from posture.store.access import AccessError, client_for_code
 
 THERAPIST, CODE, CODE_ERROR = "therapist", "home-code", "code-error"
 PROXY_HEADERS = ("X-Forwarded-For", "X-Real-Ip", "Forwarded")
@@ -44,7 +45,7 @@ def therapist() -> str | None:
 
 def open_with_code(code: str) -> None:
     """Reopen the app with the code in its address (as the therapist's link has it)."""
-    st.query_params["code"] = normal_code(code)
+    st.query_params["code"] = codes.normalise(code)
 
 
 def log_out() -> None:

@@ -108,8 +108,9 @@ else:
 c1, c2, c3 = st.columns(3)
 c1.download_button("History as CSV", sessions_csv(sessions), file_name=f"{client}.csv", mime="text/csv")
 c2.download_button("History as JSON", sessions_json(sessions), file_name=f"{client}.json", mime="application/json")
-if c3.button("Code for an offline home-check file", help="For a patient who runs their own copy of posture and "
-             "sends you a signed file (Import a home check, above)."):
-    st.info(f"Offline home-check code for {client}: **{pair_client(engine(), client)}** (give it to the patient)")
+if c3.button("Signing key for offline home-check files", help="For a patient who runs their own copy of posture "
+             "and sends you a signed file (Import a home check, above). Not the home-check link below."):
+    st.info(f"Signing key for {client}'s offline home-check files: **{pair_client(engine(), client)}** (give it to "
+            "the patient; a new key replaces the old one)")
 
 home_link_panel(client)

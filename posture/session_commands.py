@@ -126,8 +126,8 @@ def cmd_pair(args) -> int:
     from posture.store.records import pair_client
 
     code = pair_client(_engine(args), args.client)
-    print(f"Home-check code for {args.client}: {code}\nGive it to the patient; their exports are signed with it. "
-          "A new code replaces the old one.")
+    print(f"Signing key for {args.client}'s offline home-check files: {code}\nGive it to the patient; their exports "
+          "are signed with it. A new key replaces the old one.")
     return 0
 
 
@@ -199,13 +199,13 @@ def add_parser(sub) -> None:
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_report)
 
-    p = c.add_parser("pair", help="give a client a home-check code")
+    p = c.add_parser("pair", help="give a client a signing key for offline home-check files")
     p.add_argument("client")
     p.set_defaults(func=cmd_pair)
 
     p = c.add_parser("export-home", help="(patient) export a session as a signed home-check bundle")
     p.add_argument("session", type=int)
-    p.add_argument("--code", required=True, help="the code your therapist gave you")
+    p.add_argument("--code", required=True, help="the signing key your therapist gave you")
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_export_home)
 

@@ -24,7 +24,7 @@ from posture.store.export import readings, sessions_csv, sessions_json
 from posture.store.report import comparison, comparison_pdf
 from posture.store.visits import visit_pair
 from posture.store.models import RecordedTest
-from posture.store.bundle import BundleError, bundle_session, new_home_key, sign
+from posture.store.bundle import BundleError, bundle_session, new_signing_key, sign
 from posture.store.records import (add_client, client_sessions, import_bundle, load_session, pair_client,
                                    record_tests, series_from_bytes, visit_sessions)
 
@@ -361,7 +361,7 @@ def test_tampered_bundle_is_refused(paired, tmp_path):
 def test_bundle_signed_with_an_unknown_code_is_refused(paired, tmp_path):
     engine, _ = paired
     with pytest.raises(BundleError, match="No client is paired"):
-        import_bundle(engine, home_bundle(tmp_path, new_home_key()))
+        import_bundle(engine, home_bundle(tmp_path, new_signing_key()))
 
 
 def test_signed_but_malformed_payload_is_refused(paired, tmp_path):

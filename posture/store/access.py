@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import math
 import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,6 +24,7 @@ from sqlalchemy import Engine, select
 
 from posture.errors import PostureError
 from posture.store.models import Client, HomeCode, Therapist, utcnow
+from posture.store import codes
 from posture.store.db import reading, writing
 from posture.store.records import find_client
 
@@ -32,7 +32,6 @@ MIN_PASSWORD = 10                # characters
 FREE_TRIES = 5                   # wrong passwords before the first lock
 FIRST_LOCK_S = 30                # then 30 s, doubling with each wrong one, at most MAX_LOCK_S
 MAX_LOCK_S = 15 * 60
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"     # no 0/O, 1/I/L or U: easy to read out and type
 CODE_GROUPS, CODE_GROUP = 3, 4   # ABCD-EFGH-JKMN: 12 characters, 59 bits
 CODE_DAYS = 30
 WRONG_LOGIN = "Wrong name or password."
@@ -126,17 +125,18 @@ def new_home_code(engine: Engine, pseudonym: str, days: int = CODE_DAYS, now: da
     if not 1 <= days <= 365:
         raise AccessError("A code lasts 1 to 365 days.")
     now = now or utcnow()
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUPS * CODE_GROUP))
+    code = codes.new_code(CODE_GROUPS * CODE_GROUP, CODE_GROUP)
+    raw = codes.normalise(code)
     with writing(engine) as db:
         client = _client(db, pseudonym)
         db.add(HomeCode(client_id=client.id, code_hash=_code_hash(raw), hint=raw[-4:], created_at=now,
                         expires_at=now + timedelta(days=days)))
-    return "-".join(raw[i:i + CODE_GROUP] for i in range(0, len(raw), CODE_GROUP))
+    return code
 
 
 def client_for_code(engine: Engine, code: str, now: datetime | None = None) -> str:
     """The pseudonym of the client the code opens; AccessError when it is unknown, expired or withdrawn."""
-    raw = normal_code(code)
+    raw = codes.normalise(code)
     if len(raw) != CODE_GROUPS * CODE_GROUP:
         raise AccessError(BAD_CODE)
     now = now or utcnow()
@@ -171,11 +171,6 @@ def revoke_home_codes(engine: Engine, pseudonym: str, now: datetime | None = Non
         for c in live:
             c.revoked_at = now
         return len(live)
-
-
-def normal_code(code: str) -> str:
-    """A code as typed or read out (any case, spaces or dashes) in its stored form: upper case, no separators."""
-    return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
 def _code_hash(raw: str) -> str:

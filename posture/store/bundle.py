@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import io
 import json
-import secrets
 import uuid
 import zipfile
 from datetime import date, datetime, timezone
@@ -27,6 +26,7 @@ from posture.errors import PostureError
 from posture.export import result_from_dict
 from posture.landmarks import LandmarkSeries
 from posture.measures import TESTS, TestResult
+from posture.store import codes
 from posture.store.models import Label, Session
 
 FORMAT = "posture-home-bundle/1"
@@ -34,7 +34,6 @@ MAX_BUNDLE_BYTES = 64 * 2**20         # a long home check with landmarks is a fe
 MAX_LANDMARK_BYTES = 64 * 2**20       # one test's landmarks unpacked: 10 minutes at 30 fps is about 29 MB
 MAX_TESTS = 20
 MAX_NOTES = 20
-ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"      # no 0/O, 1/I/L or U: easy to read out and type
 
 
 class BundleError(PostureError):
@@ -43,19 +42,15 @@ class BundleError(PostureError):
     kind = "bundle"
 
 
-def new_home_key() -> str:
-    """A pairing code of 20 characters (about 98 bits), in groups of five."""
-    raw = "".join(secrets.choice(ALPHABET) for _ in range(20))
-    return "-".join(raw[i:i + 5] for i in range(0, 20, 5))
-
-
-def normalise_key(code: str) -> str:
-    return "".join(c for c in code.upper() if c.isalnum())
+def new_signing_key() -> str:
+    """The key a client's offline home-check files are signed with: 20 characters (about 98 bits), in groups of five.
+    (Not the access code of a home-check link: store/access.py.)"""
+    return codes.new_code(20, 5)
 
 
 def key_id(code: str) -> str:
     """A public fingerprint of the code, to find the client without revealing the code."""
-    return hashlib.sha256(("posture-key-id:" + normalise_key(code)).encode()).hexdigest()[:16]
+    return hashlib.sha256(("posture-key-id:" + codes.normalise(code)).encode()).hexdigest()[:16]
 
 
 def _canonical(payload: dict) -> bytes:
@@ -63,7 +58,7 @@ def _canonical(payload: dict) -> bytes:
 
 
 def sign(payload: dict, code: str) -> str:
-    return hmac.new(normalise_key(code).encode(), _canonical(payload), hashlib.sha256).hexdigest()
+    return hmac.new(codes.normalise(code).encode(), _canonical(payload), hashlib.sha256).hexdigest()
 
 
 def bundle_session(session: Session, code: str) -> bytes:

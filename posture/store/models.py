@@ -52,7 +52,7 @@ class Client(Base):
     birth_year: Mapped[int | None] = mapped_column(Integer)
     conditions: Mapped[list] = mapped_column(JSON, default=list)
     notes: Mapped[str] = mapped_column(Text, default="")
-    home_key: Mapped[str | None] = mapped_column(String(64))     # shared secret for home-check bundles
+    signing_key: Mapped[str | None] = mapped_column(String(64))  # signs offline home-check files (store/bundle.py)
     height_cm: Mapped[float | None] = mapped_column(Float)       # standing height: centimetres in every test
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     visits: Mapped[list[Visit]] = relationship(back_populates="client", cascade="all, delete-orphan",

@@ -218,15 +218,16 @@ def visit_sessions(engine: Engine, visit_id: int) -> list[Session]:
 
 
 def pair_client(engine: Engine, pseudonym: str) -> str:
-    """A new home-check code for the client (replacing any earlier one), to hand to the patient."""
-    from posture.store.bundle import new_home_key
+    """A new signing key for the client's offline home-check files (replacing any earlier one), to hand to the
+    patient. Not a home-check link's access code (store/access.py)."""
+    from posture.store.bundle import new_signing_key
 
-    code = new_home_key()
+    code = new_signing_key()
     with writing(engine) as db:
         client = find_client(db, pseudonym)
         if client is None:
             raise PostureError(f"There is no client called '{pseudonym}'.")
-        client.home_key = code
+        client.signing_key = code
     return code
 
 
@@ -236,13 +237,13 @@ def import_bundle(engine: Engine, data: bytes) -> int:
 
     doc = read_bundle(data)
     with reading(engine) as db:
-        paired = [c for c in db.scalars(select(Client).where(Client.home_key.is_not(None)))
-                  if key_id(c.home_key) == doc["key_id"]]
+        paired = [c for c in db.scalars(select(Client).where(Client.signing_key.is_not(None)))
+                  if key_id(c.signing_key) == doc["key_id"]]
         if not paired:
             raise BundleError("No client is paired with the code this bundle was signed with: pair the client "
                               "(`posture sessions pair`) and give the patient the code first.")
         client = paired[0]
-        fields, tests = parse_payload(verify(doc, client.home_key))
+        fields, tests = parse_payload(verify(doc, client.signing_key))
         done = db.scalar(select(Session.id).where(Session.bundle_id == fields["bundle_id"]))
         if done is not None:
             raise BundleError(f"This home check was imported before, as session {done}.")

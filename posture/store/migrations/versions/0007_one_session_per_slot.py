@@ -1,5 +1,6 @@
 """One visit per client and day, one pre and one post session per visit; a batch row's key and a kept video on
-each test (a session now gathers tests from several recordings); why a value is withheld, as a code.
+each test (a session now gathers tests from several recordings); why a value is withheld, as a code; a client's
+key for offline home-check files named apart from the access codes of home-check links (signing_key).
 
 Earlier, the command line and the batch made a new session for every recording, so one visit could hold several
 pre (or post) sessions and one day several visits. They are merged here, nothing lost: the later ones' tests move to
@@ -69,6 +70,8 @@ WITHHELD = ("CASE WHEN reason LIKE 'needs a scale%' THEN 'needs-scale' "
 
 def upgrade() -> None:
     conn = op.get_bind()
+    with op.batch_alter_table("clients") as t:
+        t.alter_column("home_key", new_column_name="signing_key")
     op.add_column("measurements", sa.Column("withheld", sa.String(20)))
     conn.execute(sa.text(f"UPDATE measurements SET withheld = {WITHHELD} WHERE reason <> ''"))
     for column in ("batch_key", "video_path"):
@@ -93,6 +96,8 @@ def downgrade() -> None:
     op.drop_index("uq_visit_day", "visits")
     with op.batch_alter_table("measurements") as t:
         t.drop_column("withheld")
+    with op.batch_alter_table("clients") as t:
+        t.alter_column("signing_key", new_column_name="home_key")
     for column in ("batch_key", "video_path"):
         op.add_column("sessions", sa.Column(column, sa.String(64) if column == "batch_key" else sa.Text))
         op.get_bind().execute(sa.text(f"UPDATE sessions SET {column} = (SELECT MIN(t.{column}) FROM tests t "
