@@ -32,8 +32,7 @@ class Analysis:
 
 def recognised_words(analysis: Analysis) -> str:
     """What a person is told when the tool chose the test: which, and that it was the tool's choice."""
-    name = TESTS[analysis.test].label
-    return (f"Recognised as {name[0].lower()}{name[1:]}: the tool chose the test from the view and the movement; if "
+    return (f"Recognised as {TESTS[analysis.test].title.lower()}: the tool chose the test from the view and the movement; if "
             "the recording shows another test, analyse it again naming that test.")
 
 

@@ -19,7 +19,7 @@ ROW_COLUMNS = ["measurement", "value", "uncertainty", "unit", "quality", "trials
 def label(name: str) -> str:
     """A measurement or test name as a clinician reads it ('Standing posture, from the front', 'Trunk flexion')."""
     if name in TESTS:
-        return TESTS[name].label.split(" (")[0]          # without the camera advice
+        return TESTS[name].title
     return name.replace("_", " ").capitalize()
 
 

@@ -341,7 +341,7 @@ class GuidedCheck:
         p = self.spec
         todo = [s for s in p.sides if reps[s] < p.reps_per_side]
         if len(p.sides) == 2 and len(todo) == 1:
-            return f"Now to your {'left' if todo[0] > 0 else 'right'} side. " + p.instruction.split(",")[0] + "."
+            return f"Now to your {'left' if todo[0] > 0 else 'right'} side. {p.one_side}"
         return p.instruction
 
     def _finish(self, moving: Moving | None = None) -> tuple[Done, Prompt]:

@@ -38,7 +38,7 @@ def analyse(series: LandmarkSeries, test: str, config: AnalysisConfig = Analysis
     frames = neutral_frames(series) if spec.moves else np.flatnonzero(series.detected)
     angle = camera_angle(series, frames, spec.view, config.roll_deg)
     check_camera_angle(angle, spec.view, spec.max_camera_deg)
-    check_movement(series, frames, spec.must_stay, spec.label.split(" (")[0].lower())
+    check_movement(series, frames, spec.must_stay, spec.title.lower())
     if spec.arms_at_sides:
         check_arms_at_sides(series, frames if spec.moves else still_period(series, config), spec.arms_at_sides)
     result = spec.analyse(series, config)

@@ -53,13 +53,15 @@ class TestSpec:
     __test__ = False                 # not a pytest test class
 
     name: str                        # the key used everywhere: "forward-bend"
-    label: str                       # as the app lists it
+    title: str                       # as a clinician names it: "Forward bend"
     view: str                        # FRONTAL or SAGITTAL
     analyse: Callable[[LandmarkSeries, AnalysisConfig], TestResult]
     angle: AngleFunction
     angle_name: str                  # what the angle on screen is called
     measures: tuple[MeasureSpec, ...]
     instruction: str                 # the live instruction while moving (or holding still)
+    camera_hint: str = ""            # where the camera goes, as the app lists the test: "camera at your side"
+    one_side: str = ""               # the instruction for one side, once the other side is done
     min_excursion: float = 0.0       # degrees from neutral that count as a repetition
     sides: tuple[int, ...] = ()      # (1,) one-sided; (1, -1) both ways; () no movement (posture)
     reps_per_side: int = 0           # live repetitions asked for per side
@@ -74,6 +76,11 @@ class TestSpec:
     def moves(self) -> bool:
         """A range-of-motion test with repetitions (else a still posture)."""
         return bool(self.sides)
+
+    @property
+    def label(self) -> str:
+        """As the app lists it: the title with where the camera goes ('Forward bend (camera at your side)')."""
+        return f"{self.title} ({self.camera_hint})" if self.camera_hint else self.title
 
     @property
     def side_on(self) -> bool:
@@ -121,20 +128,24 @@ def _per_side(*measures: tuple[str, float, str, float | None]) -> tuple[MeasureS
 
 
 SPECS = (
-    TestSpec("forward-bend", "Forward bend (camera at your side)", SAGITTAL, fb.forward_bend, _inclination,
+    TestSpec("forward-bend", "Forward bend", SAGITTAL, fb.forward_bend, _inclination,
              "Trunk flexion",
              (MeasureSpec("trunk_flexion", 8.0, LARGER, 5.5), MeasureSpec("hip_flexion", 8.0, LARGER, 5.5),
               MeasureSpec("fingertip_to_floor", 4.5, SMALLER, 3.5), MeasureSpec("knee_flexion_at_peak", 5.0, LEVEL, 3.5)),
              "Bend forward slowly, as far as is comfortable, with your knees straight, then stand up again.",
-             fb.MIN_EXCURSION_DEG, fb.DIRECTIONS, 3, must_stay=(WALK,)),
-    TestSpec("side-bend", "Side bend (camera in front)", FRONTAL, sb.side_bend, _lateral_lean, "Side bend",
+             "camera at your side", min_excursion=fb.MIN_EXCURSION_DEG, sides=fb.DIRECTIONS, reps_per_side=3,
+             must_stay=(WALK,)),
+    TestSpec("side-bend", "Side bend", FRONTAL, sb.side_bend, _lateral_lean, "Side bend",
              _per_side(("side_bend", 5.0, LARGER, 2.0), ("fingertip_travel", 3.0, LARGER, None)),
              "Slide one hand down the side of your leg as far as is comfortable, come back up, then bend to "
-             "the other side.", sb.MIN_EXCURSION_DEG, tuple(sb.SIDES), 2, must_stay=(SQUAT, BOW, WALK)),
-    TestSpec("rotation", "Trunk rotation (camera in front)", FRONTAL, rot.rotation, _rotation, "Trunk rotation",
+             "the other side.", "camera in front",
+             "Slide one hand down the side of your leg as far as is comfortable.", sb.MIN_EXCURSION_DEG,
+             tuple(sb.SIDES), 2, must_stay=(SQUAT, BOW, WALK)),
+    TestSpec("rotation", "Trunk rotation", FRONTAL, rot.rotation, _rotation, "Trunk rotation",
              _per_side(("rotation", 8.0, LARGER, 4.0), ("pelvis_yaw", 5.0, LEVEL, None)),
              "Keep your hips still and your arms hanging loose, and turn your upper body to one side as far as "
-             "is comfortable, back to the middle, then to the other side.", rot.MIN_EXCURSION_DEG, rot.DIRECTIONS,
+             "is comfortable, back to the middle, then to the other side.", "camera in front",
+             "Keep your hips still and your arms hanging loose.", rot.MIN_EXCURSION_DEG, rot.DIRECTIONS,
              2, settle_angle=rot.world_rotation, max_camera_deg=15.0,
              must_stay=(SQUAT, BOW, WALK, ARM_RAISE, SIDE_LEAN), arms_at_sides=rot.ARMS_NOT_AT_SIDES),
     TestSpec("posture-frontal", "Standing posture, from the front", FRONTAL, standing_frontal, _shoulder_tilt,
