@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from posture.calibration import CameraProfile
 from posture.landmarks import LandmarkSeries
-from posture.measures import TESTS, AnalysisConfig, TestResult, analyse
+from posture.measures import TESTS, AnalysisConfig, TestResult, measure
 from posture.measures.recognise import recognise_test
 from posture.prepare import Preparation
 
@@ -22,12 +22,14 @@ AUTO = "auto"           # the test named so is recognised from the recording
 @dataclass(frozen=True)
 class Analysis:
     """One recording analysed: which test it was (and whether the tool recognised it rather than being told), the
-    landmarks as measured (undistorted, unmirrored: what is stored) and the result."""
+    landmarks as measured (undistorted, unmirrored: what is stored), the result, and the frame where the neutral it
+    was measured from starts (stillness.find_neutral; 0 for a posture, or when the recording opened with it)."""
 
     test: str
     series: LandmarkSeries
     result: TestResult
     recognised: bool = False
+    neutral_start: int = 0
 
 
 def recognised_words(analysis: Analysis) -> str:
@@ -52,4 +54,5 @@ def analyse_prepared(series: LandmarkSeries, test: str, prep: Preparation,
     recognised = test == AUTO
     if recognised:
         test = recognise_test(series)
-    return Analysis(test, series, analyse(series, test, config), recognised)
+    measured = measure(series, test, config)
+    return Analysis(test, series, measured.result, recognised, measured.start)

@@ -99,6 +99,19 @@ class TestResult:
         return peak if peak != start else (start + end) // 2
 
 
+@dataclass(frozen=True)
+class Subject:
+    """What measures.measure() made sure of before a test measures, handed to the test's function, which only
+    measures: the subject alone (left and right repaired), from the neutral on; the still frames (a movement's
+    neutral, indices; a posture's still period, a slice); the share of frames the subject was found in; how well the
+    camera suits the test's view (0.5 to 1)."""
+
+    series: LandmarkSeries
+    still: np.ndarray | slice
+    share: float
+    fit: float
+
+
 WHOLE_BODY = {
     "head": (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR),
     "shoulders": (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),

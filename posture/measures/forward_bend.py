@@ -6,10 +6,9 @@ import numpy as np
 
 from posture.geometry import joint_flexion, upright
 from posture.landmarks import Landmark as L, LandmarkSeries
-from posture.measures.common import (SAGITTAL, WHOLE_BODY, AnalysisConfig, TestResult, check_person,
-                                     frame_quality, needs_scale, roll_note, summarise_trials)
+from posture.measures.common import (SAGITTAL, AnalysisConfig, Subject, TestResult, frame_quality, needs_scale,
+                                     roll_note, summarise_trials)
 from posture.measures.movement import around, find_movement
-from posture.measures.stillness import neutral_frames
 from posture.measures.angles import facing_direction, trunk_inclination
 
 KNEE_LIMIT_DEG = 15.0
@@ -52,19 +51,18 @@ def fingertip_height(series: LandmarkSeries, roll: float = 0.0) -> np.ndarray:
     return np.mean(upright(series.image[:, list(FINGERS)], roll)[..., 1], axis=1)
 
 
-def forward_bend(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig()) -> TestResult:
+def forward_bend(subject: Subject, config: AnalysisConfig = AnalysisConfig()) -> TestResult:
     """Repeated forward bends: medians of the trial peaks, with spread and flags."""
-    share = check_person(series, WHOLE_BODY, config.min_detected)
-    roll = config.roll_deg
-    fwd = facing_direction(series, neutral_frames(series))
-    move = find_movement(trunk_inclination(series, fwd, roll), series, config, SAGITTAL,
+    series, neutral, roll = subject.series, subject.still, config.roll_deg
+    fwd = facing_direction(series, neutral)
+    move = find_movement(trunk_inclination(series, fwd, roll), series, config,
                          min_excursion=MIN_EXCURSION_DEG, directions=DIRECTIONS)
     hips, knees = hip_flexion(series, fwd, roll), knee_flexion(series)
-    floor = np.nanmedian(floor_level(series, roll)[neutral_frames(series)])
+    floor = np.nanmedian(floor_level(series, roll)[neutral])
     finger = fingertip_height(series, roll)
-    trunk_q = frame_quality(series, TRUNK) * move.fit
-    legs_q = frame_quality(series, TRUNK + LEGS) * move.fit
-    hand_q = frame_quality(series, FINGERS + FEET) * move.fit
+    trunk_q = frame_quality(series, TRUNK) * subject.fit
+    legs_q = frame_quality(series, TRUNK + LEGS) * subject.fit
+    hand_q = frame_quality(series, FINGERS + FEET) * subject.fit
     flex, hip, reach, knee, flags = [], [], [], [], []
     q = {"trunk": [], "legs": [], "hands": []}
     for k, trial in enumerate(move.trials, start=1):
@@ -88,5 +86,5 @@ def forward_bend(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig
     else:
         ms.append(needs_scale("fingertip_to_floor", quality["hands"]))
     ms.append(summarise_trials("knee_flexion_at_peak", "deg", knee, quality["legs"], config.min_quality, flags_t))
-    return TestResult("forward-bend", SAGITTAL, tuple(ms), roll_note(config) + move.notes, share,
+    return TestResult("forward-bend", SAGITTAL, tuple(ms), roll_note(config) + move.notes, subject.share,
                       tuple((t.start, t.peak, t.end) for t in move.trials))

@@ -8,8 +8,7 @@ import numpy as np
 
 from posture.errors import TrialError
 from posture.landmarks import LandmarkSeries
-from posture.measures.common import AnalysisConfig, check_view
-from posture.measures.stillness import neutral_frames
+from posture.measures.common import AnalysisConfig
 from posture.trials import Trial, effective_cutoff, lowpass, segment_trials
 
 
@@ -20,7 +19,6 @@ class Movement:
     signal: np.ndarray
     baseline: float
     trials: tuple[Trial, ...]
-    fit: float
     notes: tuple[str, ...]
 
     def peak_window(self, trial: Trial, series: LandmarkSeries, hold_s: float) -> slice:
@@ -29,14 +27,13 @@ class Movement:
         return slice(max(trial.peak - half, trial.start), min(trial.peak + half + 1, trial.end))
 
 
-def find_movement(raw: np.ndarray, series: LandmarkSeries, config: AnalysisConfig, view: str,
+def find_movement(raw: np.ndarray, series: LandmarkSeries, config: AnalysisConfig,
                   min_excursion: float, directions: tuple[int, ...], filtered: bool = False) -> Movement:
-    """Check the view on neutral frames, filter the signal (unless already `filtered`) and segment its trials.
+    """Filter the signal (unless already `filtered`) and segment its trials.
 
     Trials broken by a long tracking gap or by set-aside frames are dropped with
     a note; no trial at all is a TrialError that says what movement was expected.
     """
-    fit = check_view(series, neutral_frames(series), view)
     signal = np.array(raw, float) if filtered else lowpass(raw, series.t, config.filter)
     signal[series.excluded > 0] = np.nan      # never bridged: a trial through set-aside frames is dropped
     notes: list[str] = []
@@ -59,7 +56,7 @@ def find_movement(raw: np.ndarray, series: LandmarkSeries, config: AnalysisConfi
     if not kept:
         raise TrialError("No complete repetition of the movement was found: start standing still, move "
                          f"at least {min_excursion:g} degrees and come back, with the whole body in view.")
-    return Movement(signal, seg.baseline, tuple(kept), fit, tuple(notes))
+    return Movement(signal, seg.baseline, tuple(kept), tuple(notes))
 
 
 def around(values: np.ndarray, frames: slice) -> float:

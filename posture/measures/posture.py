@@ -9,9 +9,8 @@ from posture.landmarks import Landmark as L, LandmarkSeries
 from posture.measures.angles import (PLUMB_POINTS, facing_direction, head_tilt, pelvic_tilt,
                                      plumb_offsets_px, shoulder_tilt, trunk_axis, trunk_inclination,
                                      trunk_lateral_lean)
-from posture.measures.common import (FRONTAL, SAGITTAL, WHOLE_BODY, AnalysisConfig, Measurement,
-                                     TestResult, Withheld, check_person, check_view, frame_quality, roll_note,
-                                     withhold_if_poor)
+from posture.measures.common import (FRONTAL, SAGITTAL, AnalysisConfig, Measurement, Subject, TestResult,
+                                     Withheld, frame_quality, roll_note, withhold_if_poor)
 from posture.measures import stillness
 
 
@@ -33,12 +32,9 @@ def _still_median(name: str, unit: str, values: np.ndarray, quality: np.ndarray,
                             config.min_quality)
 
 
-def standing_frontal(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig()) -> TestResult:
+def standing_frontal(subject: Subject, config: AnalysisConfig = AnalysisConfig()) -> TestResult:
     """Shoulder, pelvic and head tilt, trunk lean and lateral shift while standing still."""
-    share = check_person(series, WHOLE_BODY, config.min_detected)
-    still = still_period(series, config)
-    fit = check_view(series, still, FRONTAL)
-    roll = config.roll_deg
+    series, still, fit, roll = subject.series, subject.still, subject.fit, config.roll_deg
     shift_px = trunk_axis(series, roll)[..., 0]
     if config.cm_per_px:
         shift, shift_unit = shift_px * config.cm_per_px, "cm"
@@ -55,15 +51,13 @@ def standing_frontal(series: LandmarkSeries, config: AnalysisConfig = AnalysisCo
     ]
     ms = tuple(_still_median(name, unit, values, frame_quality(series, lms) * fit, still, config)
                for name, values, unit, lms in rows)
-    return TestResult("posture-frontal", FRONTAL, ms, roll_note(config), share,
+    return TestResult("posture-frontal", FRONTAL, ms, roll_note(config), subject.share,
                       ((still.start, still.start, still.stop),))
 
 
-def standing_sagittal(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig()) -> TestResult:
+def standing_sagittal(subject: Subject, config: AnalysisConfig = AnalysisConfig()) -> TestResult:
     """Head-forward angle, trunk inclination and plumb-line offsets while standing still."""
-    share = check_person(series, WHOLE_BODY, config.min_detected)
-    still = still_period(series, config)
-    fit = check_view(series, still, SAGITTAL)
+    series, still, fit = subject.series, subject.still, subject.fit
     roll, fwd = config.roll_deg, facing_direction(series, still)
     trunk_q = frame_quality(series, (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)) * fit
     head_q = float(np.nanmedian((frame_quality(series, (L.LEFT_EAR, L.RIGHT_EAR, L.LEFT_SHOULDER,
@@ -83,5 +77,5 @@ def standing_sagittal(series: LandmarkSeries, config: AnalysisConfig = AnalysisC
     for name, (a, b) in PLUMB_POINTS.items():
         q = frame_quality(series, (a, b, L.LEFT_ANKLE, L.RIGHT_ANKLE)) * fit
         ms.append(_still_median(f"plumb_{name}", unit, offsets[name] * scale, q, still, config))
-    return TestResult("posture-sagittal", SAGITTAL, tuple(ms), roll_note(config), share,
+    return TestResult("posture-sagittal", SAGITTAL, tuple(ms), roll_note(config), subject.share,
                       ((still.start, still.start, still.stop),))

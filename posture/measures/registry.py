@@ -15,7 +15,7 @@ import numpy as np
 from posture.landmarks import LandmarkSeries
 from posture.measures import forward_bend as fb, rotation as rot, side_bend as sb
 from posture.measures.checks import ARM_RAISE, BOW, SIDE_LEAN, SQUAT, WALK, MustStay
-from posture.measures.common import FRONTAL, SAGITTAL, AnalysisConfig, TestResult
+from posture.measures.common import FRONTAL, SAGITTAL, AnalysisConfig, Subject, TestResult
 from posture.measures.stillness import neutral_frames
 from posture.measures.angles import facing_direction, shoulder_tilt, trunk_inclination, trunk_lateral_lean
 from posture.measures.posture import ARMS_NOT_RELAXED, standing_frontal, standing_sagittal
@@ -55,7 +55,7 @@ class TestSpec:
     name: str                        # the key used everywhere: "forward-bend"
     title: str                       # as a clinician names it: "Forward bend"
     view: str                        # FRONTAL or SAGITTAL
-    analyse: Callable[[LandmarkSeries, AnalysisConfig], TestResult]
+    analyse: Callable[[Subject, AnalysisConfig], TestResult]     # measures only: measures.measure() checked first
     angle: AngleFunction
     angle_name: str                  # what the angle on screen is called
     measures: tuple[MeasureSpec, ...]

@@ -17,11 +17,10 @@ import numpy as np
 
 from posture.geometry import wrap180
 from posture.landmarks import Landmark as L, LandmarkSeries
-from posture.measures.common import (FRONTAL, WHOLE_BODY, AnalysisConfig, Measurement, TestResult, Withheld,
-                                     check_person, frame_quality, roll_note, summarise_trials)
+from posture.measures.common import (FRONTAL, AnalysisConfig, Measurement, Subject, TestResult, Withheld,
+                                     frame_quality, roll_note, summarise_trials)
 from posture.measures.angles import trunk_length, world_yaw
 from posture.measures.movement import around, find_movement
-from posture.measures.stillness import neutral_frames
 from posture.trials import FilterConfig, lowpass
 
 ARMS_NOT_AT_SIDES = ("The {side} arm did not hang at the side at the start: for this test both arms hang loose at "
@@ -77,19 +76,18 @@ def rotation_against(series: LandmarkSeries, reference: LandmarkSeries, roll: fl
     return np.sign(a) * turn_from_width(arm_width_ratio(series), float(np.nanmedian(arm_width_ratio(reference))))
 
 
-def rotation(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig()) -> TestResult:
+def rotation(subject: Subject, config: AnalysisConfig = AnalysisConfig()) -> TestResult:
     """Peak trunk rotation to each side (both positive), when the shoulders confirm the arms' reading.
 
     Pelvis yaw is reported as not measurable: MediaPipe's hips turn with the
     shoulders on realistic bodies (7 to 27 degrees read with the pelvis still).
     """
-    share = check_person(series, WHOLE_BODY, config.min_detected)
-    neutral = neutral_frames(series)     # the arms hang at the sides there: analyse() checks it (ARMS_NOT_AT_SIDES)
-    move = find_movement(trunk_rotation(series, neutral, config.roll_deg, config.filter), series, config, FRONTAL,
+    series, neutral = subject.series, subject.still   # the arms hang at the sides there: measure() checks it
+    move = find_movement(trunk_rotation(series, neutral, config.roll_deg, config.filter), series, config,
                          min_excursion=MIN_EXCURSION_DEG, directions=DIRECTIONS, filtered=True)
     # The shoulders' own foreshortening reads too little of a turn (docs/accuracy.md): it only confirms the arms'.
     shoulders = foreshortening_rotation(series, neutral, config.filter, SHOULDERS)
-    trunk_q = frame_quality(series, TRUNK) * move.fit
+    trunk_q = frame_quality(series, TRUNK) * subject.fit
     ms: list[Measurement] = []
     for direction, side in ((1, "left"), (-1, "right")):
         trials = [t for t in move.trials if t.direction == direction]
@@ -106,5 +104,5 @@ def rotation(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig()) 
         ms.append(m)
         ms.append(Measurement(f"pelvis_yaw_{side}", None, "deg", quality, reason=PELVIS_NOT_MEASURED,
                               withheld=Withheld.NOT_MEASURABLE))
-    return TestResult("rotation", FRONTAL, tuple(ms), roll_note(config) + move.notes, share,
+    return TestResult("rotation", FRONTAL, tuple(ms), roll_note(config) + move.notes, subject.share,
                       tuple((t.start, t.peak, t.end) for t in move.trials))

@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from posture.geometry import upright
-from posture.landmarks import Landmark as L, LandmarkSeries
-from posture.measures.common import (FRONTAL, WHOLE_BODY, AnalysisConfig, TestResult, check_person,
-                                     frame_quality, needs_scale, roll_note, summarise_trials)
+from posture.landmarks import Landmark as L
+from posture.measures.common import (FRONTAL, AnalysisConfig, Subject, TestResult, frame_quality, needs_scale,
+                                     roll_note, summarise_trials)
 from posture.measures.movement import around, find_movement
-from posture.measures.stillness import neutral_frames
 from posture.measures.angles import trunk_lateral_lean
 
 TRUNK = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
@@ -17,19 +16,17 @@ SIDES = {1: ("left", L.LEFT_INDEX), -1: ("right", L.RIGHT_INDEX)}
 MIN_EXCURSION_DEG = 5.0      # a lean shorter than this from neutral is not a repetition
 
 
-def side_bend(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig()) -> TestResult:
+def side_bend(subject: Subject, config: AnalysisConfig = AnalysisConfig()) -> TestResult:
     """Peak lean to each side minus neutral (both reported positive), fingertip travel in cm."""
-    share = check_person(series, WHOLE_BODY, config.min_detected)
-    roll = config.roll_deg
-    move = find_movement(trunk_lateral_lean(series, roll), series, config, FRONTAL,
+    series, neutral, roll = subject.series, subject.still, config.roll_deg
+    move = find_movement(trunk_lateral_lean(series, roll), series, config,
                          min_excursion=MIN_EXCURSION_DEG, directions=tuple(SIDES))
-    trunk_q = frame_quality(series, TRUNK) * move.fit
-    neutral = neutral_frames(series)
+    trunk_q = frame_quality(series, TRUNK) * subject.fit
     ms = []
     for direction, (side, finger) in SIDES.items():
         trials = [t for t in move.trials if t.direction == direction]
         windows = [move.peak_window(t, series, config.peak_hold_s) for t in trials]
-        hand_q = frame_quality(series, (finger,)) * move.fit
+        hand_q = frame_quality(series, (finger,)) * subject.fit
         quality = float(np.median([around(trunk_q, w) for w in windows])) if trials else 0.0
         finger_q = float(np.median([around(hand_q, w) for w in windows])) if trials else 0.0
         ms.append(summarise_trials(f"side_bend_{side}", "deg", [abs(t.peak_value) for t in trials],
@@ -41,5 +38,5 @@ def side_bend(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig())
                                        [p * config.cm_per_px for p in travel_px], finger_q, config.min_quality))
         else:
             ms.append(needs_scale(f"fingertip_travel_{side}", finger_q))
-    return TestResult("side-bend", FRONTAL, tuple(ms), roll_note(config) + move.notes, share,
+    return TestResult("side-bend", FRONTAL, tuple(ms), roll_note(config) + move.notes, subject.share,
                       tuple((t.start, t.peak, t.end) for t in move.trials))
