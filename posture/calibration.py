@@ -9,9 +9,7 @@ optionally, the scale at the subject's plane.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
@@ -21,6 +19,7 @@ import cv2
 import numpy as np
 
 from posture.errors import CalibrationError, PostureError, TrialError
+from posture.files import write_atomic
 from posture.geometry import upright
 from posture.landmarks import Landmark as L, LandmarkSeries
 
@@ -334,16 +333,7 @@ def save_profile(profile: CameraProfile, directory: str | Path) -> Path:
     """Write the profile atomically (a crash leaves the old file or none, never half a file)."""
     path = profile_path(profile.name, directory)
     path.parent.mkdir(parents=True, exist_ok=True)
-    doc = {"format": PROFILE_FORMAT, **asdict(profile)}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(doc, f, indent=2)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps({"format": PROFILE_FORMAT, **asdict(profile)}, indent=2) + "\n")
     return path
 
 

@@ -146,8 +146,8 @@ def test_a_worker_only_tracks_and_the_batchs_process_measures():
         loaded = pool.submit(loaded_modules).result()
     assert "posture.pipeline" in loaded and "mediapipe" in loaded
     assert "scipy.signal" not in loaded
-    assert found["status"] == "tracked" and found["result"] is None
+    assert found.status == "tracked" and found.result is None and found.series is not None
     done = measure_job("side-bend", Settings(), found)
     alone = analyse_video(video, "side-bend").result
-    assert done["status"] == "done"
-    assert [m["value"] for m in done["result"]["measurements"]] == [m.value for m in alone.measurements]
+    assert done.status == "done"
+    assert [m["value"] for m in done.result["measurements"]] == [m.value for m in alone.measurements]

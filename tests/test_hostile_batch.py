@@ -2,7 +2,7 @@
 
 Real MediaPipe on the short sample clips (every 3rd frame), a real SQLite database counted with sqlite3, and
 the real command in a subprocess wherever a crash, a kill or a second batch is the point. The crashes come
-from the one test hook, POSTURE_BATCH_FAULT (`posture.batch._fault`), which ends the process with exit code 9
+from the one test hook, POSTURE_BATCH_FAULT (`posture.batch.folder.fault`), which ends the process with exit code 9
 at a step of a job's bookkeeping: after its analysis is back, after its session is committed, after its
 record is written.
 """
