@@ -97,15 +97,38 @@ def true_flexion(peak: float, body=None) -> float:
             - truth(poses[0], body)["trunk_inclination"])
 
 
-def bend(peak: float, seed: int = 0):
-    """A forward-bend test with `peak` degrees of thorax flexion (3 repetitions, 1 px noise), and its landmarks."""
-    from posture.measures import analyse
+def bend_series(peak: float, seed: int = 0):
+    """The landmarks of a forward bend with `peak` degrees of thorax flexion (3 repetitions) seen side-on, 1 px of
+    noise drawn from `seed`: the recording most tests build on."""
     from posture.synthetic.camera import sagittal_camera
     from posture.synthetic.scene import forward_bend_poses, landmark_series
 
-    series = landmark_series(forward_bend_poses(peak, FPS), sagittal_camera(), FPS, noise_px=1.0,
-                             rng=np.random.default_rng(seed))
+    return landmark_series(forward_bend_poses(peak, FPS), sagittal_camera(), FPS, noise_px=1.0,
+                           rng=np.random.default_rng(seed))
+
+
+def bend(peak: float, seed: int = 0):
+    """That forward bend analysed: (its result, its landmarks)."""
+    from posture.measures import analyse
+
+    series = bend_series(peak, seed)
     return analyse(series, "forward-bend"), series
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """`posture ARGV` in this process: (exit code, standard output, standard error)."""
+    from posture.cli import main
+
+    capsys.readouterr()
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_sentence(err: str) -> str:
+    """The refusal a command printed on standard error: one line, 'error: ...', no traceback; its sentence."""
+    assert "Traceback" not in err and err.startswith("error: ") and err.count("\n") == 1, err
+    return err.removeprefix("error: ").strip()
 
 
 # The therapist's account for the browser tests (made in the database before the server starts, as at a clinic

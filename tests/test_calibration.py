@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
+from conftest import FPS
 from posture.calibration import (Board, CameraProfile, calibrate_lens, find_board, load_profile, roll_from_board,
                                  roll_from_line, save_profile, scale_from_board, search_boards, undistort_points,
                                  undistort_series)
@@ -21,7 +22,6 @@ from posture.synthetic.scene import landmark_series, still_poses
 from posture.synthetic.skeleton import Pose
 from posture.video import write_video
 
-FPS = 30.0
 BOARD = Board(9, 6, 25.0)
 # A webcam-like lens: off-centre principal point, barrel distortion, slight decentring.
 LENS = dict(width=640, height=480, focal_px=600.0, principal=(331.5, 236.0),

@@ -7,32 +7,26 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from conftest import FPS, ROOT
+from conftest import ROOT, bend_series, one_sentence, run_cli
 from posture.cli import main
 from posture.errors import FileError, VideoError
-from posture.synthetic.camera import sagittal_camera
-from posture.synthetic.scene import forward_bend_poses, landmark_series
 
 
 @pytest.fixture
-def clinic(tmp_path, monkeypatch):
-    """A working folder with one saved forward-bend session in its database."""
+def saved_bend(tmp_path, monkeypatch):
+    """A working folder with a recorded forward bend (bend.npz), saved as a session in its database."""
     monkeypatch.chdir(tmp_path)
-    landmark_series(forward_bend_poses(60.0, FPS), sagittal_camera(), FPS, noise_px=1.0,
-                    rng=np.random.default_rng(1)).save(tmp_path / "bend.npz")
+    bend_series(60.0, seed=1).save(tmp_path / "bend.npz")
     assert main(["analyze", "bend.npz", "--test", "forward-bend", "--quiet", "--save", "AB-1"]) == 0
     return tmp_path
 
 
-def one_sentence(capsys, argv: list[str], *words: str) -> str:
-    capsys.readouterr()
-    code = main(argv)
-    err = capsys.readouterr().err
-    assert code == 1 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
-    assert all(w in err for w in words), err
+def refused(capsys, argv: list[str], *words: str) -> str:
+    """The command fails (exit code 1) with one sentence holding these words."""
+    code, _, err = run_cli(capsys, *argv)
+    assert code == 1 and all(w in one_sentence(err) for w in words), err
     return err
 
 
@@ -43,23 +37,23 @@ def one_sentence(capsys, argv: list[str], *words: str) -> str:
     ["sessions", "export-home", "1", "--code", "ABCDE-FGHJK", "--out", "missing/dir/check.json"],
     ["analyze", "bend.npz", "--test", "forward-bend", "--save-landmarks", "missing/dir/again.npz"],
 ])
-def test_writing_into_a_missing_folder_is_one_sentence(clinic, capsys, argv):
-    one_sentence(capsys, argv, "missing/dir", "does not exist", "create it")
-    assert not (clinic / "missing").exists()
+def test_writing_into_a_missing_folder_is_one_sentence(saved_bend, capsys, argv):
+    refused(capsys, argv, "missing/dir", "does not exist", "create it")
+    assert not (saved_bend / "missing").exists()
 
 
-def test_writing_over_a_folder_is_one_sentence(clinic, capsys):
-    (clinic / "out.csv").mkdir()
-    one_sentence(capsys, ["sessions", "export", "--client", "AB-1", "--out", "out.csv"], "out.csv", "is a folder")
+def test_writing_over_a_folder_is_one_sentence(saved_bend, capsys):
+    (saved_bend / "out.csv").mkdir()
+    refused(capsys, ["sessions", "export", "--client", "AB-1", "--out", "out.csv"], "out.csv", "is a folder")
 
 
-def test_a_missing_bundle_is_a_file_error_not_a_video_error(clinic, capsys):
+def test_a_missing_bundle_is_a_file_error_not_a_video_error(saved_bend, capsys):
     from posture.session_commands import cmd_import
 
     with pytest.raises(FileError, match="does not exist") as e:
         cmd_import(argparse.Namespace(bundle=Path("missing.json"), db=None))
     assert not isinstance(e.value, VideoError)
-    one_sentence(capsys, ["sessions", "import", "missing.json"], "missing.json does not exist")
+    refused(capsys, ["sessions", "import", "missing.json"], "missing.json does not exist")
 
 
 def test_importing_the_library_has_no_side_effects():

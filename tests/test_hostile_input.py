@@ -1,7 +1,7 @@
 """Hostile input, replayed (issue 17): patients' bundles, impossible numbers, dates and text, odd files, injection.
 
 Each case is one a hostile tester tried; each asserts what a person should get: one sentence saying what to do,
-nothing stored, and the clinic's own results untouched. The batch's cases are in test_hostile_batch.py, privacy
+nothing stored, and the paired_clinic's own results untouched. The batch's cases are in test_hostile_batch.py, privacy
 and the database's doors in test_hostile_privacy.py.
 """
 
@@ -25,8 +25,7 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from conftest import ROOT, bend, sample
-from posture.cli import main
+from conftest import ROOT, bend, run_cli, sample
 from posture.export import csv_cell
 from posture.limits import terminal_safe
 from posture.store.bundle import BundleError, bundle_session, sign
@@ -41,9 +40,9 @@ DAY = date(2026, 3, 2)
 
 
 @pytest.fixture
-def clinic(tmp_path):
-    """A clinic database with a client who had a visit (pre 55, post 75 degrees) and who was given a home code."""
-    engine = open_database(tmp_path / "clinic.db")
+def paired_clinic(tmp_path):
+    """A paired_clinic database with a client who had a visit (pre 55, post 75 degrees) and who was given a home code."""
+    engine = open_database(tmp_path / "paired_clinic.db")
     add_client(engine, "HOME-1")
     record_tests(engine, "HOME-1", "pre", [bend(55.0)], visit_date=DAY, pain=6)
     record_tests(engine, "HOME-1", "post", [bend(75.0, seed=1)], visit_date=DAY, pain=3)
@@ -73,19 +72,19 @@ def flexion(session) -> float:
 
 # 1. Data from a patient is the patient's
 
-def test_a_patient_bundle_labelled_post_on_a_clinic_day_is_a_home_check_and_replaces_nothing(clinic, tmp_path):
-    engine, code = clinic
+def test_a_patient_bundle_labelled_post_on_a_clinic_day_is_a_home_check_and_replaces_nothing(paired_clinic, tmp_path):
+    engine, code = paired_clinic
     before = [flexion(s) for s in visit_pair(client_sessions(engine, "HOME-1"))]
     sid = import_bundle(engine, signed(patient_bundle(tmp_path, code, label="post"), code))
     imported = load_session(engine, sid)
     assert (imported.label, imported.source, imported.visit.visit_date) == ("home check", "home bundle", DAY)
     pre, post = visit_pair(visit_sessions(engine, imported.visit_id))
     assert (pre.label, post.label) == ("pre", "post") and sid not in (pre.id, post.id)
-    assert [flexion(s) for s in (pre, post)] == before                    # the clinic's comparison is unchanged
+    assert [flexion(s) for s in (pre, post)] == before                    # the paired_clinic's comparison is unchanged
 
 
-def test_the_therapist_adopts_a_home_check_explicitly_and_never_over_a_filled_slot(clinic, tmp_path):
-    engine, code = clinic
+def test_the_therapist_adopts_a_home_check_explicitly_and_never_over_a_filled_slot(paired_clinic, tmp_path):
+    engine, code = paired_clinic
     sid = import_bundle(engine, signed(patient_bundle(tmp_path, code), code))
     with pytest.raises(Exception, match="has a post session already: adopt the home check as a follow-up"):
         adopt_home_check(engine, sid, "post")
@@ -134,8 +133,8 @@ SIGNED_BUT_IMPOSSIBLE = {
 
 
 @pytest.mark.parametrize("case", list(SIGNED_BUT_IMPOSSIBLE))
-def test_a_bundle_signed_with_the_right_code_but_impossible_is_refused_and_stores_nothing(clinic, tmp_path, case):
-    engine, code = clinic
+def test_a_bundle_signed_with_the_right_code_but_impossible_is_refused_and_stores_nothing(paired_clinic, tmp_path, case):
+    engine, code = paired_clinic
     doc = patient_bundle(tmp_path, code)
     change, words = SIGNED_BUT_IMPOSSIBLE[case]
     change(doc)
@@ -146,8 +145,8 @@ def test_a_bundle_signed_with_the_right_code_but_impossible_is_refused_and_store
     assert session_count(engine) == sessions
 
 
-def test_a_bundle_larger_than_any_home_check_is_refused_before_it_is_read(clinic):
-    engine, _ = clinic
+def test_a_bundle_larger_than_any_home_check_is_refused_before_it_is_read(paired_clinic):
+    engine, _ = paired_clinic
     with pytest.raises(BundleError, match="larger than any home check"):
         import_bundle(engine, b" " * (65 * 2**20))
 
@@ -159,13 +158,13 @@ def _import(path: str, data: bytes, results) -> None:
         results.put(str(e))
 
 
-def test_two_simultaneous_imports_of_one_bundle_store_it_once(clinic, tmp_path):
-    engine, code = clinic
+def test_two_simultaneous_imports_of_one_bundle_store_it_once(paired_clinic, tmp_path):
+    engine, code = paired_clinic
     data = signed(patient_bundle(tmp_path, code), code)
     sessions = session_count(engine)
     ctx = mp.get_context("spawn")
     results = ctx.Queue()
-    imports = [ctx.Process(target=_import, args=(str(tmp_path / "clinic.db"), data, results)) for _ in range(2)]
+    imports = [ctx.Process(target=_import, args=(str(tmp_path / "paired_clinic.db"), data, results)) for _ in range(2)]
     for p in imports:
         p.start()
     for p in imports:
@@ -178,16 +177,10 @@ def test_two_simultaneous_imports_of_one_bundle_store_it_once(clinic, tmp_path):
 
 # 9. Bad numbers, dates and text
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.mark.parametrize("value", ["-1", "0", "1e9", "nan", "inf"])
 def test_an_impossible_scale_is_refused(capsys, value):
     video, _ = sample("posture_front")
-    code, out, err = run(capsys, "analyze", str(video), "--test", "posture-frontal", f"--cm-per-px={value}", "--json",
+    code, out, err = run_cli(capsys, "analyze", str(video), "--test", "posture-frontal", f"--cm-per-px={value}", "--json",
                          "--quiet")
     assert code == 1 and out == "" and err.startswith("error: The scale must be between 0.005 and 10 cm per pixel")
 
@@ -196,9 +189,9 @@ def test_an_impossible_scale_is_refused(capsys, value):
                                          ("--visit-date=1900-01-01", "cannot be right"),
                                          ("--pain=11", "outside 0-10")])
 def test_an_impossible_visit_is_refused_before_the_analysis_and_stores_nothing(capsys, tmp_path, flag, words):
-    db = tmp_path / "clinic.db"
+    db = tmp_path / "paired_clinic.db"
     video, _ = sample("posture_front")
-    code, out, err = run(capsys, "analyze", str(video), "--test", "posture-frontal", "--save", "AB-1", flag,
+    code, out, err = run_cli(capsys, "analyze", str(video), "--test", "posture-frontal", "--save", "AB-1", flag,
                          "--db", str(db), "--quiet")
     assert code == 1 and words in err and "Traceback" not in err
     assert not db.exists() or session_count(open_database(db)) == 0
@@ -209,7 +202,7 @@ def test_an_impossible_visit_is_refused_before_the_analysis_and_stores_nothing(c
     ("![x](file:///etc/passwd)", "only letters, digits"), ("<b>AB</b>", "only letters, digits"),
     ("AB\x1b[2J", "control characters"), ("AB\u202eCD", "control characters"), ("  ", "needs a pseudonym")])
 def test_an_impossible_pseudonym_is_refused(tmp_path, pseudonym, words):
-    engine = open_database(tmp_path / "clinic.db")
+    engine = open_database(tmp_path / "paired_clinic.db")
     with pytest.raises(Exception, match=words):
         add_client(engine, pseudonym)
     with pytest.raises(Exception, match=words):
@@ -220,7 +213,7 @@ def test_an_impossible_pseudonym_is_refused(tmp_path, pseudonym, words):
 # 7. Escape on the way out
 
 def test_exported_csv_cells_cannot_run_as_spreadsheet_formulas(tmp_path):
-    engine = open_database(tmp_path / "clinic.db")
+    engine = open_database(tmp_path / "paired_clinic.db")
     record_tests(engine, "AB-1", "pre", [bend(55.0)], visit_date=DAY, notes="=HYPERLINK(\"http://x\")")
     assert [csv_cell(v) for v in ("=1+1", "+1 x", "@SUM(A1)", "-cmd|' /C calc'!A0", "\tx")] == [
         "'=1+1", "'+1 x", "'@SUM(A1)", "'-cmd|' /C calc'!A0", "'\tx"]
@@ -232,12 +225,12 @@ def test_exported_csv_cells_cannot_run_as_spreadsheet_formulas(tmp_path):
 def test_a_stored_name_with_escape_codes_is_printed_harmlessly(tmp_path, capsys):
     """A client stored before names were checked (written here straight into the table) cannot act on the
     terminal: `sessions list` shows its control characters as \\u escapes."""
-    db = tmp_path / "clinic.db"
+    db = tmp_path / "paired_clinic.db"
     engine = open_database(db)
     record_tests(engine, "AB-1", "pre", [bend(55.0)], visit_date=DAY)
     with engine.begin() as conn:
         conn.execute(text("UPDATE clients SET pseudonym = :p"), {"p": "AB\x1b[2J\u202eEVIL"})
-    code, out, _ = run(capsys, "sessions", "--db", str(db), "list")
+    code, out, _ = run_cli(capsys, "sessions", "--db", str(db), "list")
     assert code == 0 and "\x1b" not in out and "\u202e" not in out and "AB\\u001b[2J\\u202eEVIL" in out
     assert terminal_safe("plain text, ü") == "plain text, ü"
 
@@ -279,7 +272,7 @@ def test_a_file_that_is_no_usable_recording_gets_one_sentence(capsys, tmp_path, 
         path = make_video(tmp_path / "slow.mkv", 40, Fraction(1, 1000))
     else:
         path = make_video(tmp_path / "short.mkv", 16, Fraction(30))
-    code, out, err = run(capsys, "analyze", str(path), "--test", "posture-frontal", "--quiet")
+    code, out, err = run_cli(capsys, "analyze", str(path), "--test", "posture-frontal", "--quiet")
     assert code == 1 and out == "" and words in err and len(err.strip().splitlines()) == 1, err
 
 

@@ -29,17 +29,14 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from conftest import (FPS, LINKS, ROOT, bend, log_in, network_address, new_postgres_database, sample,
-                      therapist_account, wait_for_app)
+from conftest import (LINKS, ROOT, bend, bend_series, log_in, network_address, new_postgres_database, one_sentence,
+                      run_cli, sample, therapist_account, wait_for_app)
 from pg import free_port
-from posture.cli import main
 from posture.privacy import sweep_stale_uploads, upload_folder, upload_root
 from posture.errors import FileError
 from posture.store.db import StorageError, alembic_config, migrate, open_database, safe_url, schema_revision
 from posture.store.access import new_home_code
 from posture.store.records import add_client, client_sessions, record_tests
-from posture.synthetic.camera import sagittal_camera
-from posture.synthetic.scene import forward_bend_poses, landmark_series
 
 CONFIG = ROOT / ".streamlit" / "config.toml"
 WRITER = [sys.executable, str(ROOT / "tests" / "writer.py")]
@@ -67,18 +64,6 @@ def loose_umask():
     os.umask(previous)
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_sentence(err: str) -> str:
-    """The refusal the command printed: one line, no traceback."""
-    assert "Traceback" not in err and err.startswith("error: ") and err.count("\n") == 1, err
-    return err.removeprefix("error: ").strip()
-
-
 # Owner-only files
 
 @pytest.mark.slow              # real MediaPipe on a sample video, for --keep-video
@@ -87,18 +72,17 @@ def test_everything_the_command_writes_is_readable_by_its_owner_only(tmp_path, m
     monkeypatch.delenv("POSTURE_DB", raising=False)
     folder_mode = mode(tmp_path)
     for name, peak in (("pre", 55.0), ("post", 75.0)):
-        landmark_series(forward_bend_poses(peak, FPS), sagittal_camera(), FPS, noise_px=1.0,
-                        rng=np.random.default_rng(int(peak))).save(tmp_path / f"{name}.npz")
-        assert run(capsys, "analyze", f"{name}.npz", "--test", "forward-bend", "--quiet", "--save", "AB-1",
+        bend_series(peak, seed=int(peak)).save(tmp_path / f"{name}.npz")
+        assert run_cli(capsys, "analyze", f"{name}.npz", "--test", "forward-bend", "--quiet", "--save", "AB-1",
                    "--label", name, "--visit-date", "2026-03-02", "--save-landmarks", f"lm-{name}.npz")[0] == 0
     video, _ = sample("posture_front")
-    code, _, err = run(capsys, "analyze", str(video), "--test", "posture-frontal", "--quiet", "--save", "AB-1",
+    code, _, err = run_cli(capsys, "analyze", str(video), "--test", "posture-frontal", "--quiet", "--save", "AB-1",
                        "--keep-video", "--video-dir", "data/videos")
     assert code == 0, err
-    assert run(capsys, "sessions", "export", "--client", "AB-1", "--format", "csv", "--out", "ab1.csv")[0] == 0
-    assert run(capsys, "sessions", "report", "1", "--out", "visit.pdf")[0] == 0
-    code_word = run(capsys, "sessions", "pair", "AB-1")[1].split(": ")[1].split()[0]
-    assert run(capsys, "sessions", "export-home", "1", "--code", code_word, "--out", "check.json")[0] == 0
+    assert run_cli(capsys, "sessions", "export", "--client", "AB-1", "--format", "csv", "--out", "ab1.csv")[0] == 0
+    assert run_cli(capsys, "sessions", "report", "1", "--out", "visit.pdf")[0] == 0
+    code_word = run_cli(capsys, "sessions", "pair", "AB-1")[1].split(": ")[1].split()[0]
+    assert run_cli(capsys, "sessions", "export-home", "1", "--code", code_word, "--out", "check.json")[0] == 0
 
     (kept,) = (tmp_path / "data" / "videos").iterdir()
     files = ["data/posture.db", "data/posture.db.lock", "lm-pre.npz", "lm-post.npz", "ab1.csv", "visit.pdf",
@@ -138,10 +122,10 @@ def test_a_database_error_never_prints_the_password(how, tmp_path, monkeypatch, 
     monkeypatch.chdir(tmp_path)
     url = closed_postgres_url()
     if how == "--db":
-        code, out, err = run(capsys, "sessions", "--db", url, "list")
+        code, out, err = run_cli(capsys, "sessions", "--db", url, "list")
     else:
         monkeypatch.setenv("POSTURE_DB", url)
-        code, out, err = run(capsys, "sessions", "list")
+        code, out, err = run_cli(capsys, "sessions", "list")
     sentence = one_sentence(err)
     assert code == 1 and PASSWORD not in out + err
     assert sentence.startswith(f"The database at {url.replace(PASSWORD, '***')} cannot be opened")
@@ -496,7 +480,7 @@ def test_a_held_write_lock_is_waited_for_then_said(held_s, outcome, tmp_path, mo
     try:
         assert holder.stdout.readline().strip() == "holding"
         started = time.monotonic()
-        code, _, err = run(capsys, "analyze", "pre.npz", "--test", "forward-bend", "--quiet", "--save", "AB-1",
+        code, _, err = run_cli(capsys, "analyze", "pre.npz", "--test", "forward-bend", "--quiet", "--save", "AB-1",
                            "--db", str(db))
         waited = time.monotonic() - started
     finally:
@@ -514,11 +498,11 @@ def test_a_read_only_a_non_sqlite_and_a_full_database_each_give_a_sentence(tmp_p
     monkeypatch.chdir(tmp_path)
     add_client(open_database(tmp_path / "clinic.db"), "AB-1")
     read_only = f"sqlite:///file:{tmp_path / 'clinic.db'}?mode=ro&uri=true"
-    code, out, err = run(capsys, "sessions", "--db", read_only, "add-client", "CD-2")
+    code, out, err = run_cli(capsys, "sessions", "--db", read_only, "add-client", "CD-2")
     assert code == 1 and one_sentence(err) == ("Nothing was saved: the database refused the write "
                                                "(attempt to write a readonly database).")
     (tmp_path / "notes.db").write_bytes(b"shopping list: milk, eggs\n" * 200)
-    code, out, err = run(capsys, "sessions", "--db", "notes.db", "list")
+    code, out, err = run_cli(capsys, "sessions", "--db", "notes.db", "list")
     assert code == 1 and "cannot be opened" in one_sentence(err) and "file is not a database" in err
     assert (tmp_path / "notes.db").read_bytes().startswith(b"shopping list")
 

@@ -7,77 +7,69 @@ import json
 import numpy as np
 import pytest
 
-from conftest import FPS, true_flexion
-from posture.cli import main
-from posture.synthetic.camera import frontal_camera, sagittal_camera
-from posture.synthetic.scene import forward_bend_poses, landmark_series, side_bend_poses, still_poses
+from conftest import FPS, bend_series, run_cli, true_flexion
+from posture.synthetic.camera import frontal_camera
+from posture.synthetic.scene import landmark_series, side_bend_poses, still_poses
 from posture.synthetic.skeleton import Pose
 
 
 @pytest.fixture
-def clinic(tmp_path, monkeypatch):
-    """A working folder with two recorded bends (built to 55 and 75 degrees) as landmark files, and its database."""
+def recordings(tmp_path, monkeypatch):
+    """A working folder with two recorded bends (built to 55 and 75 degrees) as landmark files, pre.npz and post.npz."""
     monkeypatch.chdir(tmp_path)
     for name, peak in (("pre", 55.0), ("post", 75.0)):
-        landmark_series(forward_bend_poses(peak, FPS), sagittal_camera(), FPS, noise_px=1.0,
-                        rng=np.random.default_rng(int(peak))).save(tmp_path / f"{name}.npz")
+        bend_series(peak, seed=int(peak)).save(tmp_path / f"{name}.npz")
     return tmp_path
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_a_visit_from_analysis_to_report(clinic, capsys):
+def test_a_visit_from_analysis_to_report(recordings, capsys):
     for label, pain in (("pre", "6"), ("post", "3")):
-        code, out, err = run(capsys, "analyze", f"{label}.npz", "--test", "forward-bend", "--json", "--save", "AB-1",
+        code, out, err = run_cli(capsys, "analyze", f"{label}.npz", "--test", "forward-bend", "--json", "--save", "AB-1",
                              "--label", label, "--pain", pain, "--visit-date", "2026-03-02")
         assert code == 0 and "Saved as session" in err
-    assert (clinic / "data" / "posture.db").is_file()          # the default embedded database
-    assert not (clinic / "data" / "videos").exists()            # no video kept unless asked
+    assert (recordings / "data" / "posture.db").is_file()          # the default embedded database
+    assert not (recordings / "data" / "videos").exists()            # no video kept unless asked
 
-    code, out, _ = run(capsys, "sessions", "list")
+    code, out, _ = run_cli(capsys, "sessions", "list")
     assert code == 0 and "AB-1" in out and "#1 pre pain 6; #2 post pain 3" in out
 
-    code, out, _ = run(capsys, "sessions", "compare", "1")
+    code, out, _ = run_cli(capsys, "sessions", "compare", "1")
     assert code == 0
     line = next(l for l in out.splitlines() if l.startswith("Forward bend") and "Trunk flexion" in l)
     assert line.endswith("real improvement")
     assert "  Forward bend, trunk flexion: " in out and "Pain 6/10 before and 3/10 after." in out
 
-    code, out, _ = run(capsys, "sessions", "export", "--client", "AB-1", "--format", "json")
+    code, out, _ = run_cli(capsys, "sessions", "export", "--client", "AB-1", "--format", "json")
     doc = json.loads(out)
     flex = [next(m["value"] for m in s["tests"][0]["measurements"] if m["name"] == "trunk_flexion") for s in doc]
     assert flex == pytest.approx([true_flexion(55.0), true_flexion(75.0)], abs=1.5)
 
-    code, out, _ = run(capsys, "sessions", "report", "1", "--out", "visit.pdf")
-    assert code == 0 and (clinic / "visit.pdf").read_bytes().startswith(b"%PDF")
+    code, out, _ = run_cli(capsys, "sessions", "report", "1", "--out", "visit.pdf")
+    assert code == 0 and (recordings / "visit.pdf").read_bytes().startswith(b"%PDF")
 
 
-def test_a_visit_of_two_tests_saved_one_recording_at_a_time_is_one_pre_and_one_post(clinic, capsys):
+def test_a_visit_of_two_tests_saved_one_recording_at_a_time_is_one_pre_and_one_post(recordings, capsys):
     """Four saves (forward and side bend, before and after) make the visit's two sessions; the report has both tests."""
     for label, peak in (("pre", 20.0), ("post", 30.0)):
         rest = still_poses(Pose(arms="gravity"), FPS, 1.5)
         landmark_series(rest + side_bend_poses(peak, FPS), frontal_camera(), FPS, noise_px=1.0,
-                        rng=np.random.default_rng(int(peak))).save(clinic / f"side-{label}.npz")
+                        rng=np.random.default_rng(int(peak))).save(recordings / f"side-{label}.npz")
     for label in ("pre", "post"):
         for test, recording in (("forward-bend", f"{label}.npz"), ("side-bend", f"side-{label}.npz")):
-            code, _, err = run(capsys, "analyze", recording, "--test", test, "--quiet", "--save", "AB-1", "--label",
+            code, _, err = run_cli(capsys, "analyze", recording, "--test", test, "--quiet", "--save", "AB-1", "--label",
                                label, "--visit-date", "2026-03-02")
             assert code == 0 and f"Saved as session {1 if label == 'pre' else 2} for AB-1" in err, err
 
-    code, out, _ = run(capsys, "sessions", "list")
+    code, out, _ = run_cli(capsys, "sessions", "list")
     assert "visit 1 on 2026-03-02: #1 pre; #2 post" in out and "visit 2" not in out
     shown = {}
     for sid in (1, 2):
-        _, out, _ = run(capsys, "sessions", "show", str(sid))
+        _, out, _ = run_cli(capsys, "sessions", "show", str(sid))
         shown[sid] = [l.split(": ")[1].split()[0] for l in out.splitlines() if l.startswith("    ")
                       and "(" not in l.split(": ")[1]]          # the measured values ('-' rows are withheld)
     assert len(shown[1]) == len(shown[2]) == 5              # flexion of trunk, hip, knee; side bend left, right
 
-    code, out, _ = run(capsys, "sessions", "compare", "1")
+    code, out, _ = run_cli(capsys, "sessions", "compare", "1")
     rows = [l for l in out.splitlines() if l.startswith(("Forward bend", "Side bend"))]
     measured = [l for l in rows if not l.endswith("not measured")]
     assert {l.split("  ")[0] for l in rows} == {"Forward bend", "Side bend"}
@@ -85,34 +77,34 @@ def test_a_visit_of_two_tests_saved_one_recording_at_a_time_is_one_pre_and_one_p
     for before, after, line in zip(shown[1], shown[2], measured):
         assert before in line and after in line
 
-    code, _, _ = run(capsys, "sessions", "report", "1", "--out", "visit.pdf")
+    code, _, _ = run_cli(capsys, "sessions", "report", "1", "--out", "visit.pdf")
     import pypdfium2
 
-    text = "".join(page.get_textpage().get_text_range() for page in pypdfium2.PdfDocument(clinic / "visit.pdf"))
+    text = "".join(page.get_textpage().get_text_range() for page in pypdfium2.PdfDocument(recordings / "visit.pdf"))
     assert code == 0 and "Side bend" in text and "Forward bend" in text
     assert all(value in text for value in shown[1] + shown[2])
 
 
-def test_the_command_line_recognises_the_test_and_says_it_did(clinic, capsys):
-    code, out, err = run(capsys, "analyze", "pre.npz", "--test", "auto", "--quiet")
+def test_the_command_line_recognises_the_test_and_says_it_did(recordings, capsys):
+    code, out, err = run_cli(capsys, "analyze", "pre.npz", "--test", "auto", "--quiet")
     assert code == 0 and out.startswith("Forward bend (sagittal view)")
     assert err.startswith("Recognised as forward bend: the tool chose the test")
-    code, out, err = run(capsys, "analyze", "pre.npz", "--test", "forward-bend", "--quiet")
+    code, out, err = run_cli(capsys, "analyze", "pre.npz", "--test", "forward-bend", "--quiet")
     assert code == 0 and "Recognised" not in err                       # named: nothing to say
 
 
-def test_home_check_round_trip_on_the_command_line(clinic, capsys):
-    run(capsys, "sessions", "add-client", "HOME-1", "--condition", "sciatica")
-    code, out, _ = run(capsys, "sessions", "pair", "HOME-1")
+def test_home_check_round_trip_on_the_command_line(recordings, capsys):
+    run_cli(capsys, "sessions", "add-client", "HOME-1", "--condition", "sciatica")
+    code, out, _ = run_cli(capsys, "sessions", "pair", "HOME-1")
     code_word = out.split(": ")[1].split()[0]
     # The patient's own install: a separate database.
-    run(capsys, "analyze", "post.npz", "--test", "forward-bend", "--quiet", "--save", "me", "--label", "home check",
+    run_cli(capsys, "analyze", "post.npz", "--test", "forward-bend", "--quiet", "--save", "me", "--label", "home check",
         "--db", "home.db")
-    assert run(capsys, "sessions", "--db", "home.db", "export-home", "1", "--code", code_word,
+    assert run_cli(capsys, "sessions", "--db", "home.db", "export-home", "1", "--code", code_word,
                "--out", "check.json")[0] == 0
-    code, out, err = run(capsys, "sessions", "import", "check.json")
+    code, out, err = run_cli(capsys, "sessions", "import", "check.json")
     assert code == 0 and "Imported as session 1" in out
-    code, out, _ = run(capsys, "sessions", "show", "1")
+    code, out, _ = run_cli(capsys, "sessions", "show", "1")
     assert "HOME-1" in out and "home check" in out and "Trunk flexion" in out
 
 
@@ -122,6 +114,6 @@ def test_home_check_round_trip_on_the_command_line(clinic, capsys):
     (["sessions", "compare", "--client", "nobody"], "no client called 'nobody'"),
     (["analyze", "pre.npz", "--test", "forward-bend", "--save", "AB-1", "--pain", "12"], "outside 0-10"),
 ])
-def test_bad_requests_get_one_sentence(clinic, capsys, argv, message):
-    code, _, err = run(capsys, *argv)
+def test_bad_requests_get_one_sentence(recordings, capsys, argv, message):
+    code, _, err = run_cli(capsys, *argv)
     assert code == 1 and message in err and "Traceback" not in err

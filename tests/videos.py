@@ -12,7 +12,7 @@ from posture_renders.raster import Clothes, render_scene
 from posture.synthetic.skeleton import Pose
 from posture.video import write_video
 
-FPS = 10.0
+VIDEO_FPS = 10.0            # the rendered videos here (the landmark recordings of conftest run at FPS = 30)
 
 
 def still_video(path: Path, cam: Camera = frontal_camera(), seconds: float = 3.0,
@@ -23,7 +23,7 @@ def still_video(path: Path, cam: Camera = frontal_camera(), seconds: float = 3.0
     frame_people = [(pose_human(Pose(x_offset=x), shaped_body(shapes[k % 2])), shapes[k % 2], clothes[k % 2])
                     for k, x in enumerate(people)]
     frame = render_scene(frame_people, cam, rng=np.random.default_rng(0))
-    write_video(path, [frame] * int(seconds * FPS), FPS)
+    write_video(path, [frame] * int(seconds * VIDEO_FPS), VIDEO_FPS)
     return path
 
 
