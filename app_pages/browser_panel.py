@@ -18,8 +18,8 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components
 
-from app_pages.live_panel import (HEADER_PX, closing_words, forget_run, live_panel, live_run, panel_css, scroll_to, speak,
-                                  try_again_button, words_html)
+from app_pages.live_panel import (HEADER_PX, closing_words, first_words, forget_run, live_panel, live_run, panel_css,
+                                  say_once, scroll_to, speak_key, speak_toggle, try_again_button, words_html)
 from posture.calibration import CameraProfile
 from posture.errors import PostureError
 from posture.landmarks import BONES, LandmarkSeries
@@ -56,7 +56,7 @@ def camera_panel(key: str, test: str, *, home: bool = False, profile: CameraProf
     if path == SERVER:
         return live_panel(key, test, home=home, profile=profile, height_cm=height_cm, scroll=scroll)
     run = live_run(key, test, profile, height_cm)
-    if run.outcome() == (None, None, ""):
+    if not run.over:
         _browser_check(key, test, home, profile, height_cm, scroll)
         return run, None, None
     return finished(key, run, home)
@@ -88,25 +88,20 @@ def _browser_check(key: str, test: str, home: bool, profile: CameraProfile | Non
     except PostureError as e:
         words.error(str(e))
         return
-    if run.outcome() != (None, None, ""):
+    if run.over:
         st.rerun()                             # the page shows the result and saves it
     prompt = run.prompt()
     if scroll and run.frames_seen and not st.session_state.get(f"{key}-scrolled"):
         st.session_state[f"{key}-scrolled"] = True
         scroll_to(st.empty(), key)
     with words, st.container(key=f"{key}-words"):
-        text = prompt.instruction if run.frames_seen else ("Allow the camera. Stand where your whole body shows, "
-                                                           + TESTS[test].camera_advice)
+        text = prompt.instruction if run.frames_seen else first_words(test)
         st.markdown(words_html(text, prompt.seconds_left, "problem" if prompt.problem else ""), unsafe_allow_html=True)
-        speaking = st.toggle("Speak instructions", value=home, key=f"{key}-speak-{'home' if home else 'clinic'}",
-                             help="The browser reads each new instruction aloud with this computer's own voice; "
-                                  "nothing is sent over the network.")
+        speaking = speak_toggle(key, home)
         with st.container(key=f"{key}-voice"):
             say_once(key, prompt.instruction if speaking else None)
         if not home and prompt.reps:
-            done = ", ".join(f"{'left' if s > 0 else 'right'} {n}" if len(prompt.reps) > 1 else str(n)
-                             for s, n in prompt.reps.items())
-            st.markdown(f"repetitions: {done or '-'}")
+            st.markdown(f"repetitions: {prompt.reps_words}")
     with video:
         _pose(key=_component_key(key, test), default=None, run=run.browser, ack=run.last_seq,
               angle=prompt.angle, angle_name=TESTS[test].angle_name, problem=bool(prompt.problem),
@@ -136,21 +131,11 @@ def too_slow(key: str, batch: BrowserBatch, home: bool) -> bool:
     return False
 
 
-def say_once(key: str, text: str | None, steady: int = 2) -> None:
-    """Speak an instruction once it has stayed for `steady` batches (a flicker is not said); None stops speaking."""
-    heard = st.session_state.setdefault(f"{key}-heard", {"text": None, "steady": 0, "said": None})
-    heard["steady"] = heard["steady"] + 1 if text == heard["text"] else 1
-    heard["text"] = text
-    if heard["said"] != text and (text is None or heard["steady"] >= steady):
-        heard["said"] = text
-        speak(st.empty(), text)
-
-
 def finished(key: str, run: LiveRun, home: bool) -> tuple[LiveRun, TestResult | None, LandmarkSeries | None]:
     """The check is over: thanks (spoken when speaking was on), or what went wrong and a button to try again."""
     result, series, error = run.outcome()
     st.session_state.setdefault(f"{key}-spent", set()).add(run.browser)
-    speaking = st.session_state.get(f"{key}-speak-{'home' if home else 'clinic'}", home)
+    speaking = st.session_state.get(speak_key(key, home), home)
     st.html(panel_css(key, 4 / 3, home, False))
     text, tone = closing_words(run)
     st.container(key=f"{key}-words").markdown(words_html(text, tone=tone), unsafe_allow_html=True)

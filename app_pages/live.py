@@ -7,7 +7,7 @@ import streamlit as st
 from app_pages.common import TEST_NAMES, active_profile, client_height, client_picker, engine, home_client, \
     session_fields, show_patient_result, show_result
 from app_pages.browser_panel import camera_panel
-from app_pages.live_panel import forget_run
+from app_pages.live_panel import forget_run, mark_saved, saved_session
 from posture.errors import PostureError
 from posture.store.models import Label
 from posture.store.records import record_tests
@@ -57,18 +57,18 @@ profile = active_profile()      # fitted to the webcam's resolution, with undist
 run, result, series = camera_panel("live", test, home=home, profile=profile,
                                  height_cm=client_height(client) if client else None)
 if result is not None:
-    if run.saved_session is None:
+    if saved_session("live") is None:
         if not client:
             st.warning("Enter the client's pseudonym above to save this result.")
         else:
             try:
-                run.saved_session = record_tests(engine(), client, lab, [(result, series)], pain=pain, notes=notes,
-                                                 profile=profile, source="home" if home else "live")
+                mark_saved("live", record_tests(engine(), client, lab, [(result, series)], pain=pain, notes=notes,
+                                                profile=profile, source="home" if home else "live"))
             except PostureError as e:
                 st.error(str(e))
-    if run.saved_session is not None:
+    if saved_session("live") is not None:
         st.info("Saved: your therapist sees this result now (My results has all of yours)." if home else
-                f"Saved in session {run.saved_session} ({lab}) for {client}.")
+                f"Saved in session {saved_session('live')} ({lab}) for {client}.")
     if home:
         show_patient_result(result)
     else:

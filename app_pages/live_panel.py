@@ -30,8 +30,8 @@ from posture.live import DONE, LiveConfig
 from posture.live_camera import LiveRun
 from posture.measures import TESTS, TestResult
 
-POLL_S = 0.25                 # how often the panel reads the run's prompt
-SPEAK_AFTER_POLLS = 2         # an instruction is spoken once it has stayed this many polls: flickers are not said
+POLL_S = 0.25                 # how often the server path's panel reads the run's prompt
+SPEAK_AFTER = 2               # an instruction is spoken once it has been shown this many times: flickers are not said
 LANDSCAPE = 4 / 3             # the picture's width over height until the camera's first frame tells
 # Room the page keeps above the video (title, choices) plus the Start/Stop row under it, in CSS px: the video is
 # at most the screen's height less this, so on a 1400x900 laptop the whole picture shows without scrolling. A panel
@@ -46,14 +46,53 @@ def live_run(key: str, test: str, profile: CameraProfile | None, height_cm: floa
     run = st.session_state.get(name)
     if run is None or run.test != test:
         run = st.session_state[name] = LiveRun(test, LiveConfig(), profile, height_cm)
+        st.session_state.pop(f"saved-{key}", None)          # a new check: its result is not saved yet
     elif run.frames_seen == 0:
         run.profile, run.height_cm = profile, height_cm
     return run
 
 
 def forget_run(key: str) -> None:
-    """Drop the panel's run, so that the next rerun starts the test afresh."""
+    """Drop the panel's run (and that its result was saved), so that the next rerun starts the test afresh."""
     st.session_state.pop(f"run-{key}", None)
+    st.session_state.pop(f"saved-{key}", None)
+
+
+def saved_session(key: str) -> int | None:
+    """The session the panel's result was saved in (None: not saved yet), so that a rerun does not save it twice."""
+    return st.session_state.get(f"saved-{key}")
+
+
+def mark_saved(key: str, session_id: int) -> None:
+    st.session_state[f"saved-{key}"] = session_id
+
+
+def first_words(test: str, press_start: bool = False) -> str:
+    """What the panel says before the camera runs: where to stand for this test."""
+    return (("Press Start and allow the camera." if press_start else "Allow the camera.")
+            + " Stand where your whole body shows, " + TESTS[test].camera_advice)
+
+
+def speak_toggle(key: str, home: bool) -> bool:
+    """The switch for reading instructions aloud (on by default for a patient at home)."""
+    return st.toggle("Speak instructions", value=home, key=speak_key(key, home),
+                     help="The browser reads each new instruction aloud with this computer's own voice; "
+                          "nothing is sent over the network.")
+
+
+def speak_key(key: str, home: bool) -> str:
+    return f"{key}-speak-{'home' if home else 'clinic'}"
+
+
+def say_once(key: str, text: str | None, place=None, steady: int = SPEAK_AFTER) -> None:
+    """Speak an instruction once it has been shown `steady` times running (a flicker is not said); None stops
+    speaking. `place`: where the (hidden) voice goes, a new element by default."""
+    heard = st.session_state.setdefault(f"{key}-heard", {"text": None, "steady": 0, "said": None})
+    heard["steady"] = heard["steady"] + 1 if text == heard["text"] else 1
+    heard["text"] = text
+    if heard["said"] != text and (text is None or heard["steady"] >= steady):
+        heard["said"] = text
+        speak(place or st.empty(), text)
 
 
 def css_name(key: str) -> str:
@@ -137,20 +176,17 @@ def live_panel(key: str, test: str, *, home: bool = False, profile: CameraProfil
                    "icon in the address bar) and press Start again, or record a video and use a recording instead.")
     with words, st.container(key=f"{key}-words"):
         say, counter = st.empty(), st.empty()
-        speaking = st.toggle("Speak instructions", value=home, key=f"{key}-speak-{'home' if home else 'clinic'}",
-                             help="The browser reads each new instruction aloud with this computer's own voice; "
-                                  "nothing is sent over the network.")
+        speaking = speak_toggle(key, home)
         with st.container(key=f"{key}-voice"):
             voice = st.empty()
-    say.markdown(words_html("Press Start and allow the camera. Stand where your whole body shows, "
-                            + TESTS[test].camera_advice), unsafe_allow_html=True)
+    say.markdown(words_html(first_words(test, press_start=True)), unsafe_allow_html=True)
     if not speaking:
-        speak(voice, None)
+        say_once(key, None, voice)
 
-    shown, heard, steady = None, "", 0
+    shown = None
     if scroll and ctx.state.playing:
         scroll_to(st.empty(), key)
-    while ctx.state.playing and run.outcome() == (None, None, ""):
+    while ctx.state.playing and not run.over:
         if camera.get("aspect", aspect) != aspect:
             st.rerun()               # the camera's shape is known now: size the video to it (the stream carries on)
         prompt = run.prompt()
@@ -159,12 +195,9 @@ def live_panel(key: str, test: str, *, home: bool = False, profile: CameraProfil
             say.markdown(words_html(text, seconds, "problem" if prompt.problem else ""), unsafe_allow_html=True)
             shown = text, seconds, prompt.problem
         if not home and prompt.angle is not None:
-            done = ", ".join(f"{'left' if s > 0 else 'right'} {n}" if len(prompt.reps) > 1 else str(n)
-                             for s, n in prompt.reps.items())
-            counter.markdown(f"## {round(prompt.angle):+d} degrees\nrepetitions: {done or '-'}")
-        heard, steady = text, (steady + 1 if text == heard else 1)
-        if speaking and steady == SPEAK_AFTER_POLLS:
-            speak(voice, text)
+            counter.markdown(f"## {round(prompt.angle):+d} degrees\nrepetitions: {prompt.reps_words}")
+        if speaking:
+            say_once(key, text, voice)
         time.sleep(POLL_S)
 
     result, series, error = run.outcome()
@@ -173,7 +206,7 @@ def live_panel(key: str, test: str, *, home: bool = False, profile: CameraProfil
         say.markdown(words_html(text, tone=tone), unsafe_allow_html=True)
         counter.empty()
         if speaking:
-            speak(voice, f"The check could not be measured. {error}" if error else text)
+            say_once(key, f"The check could not be measured. {error}" if error else text, voice, steady=1)
         if error:
             try_again_button(key)
     return run, result, series

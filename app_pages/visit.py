@@ -14,7 +14,7 @@ import streamlit as st
 from app_pages.common import (MAX_UPLOAD_MB, TEST_NAMES, VIDEO_TYPES, active_profile, analyse_upload, client_height,
                               client_picker, comparison_of, engine, plain, show_comparison, show_result)
 from app_pages.browser_panel import camera_panel
-from app_pages.live_panel import forget_run
+from app_pages.live_panel import forget_run, mark_saved, saved_session
 from posture.errors import PostureError
 from posture.store.models import Label, Session
 from posture.store.records import client_sessions, stored_result
@@ -71,9 +71,9 @@ def run_test(session: Session, test: str) -> None:
     outcome = None
     if how == LIVE:
         run, result, series = camera_panel(key, test, profile=active_profile(), height_cm=height, scroll=True)
-        if result is not None and run.saved_session is None:
+        if result is not None and saved_session(key) is None:
             outcome = result, series
-            run.saved_session = session.id
+            mark_saved(key, session.id)
     else:
         upload = st.file_uploader(f"Recording of this test (up to {MAX_UPLOAD_MB} MB)", type=VIDEO_TYPES,
                                   key=f"{key}-{test}-upload")

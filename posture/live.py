@@ -59,6 +59,13 @@ class Prompt:
         """The instruction with its count, as one line ('Keep still ... 2 s'), for the picture."""
         return self.instruction if self.seconds_left is None else f"{self.instruction} ... {self.seconds_left} s"
 
+    @property
+    def reps_words(self) -> str:
+        """The repetitions so far, for the therapist's screen: '2', 'left 1, right 0', or '-' before any."""
+        done = ", ".join(f"{'left' if s > 0 else 'right'} {n}" if len(self.reps) > 1 else str(n)
+                         for s, n in self.reps.items())
+        return done or "-"
+
 
 def framing_problem(xy: np.ndarray | None, vis: np.ndarray | None, width: int, height: int, view: str,
                     brightness: float, config: LiveConfig, moving: bool = False) -> str:

@@ -29,7 +29,6 @@ class LiveRun:
         self._check: GuidedCheck | None = None
         self._prompt = Prompt("framing", "Starting the camera ...")
         self.frames_seen = 0
-        self.saved_session: int | None = None       # set by the app once the result is stored
         self.browser: str | None = None             # landmarks from the browser: the component's run they come from
         self.last_seq = -1                          # and the last frame number taken
 
@@ -57,6 +56,12 @@ class LiveRun:
     def prompt(self) -> Prompt:
         with self._lock:
             return self._prompt
+
+    @property
+    def over(self) -> bool:
+        """The check is done: measured, or refused with its reason."""
+        with self._lock:
+            return self._check is not None and self._check.step == DONE
 
     def outcome(self) -> tuple[TestResult | None, LandmarkSeries | None, str]:
         """The result, its landmarks and any error, once the check is done (else Nones)."""
