@@ -120,21 +120,6 @@ class Segmentation:
     trials: tuple[Trial, ...]
 
 
-def neutral_baseline(x: np.ndarray, t: np.ndarray, neutral_s: float = 1.0, band: float = 3.0) -> float:
-    """The neutral level: median of the opening second, refined over all frames near it.
-
-    Every recording starts standing still (the protocol asks for it), and the
-    subject returns near the same level between repetitions.
-    """
-    valid = ~np.isnan(x)
-    if not valid.any():
-        raise TrialError("No usable frames were found: check that the whole body is visible.")
-    opening = valid & (t - t[valid][0] <= neutral_s)
-    first = float(np.median(x[opening]))
-    near = valid & (np.abs(x - first) <= band)
-    return float(np.median(x[near]))
-
-
 def robust_peak(x: np.ndarray, fps: float, hold_s: float = 0.3) -> tuple[int, float]:
     """Highest value held for at least hold_s: max over the rolling minimum.
 
@@ -151,14 +136,13 @@ def robust_peak(x: np.ndarray, fps: float, hold_s: float = 0.3) -> tuple[int, fl
 
 
 def segment_trials(x: np.ndarray, t: np.ndarray, min_excursion: float,
-                   directions: tuple[int, ...] = (1,), hold_s: float = 0.3,
-                   baseline: float | None = None) -> Segmentation:
-    """Split a filtered series into repetitions away from neutral and back.
+                   directions: tuple[int, ...] = (1,), hold_s: float = 0.3, *, baseline: float) -> Segmentation:
+    """Split a filtered series into repetitions away from its neutral level (`baseline`) and back.
 
     A trial is a stretch beyond max(min_excursion, 35% of the largest excursion
     that way) lasting at least hold_s, widened to where it left and regained neutral.
     """
-    base = neutral_baseline(x, t) if baseline is None else baseline
+    base = baseline
     fps = 1.0 / float(np.median(np.diff(t)))
     rel = x - base
     trials: list[Trial] = []

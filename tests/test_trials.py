@@ -3,6 +3,7 @@ import pytest
 
 from posture.trials import (FilterConfig, OneEuroFilter, effective_cutoff, fill_gaps, lowpass, mdc95,
                             repeatability, robust_peak, segment_trials)
+from posture.measures.stillness import neutral_level
 from posture.synthetic.scene import trial_profile
 
 
@@ -56,7 +57,8 @@ def test_trials_are_segmented_with_their_peaks():
     prof = trial_profile(fps, trials=3)
     x = 5.0 + 70.0 * prof
     t = np.arange(len(x)) / fps
-    seg = segment_trials(x, t, min_excursion=10)
+    assert neutral_level(x, t) == pytest.approx(5.0)             # the opening second, where it stands still
+    seg = segment_trials(x, t, min_excursion=10, baseline=neutral_level(x, t))
     assert seg.baseline == pytest.approx(5.0)
     assert len(seg.trials) == 3
     for tr in seg.trials:
@@ -69,7 +71,7 @@ def test_two_sided_trials_are_signed():
     prof = trial_profile(fps, trials=2)
     sign = np.where(np.arange(len(prof)) < len(prof) // 2 + fps, 1.0, -1.0)
     x = 20.0 * prof * sign
-    seg = segment_trials(x, np.arange(len(x)) / fps, min_excursion=5, directions=(1, -1))
+    seg = segment_trials(x, np.arange(len(x)) / fps, min_excursion=5, directions=(1, -1), baseline=0.0)
     assert [tr.direction for tr in seg.trials] == [1, -1]
     assert [round(tr.peak_value) for tr in seg.trials] == [20, -20]
 

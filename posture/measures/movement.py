@@ -9,6 +9,7 @@ import numpy as np
 from posture.errors import TrialError
 from posture.landmarks import LandmarkSeries
 from posture.measures.common import AnalysisConfig
+from posture.measures.stillness import neutral_level
 from posture.trials import Trial, effective_cutoff, lowpass, segment_trials
 
 
@@ -40,7 +41,8 @@ def find_movement(raw: np.ndarray, series: LandmarkSeries, config: AnalysisConfi
     usable = effective_cutoff(config.filter.cutoff_hz, series.fps)
     if usable < config.filter.cutoff_hz:
         notes.append(f"Filter cutoff lowered to {usable:.1f} Hz for the {series.fps:.0f} fps recording.")
-    seg = segment_trials(signal, series.t, min_excursion, directions, config.peak_hold_s)
+    seg = segment_trials(signal, series.t, min_excursion, directions, config.peak_hold_s,
+                         baseline=neutral_level(signal, series.t))
     kept, dropped = [], []
     for k, trial in enumerate(seg.trials, start=1):
         lost = np.isnan(signal[trial.start:trial.end])

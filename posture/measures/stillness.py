@@ -136,6 +136,19 @@ def neutral_frames(series: LandmarkSeries, seconds: float = NEUTRAL_S) -> np.nda
     return seen[series.t[seen] - t0 <= seconds]
 
 
+def neutral_level(x: np.ndarray, t: np.ndarray, band: float = 3.0) -> float:
+    """The level of a filtered signal in neutral: the median of its opening NEUTRAL_S (a series that starts at its
+    neutral, as find_neutral leaves it), refined over every frame within `band` of it (the subject returns near it
+    between repetitions)."""
+    valid = ~np.isnan(x)
+    if not valid.any():
+        raise TrialError("No usable frames were found: check that the whole body is visible.")
+    opening = valid & (t - t[valid][0] <= NEUTRAL_S)
+    first = float(np.median(x[opening]))
+    near = valid & (np.abs(x - first) <= band)
+    return float(np.median(x[near]))
+
+
 def standing_frames(series: LandmarkSeries, roll: float = 0.0) -> np.ndarray:
     """The frames of the neutral the analysis will measure from (find_neutral), for the height scale; the opening
     second when the subject never stood still and upright (a posture test: its analysis says so if it matters)."""
