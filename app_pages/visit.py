@@ -14,7 +14,7 @@ import streamlit as st
 from app_pages.common import (MAX_UPLOAD_MB, TEST_NAMES, VIDEO_TYPES, active_profile, analyse_upload, client_height,
                               client_picker, comparison_of, engine, plain, show_comparison, show_result)
 from app_pages.browser_panel import camera_panel
-from app_pages.live_panel import forget_run, mark_saved, saved_session
+from app_pages.live_panel import forget_run
 from posture.errors import PostureError
 from posture.store.models import Label, Session
 from posture.store.records import client_sessions, stored_result
@@ -57,7 +57,7 @@ def begin(label: str, planned: tuple[str, ...] | None) -> None:
     pain = st.slider("Pain now (0 none, 10 worst)", 0, 10, 0, key=f"visit-pain-{label}")
     if st.button(f"Begin the {label} assessment", type="primary", disabled=not tests):
         try:
-            begin_session(engine(), client, label, tests, today, pain=pain, profile=active_profile())
+            begin_session(engine(), client, label, tests, today, pain=pain)
             st.rerun()
         except PostureError as e:
             st.error(str(e))
@@ -71,9 +71,8 @@ def run_test(session: Session, test: str) -> None:
     outcome = None
     if how == LIVE:
         run, result, series = camera_panel(key, test, profile=active_profile(), height_cm=height, scroll=True)
-        if result is not None and saved_session(key) is None:
+        if result is not None:          # stored below; the run is forgotten once it is, so it is stored once
             outcome = result, series
-            mark_saved(key, session.id)
     else:
         upload = st.file_uploader(f"Recording of this test (up to {MAX_UPLOAD_MB} MB)", type=VIDEO_TYPES,
                                   key=f"{key}-{test}-upload")
@@ -82,7 +81,7 @@ def run_test(session: Session, test: str) -> None:
             outcome = None if analysis is None else (analysis.result, analysis.series)
     if outcome is not None:
         try:
-            add_test(engine(), session.id, *outcome)
+            add_test(engine(), session.id, *outcome, profile=active_profile())
         except PostureError as e:
             st.error(str(e))
             return

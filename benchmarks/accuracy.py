@@ -39,11 +39,11 @@ import cv2
 import numpy as np
 
 from posture.errors import PostureError
-from posture.measures import AnalysisConfig, analyse
+from posture.measures import AnalysisConfig
 from posture.measures.registry import default_mdc95, uncertainty
 from posture.pipeline import landmarks_from_video
 from posture.pose import Detection, MediaPipePose, PoseEstimator
-from posture.prepare import prepare
+from posture.analysis import analyse_landmarks
 from posture_renders.clips import ClipSpec, make_clip
 from posture_renders.human import Shape
 from posture_renders.raster import Box, Clothes, Room
@@ -212,8 +212,8 @@ def analyse_clip(spec: ClipSpec, video: Path, upright: bool = False):
         estimator.close()
     config = AnalysisConfig(roll_deg=spec.roll_deg, calibrated=bool(spec.roll_deg))
     try:
-        series, config = prepare(series, config, height_cm=spec.shape.height * 100)
-        return series, analyse(series, spec.test, config)
+        analysis = analyse_landmarks(series, spec.test, config, height_cm=spec.shape.height * 100)
+        return analysis.series, analysis.result
     except PostureError as e:
         return series, str(e)
 

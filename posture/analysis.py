@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from posture.calibration import CameraProfile
 from posture.landmarks import LandmarkSeries
 from posture.measures import TESTS, AnalysisConfig, TestResult, measure
+from posture.measures.registry import AUTO
 from posture.measures.recognise import recognise_test
 from posture.prepare import Preparation
 
-AUTO = "auto"           # the test named so is recognised from the recording
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,6 @@ def analyse_prepared(series: LandmarkSeries, test: str, prep: Preparation,
     config = prep.scaled(series, height_cm)
     recognised = test == AUTO
     if recognised:
-        test = recognise_test(series)
+        test = recognise_test(series, config.roll_deg)
     measured = measure(series, test, config)
     return Analysis(test, series, measured.result, recognised, measured.start)

@@ -78,7 +78,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub) -> None:
-    from posture.analysis import AUTO
+    from posture.measures.registry import AUTO
     from posture.measures import TESTS
 
     b = sub.add_parser("batch", help="analyse many videos: files, folders, globs or a CSV manifest",

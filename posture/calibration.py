@@ -333,7 +333,7 @@ def save_profile(profile: CameraProfile, directory: str | Path) -> Path:
     """Write the profile atomically (a crash leaves the old file or none, never half a file)."""
     path = profile_path(profile.name, directory)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, json.dumps({"format": PROFILE_FORMAT, **asdict(profile)}, indent=2) + "\n")
+    write_atomic(path, json.dumps({"format": PROFILE_FORMAT, **asdict(profile)}, indent=2) + "\n", mode=0o600)
     return path
 
 

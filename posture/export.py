@@ -178,12 +178,19 @@ def _number(v) -> float | None:
     return None if v is None else float(v)
 
 
+def _withheld(m: dict) -> Withheld | None:
+    """A measurement's withheld code; read from its sentence when it comes from a version before the codes."""
+    if "withheld" in m:
+        return Withheld(m["withheld"]) if m["withheld"] else None
+    return Withheld.from_reason(str(m.get("reason") or ""))
+
+
 def result_from_dict(d: dict) -> TestResult:
     """The inverse of result_dict; TypeError, KeyError or ValueError when the data is not a result."""
     ms = tuple(Measurement(str(m["name"]), _number(m["value"]), str(m["unit"]), float(_number(m["quality"])),
                            str(m.get("reason", "")), tuple(map(str, m.get("flags", []))),
                            tuple(_number(v) for v in m.get("trials", [])), _number(m.get("spread")),
-                           _number(m.get("maximum")), Withheld(m["withheld"]) if m.get("withheld") else None)
+                           _number(m.get("maximum")), _withheld(m))
                for m in d["measurements"])
     return TestResult(str(d["test"]), str(d["view"]), ms, tuple(map(str, d.get("notes", []))),
                       float(d["detected_share"]), tuple(tuple(int(i) for i in f) for f in d.get("trial_frames", [])),

@@ -12,11 +12,11 @@ from pathlib import Path
 HALF_WRITTEN = re.compile(r"\..+\.\d+\.[0-9a-f]{12}")     # the temporary name `write_atomic` writes under
 
 
-def write_atomic(path: Path, content: str | bytes) -> None:
+def write_atomic(path: Path, content: str | bytes, mode: int = 0o666) -> None:
     """Write a file whole or not at all: into a temporary file beside it, flushed to the disk, renamed over it when
-    complete. The file's permissions follow the umask, as those of any file written directly."""
+    complete. Its permissions: `mode` less the umask, as for any file written directly."""
     tmp = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}"      # HALF_WRITTEN
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(content.encode() if isinstance(content, str) else content)

@@ -71,11 +71,3 @@ class Preparation:
         if self.profile is not None and self.profile.cm_per_px and not config.cm_per_px:
             config = replace(config, cm_per_px=self.profile.cm_per_px)
         return config
-
-
-def prepare(series: LandmarkSeries, config: AnalysisConfig = AnalysisConfig(), profile: CameraProfile | None = None,
-            mirrored: bool = False, height_cm: float | None = None) -> tuple[LandmarkSeries, AnalysisConfig]:
-    """Landmarks as recorded and what is known of the camera in; landmarks and settings to analyse out."""
-    prep = Preparation.for_frames(series.width, series.height, config, profile, mirrored)
-    series = prep.landmarks(series)
-    return series, prep.scaled(series, height_cm)

@@ -12,7 +12,7 @@ from posture.calibration import CameraProfile
 from posture.live import DONE, GuidedCheck, LiveConfig
 from posture.measures import AnalysisConfig
 from posture.pipeline import analyse_video
-from posture.prepare import prepare
+from posture.prepare import Preparation
 from posture.synthetic.camera import frontal_camera, sagittal_camera
 from posture.synthetic.scene import forward_bend_poses, landmark_series, side_bend_poses, still_poses
 from posture.synthetic.skeleton import Pose
@@ -63,7 +63,9 @@ def test_live_and_offline_agree_with_a_lens_profile_at_another_resolution(test, 
     check = live_check(series, test, profile=profile)
     online = check.result
     # The live check keeps the landmarks exactly as the offline path prepares them (undistorted, full resolution).
-    prepared, config = prepare(series, profile=profile)
+    prep = Preparation.for_frames(series.width, series.height, AnalysisConfig(), profile)
+    prepared = prep.landmarks(series)
+    config = prep.scaled(prepared)
     kept = check.series()
     assert np.nanmax(np.abs(prepared.image - series.image)) > 3.0          # the lens bends the landmarks visibly
     np.testing.assert_allclose(kept.image, prepared.image[np.searchsorted(series.t, kept.t)], atol=1e-6)
@@ -94,15 +96,16 @@ def test_the_live_check_and_the_analysis_find_the_same_neutral_on_the_same_landm
     """A subject who waits leaning to one side, sways, then stands still and upright, then bends sideways: the live
     check settles its neutral where the analysis finds it on the whole recording (one stillness rule, stillness.py),
     and the analysis of what the live check kept measures from it without refusing."""
-    from posture.measures import analyse
-    from posture.measures.stillness import find_neutral
+    from posture.analysis import analyse_landmarks
 
     leaning = still_poses(Pose(trunk_lateral=12.0), FPS, 3.5)
     sway = [Pose(trunk_lateral=6.0 * np.sin(k / 5.0)) for k in range(int(1.0 * FPS))]
     poses = leaning + sway + still_poses(Pose(), FPS, 2.5) + side_bend_poses(20.0, FPS)
     series = landmark_series(poses, frontal_camera(), FPS, noise_px=1.0, rng=np.random.default_rng(5))
-    offline = find_neutral(series)
-    assert offline.note and 4.5 <= series.t[offline.start] <= 4.8      # after the sway, where the stillness begins
+    whole = analyse_landmarks(series, "side-bend")
+    offline = whole.neutral_start
+    assert 4.5 <= series.t[offline] <= 4.8                             # after the sway, where the stillness begins
+    assert any("did not start still" in n for n in whole.result.notes)
 
     check = GuidedCheck("side-bend", series.width, series.height)
     for k in range(len(series)):
@@ -110,11 +113,10 @@ def test_the_live_check_and_the_analysis_find_the_same_neutral_on_the_same_landm
         if check.frames:                                   # the neutral is settled: the recording starts with it
             break
     live_start = check.frames[0][0]
-    assert live_start == pytest.approx(series.t[offline.start], abs=2 / FPS)
+    assert live_start == pytest.approx(series.t[offline], abs=2 / FPS)
     for k in range(k + 1, len(series)):
         check.update(series.t[k], series.image[k], series.visibility[k], series.world[k])
     assert check.step == DONE and not check.error, check.error
-    whole = analyse(series, "side-bend")
     for side in ("left", "right"):
         name = f"side_bend_{side}"
-        assert check.result.get(name).value == pytest.approx(whole.get(name).value, abs=LAG_TOLERANCE["deg"])
+        assert check.result.get(name).value == pytest.approx(whole.result.get(name).value, abs=LAG_TOLERANCE["deg"])

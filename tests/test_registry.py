@@ -99,7 +99,7 @@ def test_the_exports_carry_the_specs_defaults(name):
     for row, m in zip(rows, result_dict(result)["measurements"]):
         default = default_mdc95(m["name"], m["unit"])
         assert m["mdc95_default"] == default and row["mdc95_default"] == ("" if default is None else str(default))
-    assert format_table(result).startswith(f"{TESTS[name].label.split(' (')[0]} ({TESTS[name].view} view)")
+    assert format_table(result).startswith(f"{TESTS[name].title} ({TESTS[name].view} view)")
 
 
 @pytest.mark.parametrize("name", list(TESTS))

@@ -162,9 +162,9 @@ def test_the_upgrade_gathers_a_visit_split_by_earlier_versions_losing_nothing(db
                                                                                "NULL"),
                 (903, 901, "post", "NULL", "''", "NULL", "NULL"), (904, 902, "post", "2", "''", "'k4'", "NULL")):
             conn.execute(text("INSERT INTO sessions (id, visit_id, label, pain, notes, recorded_at, software_version, "
-                              "source, batch_key, video_path) VALUES "
+                              "source, batch_key, video_path, calibration) VALUES "
                               f"({sid}, {visit}, '{label}', {pain}, {notes}, '2026-01-05 10:0{sid - 900}:00', 'x', "
-                              f"'video', {key}, {video})"))
+                              f"'video', {key}, {video}, '{{\"roll_deg\": {sid - 900}.0}}')"))
             conn.execute(text("INSERT INTO tests (id, session_id, test, view, detected_share, notes, trial_frames) "
                               f"VALUES ({sid}, {sid}, 'forward-bend', 'sagittal', 1.0, '[]', '[]')"))
     old.dispose()
@@ -175,6 +175,7 @@ def test_the_upgrade_gathers_a_visit_split_by_earlier_versions_losing_nothing(db
     assert (pre.label, post.label, pre.visit_id, post.visit_id) == ("pre", "post", 901, 901)
     assert ([t.id for t in pre.tests], [t.id for t in post.tests]) == ([901, 902], [903, 904])
     assert (pre.pain, pre.notes, post.pain) == (5, "bend\nside", 2)
+    assert [t.calibration["roll_deg"] for t in pre.tests + post.tests] == [1.0, 2.0, 3.0, 4.0]     # each its own
     assert [(t.batch_key, t.video_path) for t in pre.tests + post.tests] == [
         ("k1", "/v/1.mp4"), (None, None), (None, None), ("k4", None)]
     assert counts(engine)["visits"] == 1
@@ -243,6 +244,24 @@ def test_writers_recording_a_pre_test_at_the_same_moment_make_one_pre_session(db
         assert first == second
     c = counts(engine)
     assert (c["clients"], c["visits"], c["sessions"], c["tests"]) == (10, 10, 10, 20)
+
+
+def test_a_test_joining_the_days_pre_keeps_its_own_camera_and_what_was_said_with_it(engine):
+    """Two recordings from two cameras saved into one pre session: each test keeps its profile (its curve is levelled
+    with its own roll); the later save's pain and notes are kept, not dropped."""
+    from posture.calibration import CameraProfile
+    from posture.store.records import stored_tests
+
+    cam_a = CameraProfile(name="cam-a", image_size=(480, 640), roll_deg=9.0)
+    cam_b = CameraProfile(name="cam-b", image_size=(480, 640), roll_deg=1.0)
+    first = record_tests(engine, "AB-1", "pre", [bend(55.0)], visit_date=date(2026, 3, 2), pain=6, notes="stiff",
+                         profile=cam_a)
+    again = record_tests(engine, "AB-1", "pre", [bend(57.0, seed=1)], visit_date=date(2026, 3, 2), pain=4,
+                         notes="after a walk", profile=cam_b)
+    session = load_session(engine, first)
+    assert again == first and [t.roll_deg for t in stored_tests(session)] == [9.0, 1.0]
+    assert session.pain == 6
+    assert session.notes == "stiff\nafter a walk\nPain 4/10 when forward bend was measured."
 
 
 def test_the_database_itself_refuses_a_second_pre_or_a_second_visit_on_a_day(engine):

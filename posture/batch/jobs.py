@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from posture import limits
-from posture.analysis import AUTO
+from posture.measures.registry import AUTO
 from posture.errors import PostureError
 from posture.limits import terminal_safe
 

@@ -51,6 +51,16 @@ class Withheld(StrEnum):
     NOT_MEASURABLE = "not-measurable"      # the tool cannot measure it reliably from this view
     DISAGREE = "disagree"                  # two readings of it disagree beyond what the test allows
 
+    @classmethod
+    def from_reason(cls, reason: str) -> Withheld | None:
+        """The code of a sentence that versions before the codes wrote alone (their JSON results and bundles)."""
+        return next((code for start, code in _OLD_REASONS if reason.startswith(start)), None)
+
+
+_OLD_REASONS = (("needs a scale", Withheld.NEEDS_SCALE), ("withheld: quality", Withheld.POOR_QUALITY),
+                ("no repetition", Withheld.NO_REPETITION), ("not measured", Withheld.NOT_MEASURABLE),
+                ("withheld: the arms and the shoulders disagree", Withheld.DISAGREE))
+
 
 @dataclass(frozen=True)
 class Measurement:

@@ -22,11 +22,12 @@ def _excursion(signal: np.ndarray, series: LandmarkSeries, neutral: np.ndarray) 
     return float(np.nanmax(np.abs(smooth - np.nanmedian(smooth[neutral]))))
 
 
-def recognise_test(series: LandmarkSeries) -> str:
-    """The test name: side view bending (forward-bend) or still; front view leaning, turning or still."""
+def recognise_test(series: LandmarkSeries, roll: float = 0.0) -> str:
+    """The test name: side view bending (forward-bend) or still; front view leaning, turning or still (roll: the
+    camera's, degrees, for where the subject stood still and upright)."""
     if not series.detected.any():
         raise NoPersonError("No person was found in the video, so the test cannot be recognised.")
-    neutral = standing_frames(series)
+    neutral = standing_frames(series, roll)
     if view_ratio(series, neutral) < SIDE_ON_RATIO:
         incl = trunk_inclination(series, facing_direction(series, neutral))
         bends = _excursion(incl, series, neutral) > TESTS["forward-bend"].min_excursion

@@ -21,6 +21,7 @@ from posture.measures.angles import facing_direction, shoulder_tilt, trunk_incli
 from posture.measures.posture import ARMS_NOT_RELAXED, standing_frontal, standing_sagittal
 
 LARGER, SMALLER, LEVEL = "larger", "smaller", "level"      # which way a measurement is better
+AUTO = "auto"           # no test named: the analysis recognises it from the recording (analysis.py)
 STILL = "Stand naturally and keep still."
 
 # The angle per frame that shows a test's movement: (series, forward, roll, neutral) -> degrees.

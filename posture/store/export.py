@@ -24,11 +24,11 @@ def session_dict(session: Session) -> dict:
         "visit_date": session.visit.visit_date.isoformat(), "label": session.label, "pain": session.pain,
         "notes": session.notes, "recorded_at": session.recorded_at.isoformat(timespec="seconds"),
         "software_version": session.software_version, "source": session.source,
-        "calibration": session.calibration,
         "tests": [{"test": r.test, "view": r.view, "detected_share": r.detected_share, "notes": list(r.notes),
                    "trial_frames": [list(f) for f in r.trial_frames], "camera_angle_deg": r.camera_angle_deg,
+                   "calibration": record.calibration,
                    "measurements": [MeasurementRow(m).as_json() for m in r.measurements]}
-                  for r in map(stored_result, session.tests)],
+                  for record, r in ((t, stored_result(t)) for t in session.tests)],
     }
 
 

@@ -87,8 +87,7 @@ class Session(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     software_version: Mapped[str] = mapped_column(String(40))
-    calibration: Mapped[dict | None] = mapped_column(JSON)       # the camera profile used, as saved
-    source: Mapped[str] = mapped_column(String(20), default="video")   # video, live, home bundle
+    source: Mapped[str] = mapped_column(String(20), default="video")   # how it was begun: video, live, visit, home
     bundle_id: Mapped[str | None] = mapped_column(String(40), unique=True, index=True)   # set when imported from a bundle
     protocol: Mapped[list | None] = mapped_column(JSON)          # the battery of tests planned for this session
     visit: Mapped[Visit] = relationship(back_populates="sessions")
@@ -111,6 +110,7 @@ class RecordedTest(Base):
     landmarks: Mapped[bytes | None] = mapped_column(LargeBinary)      # compressed .npz of the series
     batch_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)   # the batch row it came from
     video_path: Mapped[str | None] = mapped_column(Text)         # the recording, only when the user asked to keep it
+    calibration: Mapped[dict | None] = mapped_column(JSON)       # the camera profile it was measured with, as saved
     session: Mapped[Session] = relationship(back_populates="tests")
     measurements: Mapped[list[MeasurementRecord]] = relationship(
         back_populates="test", cascade="all, delete-orphan", order_by="MeasurementRecord.id")

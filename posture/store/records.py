@@ -84,14 +84,14 @@ class StoredTest:
         return TESTS[self.result.test].primary_angle(self.series, roll=self.roll_deg)
 
 
-def session_roll(session: Session) -> float:
+def test_roll(record: RecordedTest) -> float:
     """The camera roll of the profile a session was measured with (0 when uncalibrated)."""
-    return float((session.calibration or {}).get("roll_deg") or 0.0)
+    return float((record.calibration or {}).get("roll_deg") or 0.0)
 
 
 def stored_tests(session: Session) -> list[StoredTest]:
     """Every test of a session with its landmarks decoded."""
-    return [StoredTest(*load_test(t), session_roll(session)) for t in session.tests]
+    return [StoredTest(*load_test(t), test_roll(t)) for t in session.tests]
 
 
 def check_session_fields(label: str, pain: int | None, visit_date: date, notes: str) -> tuple[int | None, str]:
@@ -149,9 +149,10 @@ def record_tests(engine: Engine, pseudonym: str, label: str,
     for attempt in range(2):
         records = [test_record(r, s) for r, s in tests]
         records[0].batch_key, records[0].video_path = batch_key, video_path
+        for record in records:
+            record.calibration = asdict(profile) if profile else None
         try:
-            return _record(engine, pseudonym, Label(label), records, visit_date, pain, notes, profile, source,
-                           bundle_id)
+            return _record(engine, pseudonym, Label(label), records, visit_date, pain, notes, source, bundle_id)
         except IntegrityError:
             # Another writer made the visit or the slot since this transaction looked: add to theirs. A repeated
             # bundle or batch row fails again, and its caller says so.
@@ -161,7 +162,7 @@ def record_tests(engine: Engine, pseudonym: str, label: str,
 
 
 def _record(engine: Engine, pseudonym: str, label: Label, records: list[RecordedTest], visit_date: date,
-            pain: int | None, notes: str, profile: CameraProfile | None, source: str, bundle_id: str | None) -> int:
+            pain: int | None, notes: str, source: str, bundle_id: str | None) -> int:
     """One transaction of record_tests: find or make the client, visit and session, then add the tests."""
     with writing(engine) as db:
         serialise_on(db, pseudonym)
@@ -172,12 +173,28 @@ def _record(engine: Engine, pseudonym: str, label: Label, records: list[Recorded
         session = next((s for s in visit.sessions if s.label == label), None) if label.in_visit else None
         if session is None:
             session = Session(visit=visit, label=label.value, pain=pain, notes=notes,
-                              software_version=software_version(), calibration=asdict(profile) if profile else None,
-                              source=source, bundle_id=bundle_id, tests=[])
+                              software_version=software_version(), source=source, bundle_id=bundle_id)
             db.add(session)
-        session.tests.extend(records)
+        else:
+            _join(session, records, pain, notes)
+        for record in records:          # added one by one: the session's earlier tests (and landmarks) stay unread
+            record.session = session
+        db.add_all(records)
         db.flush()
         return session.id
+
+
+def _join(session: Session, records: list[RecordedTest], pain: int | None, notes: str) -> None:
+    """Tests joining a session begun earlier: their notes are added to its notes, and their pain score taken when
+    it has none, else kept in the notes when it differs (nothing said at a save is lost)."""
+    said = [notes] if notes else []
+    if pain is not None and session.pain is None:
+        session.pain = pain
+    elif pain is not None and pain != session.pain:
+        tests = ", ".join(TESTS[r.test].title.lower() for r in records)
+        said.append(f"Pain {pain}/10 when {tests} was measured.")
+    if said:
+        session.notes = "\n".join([session.notes, *said] if session.notes else said)
 
 
 FULL = (selectinload(Session.tests).selectinload(RecordedTest.measurements),

@@ -9,7 +9,7 @@ later one is the one compared (nothing is lost).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Engine, select
@@ -87,7 +87,7 @@ def visit_session(engine: Engine, pseudonym: str, visit_date: date, label: str) 
 
 
 def begin_session(engine: Engine, pseudonym: str, label: str, protocol: tuple[str, ...], visit_date: date,
-                  pain: int | None = None, profile: CameraProfile | None = None, notes: str = "") -> int:
+                  pain: int | None = None, notes: str = "") -> int:
     """Open the visit's pre or post session with its battery; the post session must run the pre's battery."""
     pain, notes = check_session_fields(label, pain, visit_date, notes)
     protocol = check_protocol(protocol)
@@ -105,8 +105,7 @@ def begin_session(engine: Engine, pseudonym: str, label: str, protocol: tuple[st
             if any(s.label == label for s in visit.sessions):
                 raise begun
             session = Session(visit=visit, label=label, pain=pain, notes=notes, software_version=software_version(),
-                              calibration=asdict(profile) if profile else None, source="visit",
-                              protocol=list(protocol), tests=[])
+                              source="visit", protocol=list(protocol), tests=[])
             db.add(session)
             db.flush()
             return session.id
@@ -114,14 +113,16 @@ def begin_session(engine: Engine, pseudonym: str, label: str, protocol: tuple[st
         raise begun from e
 
 
-def add_test(engine: Engine, session_id: int, result: TestResult, series: LandmarkSeries | None) -> int:
-    """Add one measured test to a visit's pre or post session, named by its id (the Visit page, the demo): the same
-    writer as every other (records.record_tests); a repeat is kept beside the earlier one."""
+def add_test(engine: Engine, session_id: int, result: TestResult, series: LandmarkSeries | None,
+             profile: CameraProfile | None = None) -> int:
+    """Add one measured test (with the camera profile it was measured with) to a visit's pre or post session, named
+    by its id (the Visit page, the demo): the same writer as every other (records.record_tests); a repeat is kept
+    beside the earlier one."""
     session = load_session(engine, session_id)
     if not Label(session.label).in_visit:
         raise PostureError(f"Session {session_id} is not a visit's pre or post assessment.")
     return record_tests(engine, session.visit.client.pseudonym, session.label, [(result, series)],
-                        visit_date=session.visit.visit_date)
+                        visit_date=session.visit.visit_date, profile=profile)
 
 
 def adopt_home_check(engine: Engine, session_id: int, label: str = Label.FOLLOW_UP) -> None:
