@@ -20,6 +20,7 @@ import streamlit.components.v1 as components
 
 from app_pages.live_panel import (HEADER_PX, closing_words, first_words, forget_run, live_panel, live_run, panel_css,
                                   say_once, scroll_to, speak_key, speak_toggle, try_again_button, words_html)
+from posture import settings
 from posture.calibration import CameraProfile
 from posture.errors import PostureError
 from posture.landmarks import BONES, LandmarkSeries
@@ -28,8 +29,6 @@ from posture.live_camera import LiveRun
 from posture.measures import TESTS, TestResult
 
 DEVICE, SERVER = "On this device", "On the server"
-MIN_FPS = 12.0          # below this the guided check's filters and hold times lose frames they need (they were
-                        # validated on 15 fps recordings; a 15 fps camera processed whole gives 15)
 FPS_AFTER = 60          # frames processed before the browser's speed is judged
 _pose = components.declare_component("browser_pose", path=str(Path(__file__).parent / "browser_pose"))
 
@@ -119,9 +118,10 @@ def _component_key(key: str, test: str) -> str:
 def too_slow(key: str, batch: BrowserBatch, home: bool) -> bool:
     """True, with the reason kept for the page, when the browser has shown it processes fewer frames per second than
     the check needs: a therapist is moved to the server's path, a patient told to use another device."""
-    if batch.frames and batch.frames[-1].seq >= FPS_AFTER and 0 < batch.fps < MIN_FPS:
+    least = settings.min_device_fps()
+    if batch.frames and batch.frames[-1].seq >= FPS_AFTER and 0 < batch.fps < least:
         st.session_state[f"{key}-slow"] = (
-            f"This device ran the pose model at {batch.fps:.0f} frames per second, fewer than the {MIN_FPS:.0f} the "
+            f"This device ran the pose model at {batch.fps:.0f} frames per second, fewer than the {least:.0f} the "
             + ("check needs: please use a newer phone or computer, or ask your therapist for a check in the clinic."
                if home else "check needs: the check now runs on the server instead."))
         if not home:

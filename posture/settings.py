@@ -6,6 +6,7 @@ all ask here, so they open the same database and see the same camera profiles.
 | the database     | POSTURE_DB (path or URL)  | data/posture.db                          |
 | camera profiles  | POSTURE_CALIBRATION_DIR   | calibration/                             |
 | kept videos      | POSTURE_VIDEO_DIR         | data/videos/                             |
+| the device path  | POSTURE_MIN_DEVICE_FPS    | 12 (frames a second the browser's model must keep up) |
 
 A command-line option (--db, --calibration-dir, --video-dir) wins over its variable. Uploads go to a private
 folder in the system's temp folder (posture/privacy.py).
@@ -22,6 +23,10 @@ VIDEO_DIR = "POSTURE_VIDEO_DIR"
 DEFAULT_DB = Path("data") / "posture.db"
 DEFAULT_CALIBRATION_DIR = Path("calibration")
 DEFAULT_VIDEO_DIR = Path("data") / "videos"
+MIN_DEVICE_FPS = "POSTURE_MIN_DEVICE_FPS"
+# Below 12 frames a second the guided check's filters and hold times lose frames they need (validated on 15 fps
+# recordings): a therapist's device that slow is moved to the server's path, a patient's told to use another.
+DEFAULT_MIN_DEVICE_FPS = 12.0
 DATABASE_HELP = f"database file or URL (default ${DATABASE} or {DEFAULT_DB})"
 
 
@@ -39,6 +44,11 @@ def add_calibration_dir(parser, flag: str = "--calibration-dir") -> None:
     """The option that names the folder of camera profiles, the same on every command that reads them."""
     parser.add_argument(flag, type=calibration_dir, default=calibration_dir(),
                         help=f"folder of camera profiles (default ${CALIBRATION_DIR} or {DEFAULT_CALIBRATION_DIR}/)")
+
+
+def min_device_fps() -> float:
+    """The frames a second a device's pose model must process for the check to run on it ($POSTURE_MIN_DEVICE_FPS)."""
+    return float(os.environ.get(MIN_DEVICE_FPS) or DEFAULT_MIN_DEVICE_FPS)
 
 
 def video_dir(given: str | Path | None = None) -> Path:

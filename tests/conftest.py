@@ -131,6 +131,11 @@ def one_sentence(err: str) -> str:
     return err.removeprefix("error: ").strip()
 
 
+# The browser tests check that the device path works, not how fast: this machine's headless Chromium may run the
+# model slower than a clinic's devices (12 to 30 frames a second here, docs/speed.md), and below the app's threshold
+# it would move the check to the server's path. The app's own threshold is a setting (posture/settings.py).
+DEVICE_PATH_ANY_SPEED = {"POSTURE_MIN_DEVICE_FPS": "1"}
+
 # The therapist's account for the browser tests (made in the database before the server starts, as at a clinic
 # after its first start), and logging in as a person would.
 THERAPIST, PASSWORD = "E2E", "a long enough password"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTIFACTS, LINKS, ROOT, log_in, sample, therapist_account, wait_for_app
+from conftest import ARTIFACTS, DEVICE_PATH_ANY_SPEED, LINKS, ROOT, log_in, sample, therapist_account, wait_for_app
 from pg import free_port
 from posture.measures.registry import uncertainty
 from posture.pipeline import analyse_video
@@ -45,7 +45,7 @@ def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("app")
     port = free_port()
     env = {**os.environ, "PORT": str(port), "POSTURE_DB": str(tmp / "clinic.db"),
-           "POSTURE_CALIBRATION_DIR": str(tmp / "calibration")}
+           "POSTURE_CALIBRATION_DIR": str(tmp / "calibration"), **DEVICE_PATH_ANY_SPEED}
     therapist_account(tmp / "clinic.db")
     proc = subprocess.Popen(["bash", "dev.sh", "app"], cwd=ROOT, env=env, start_new_session=True,
                             stdout=open(tmp / "app.log", "w"), stderr=subprocess.STDOUT)

@@ -21,7 +21,7 @@ from posture.errors import TrialError
 from posture.geometry import incline_from_vertical
 from posture.landmarks import Landmark as L, LandmarkSeries
 from posture.measures.angles import trunk_axis, trunk_length
-from posture.trials import FilterConfig, longest_still_period, lowpass, true_runs
+from posture.trials import FilterConfig, longest_still_period, lowpass_columns, true_runs
 
 NEUTRAL_S = 1.0             # a movement's neutral is still for at least this long
 UPRIGHT_DEG = 8.0           # the trunk within this of the vertical is upright
@@ -34,26 +34,28 @@ MOVING = (L.NOSE, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.RIGHT_ELBOW
 
 
 def _speed(series: LandmarkSeries, points: np.ndarray, max_gap_s: float | None = None) -> np.ndarray:
-    """Per frame, the speed of points (frames x 2 px) in torso lengths per second, read through the low-pass."""
+    """Per frame and point, the speed of points (frames x points x 2 px) in px per second, read through the
+    low-pass."""
     smooth = FilterConfig(cutoff_hz=SPEED_CUTOFF_HZ) if max_gap_s is None else FilterConfig(
         cutoff_hz=SPEED_CUTOFF_HZ, max_gap_s=max_gap_s)
-    xy = np.stack([lowpass(points[:, k], series.t, smooth) for k in range(2)], axis=-1)
+    frames, n = points.shape[:2]
+    xy = lowpass_columns(points.reshape(frames, n * 2), series.t, smooth).reshape(frames, n, 2)
     return np.linalg.norm(np.gradient(xy, series.t, axis=0), axis=-1)
 
 
 def body_speed(series: LandmarkSeries) -> np.ndarray:
     """Per frame, the median speed of the head, arms, trunk and knees, in torso lengths per second."""
     torso = np.nanmedian(trunk_length(series))
-    speeds = np.stack([_speed(series, series.image[:, lm]) for lm in MOVING])
+    speeds = _speed(series, series.image[:, list(MOVING)])
     with warnings.catch_warnings():          # frames where nobody was found stay NaN, quietly
         warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmedian(speeds, axis=0) / torso
+        return np.nanmedian(speeds, axis=1) / torso
 
 
 def trunk_speed(series: LandmarkSeries, max_gap_s: float | None = None) -> np.ndarray:
     """Per frame, the speed of the trunk's centre (shoulders and hips), in torso lengths per second."""
     centre = (series.midpoint(L.LEFT_SHOULDER, L.RIGHT_SHOULDER) + series.midpoint(L.LEFT_HIP, L.RIGHT_HIP)) / 2
-    return _speed(series, centre, max_gap_s) / np.nanmedian(trunk_length(series))
+    return _speed(series, centre[:, None], max_gap_s)[:, 0] / np.nanmedian(trunk_length(series))
 
 
 def upright(series: LandmarkSeries, roll: float = 0.0) -> np.ndarray:
