@@ -18,7 +18,6 @@ from posture.measures.recognise import recognise_test
 from posture.prepare import Preparation
 
 
-
 @dataclass(frozen=True)
 class Analysis:
     """One recording analysed: which test it was (and whether the tool recognised it rather than being told), the
@@ -34,8 +33,8 @@ class Analysis:
 
 def recognised_words(analysis: Analysis) -> str:
     """What a person is told when the tool chose the test: which, and that it was the tool's choice."""
-    return (f"Recognised as {TESTS[analysis.test].title.lower()}: the tool chose the test from the view and the movement; if "
-            "the recording shows another test, analyse it again naming that test.")
+    return (f"Recognised as {TESTS[analysis.test].title.lower()}: the tool chose the test from the view and the "
+            "movement; if the recording shows another test, analyse it again naming that test.")
 
 
 def analyse_landmarks(series: LandmarkSeries, test: str, config: AnalysisConfig = AnalysisConfig(),
