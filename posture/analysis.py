@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 from posture.calibration import CameraProfile
 from posture.landmarks import LandmarkSeries
-from posture.measures import TESTS, AnalysisConfig, TestResult, measure
-from posture.measures.registry import AUTO
+from posture.measures import TESTS, AnalysisConfig, TestResult
+from posture.measures.clock import on_regular_clock
 from posture.measures.recognise import recognise_test
+from posture.measures.registry import AUTO
+from posture.measures.stretch import measure_usable
 from posture.prepare import Preparation
 
 
@@ -48,10 +50,14 @@ def analyse_landmarks(series: LandmarkSeries, test: str, config: AnalysisConfig 
 
 def analyse_prepared(series: LandmarkSeries, test: str, prep: Preparation,
                      height_cm: float | None = None) -> Analysis:
-    """The same for landmarks already prepared by `prep` (the live check prepares each frame as it comes)."""
+    """The same for landmarks already prepared by `prep` (the live check prepares each frame as it comes).
+
+    The landmarks are put on a regular clock first (clock.py: a phone's variable frame rate), and measured on the
+    longest stretch that holds the test when the whole recording cannot be (stretch.py)."""
+    series = on_regular_clock(series)
     config = prep.scaled(series, height_cm)
     recognised = test == AUTO
     if recognised:
         test = recognise_test(series, config.roll_deg)
-    measured = measure(series, test, config)
+    measured = measure_usable(series, test, config)
     return Analysis(test, series, measured.result, recognised, measured.start)

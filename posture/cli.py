@@ -67,6 +67,35 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_angles(args: argparse.Namespace) -> int:
+    """Per-frame angles of a recording, for research (angles_over_time.py), to a CSV file."""
+    from posture.angles_over_time import NOT_CLINICAL, angles_csv, angles_over_time, plus_minus_words
+    from posture.calibration import load_profile
+    from posture.files import write_atomic
+    from posture.pipeline import landmarks_from_video, load_series
+    from posture.prepare import Preparation
+
+    config = AnalysisConfig(roll_deg=args.roll_deg or 0.0, calibrated=args.roll_deg is not None)
+    profile = load_profile(args.profile, args.calibration_dir) if args.profile else None
+    if args.video.suffix == ".npz":
+        series = load_series(args.video)
+    else:
+        bar, tick = _progress(args.video, args.quiet)
+        try:
+            series = landmarks_from_video(args.video, on_frame=tick, model=args.model, workers=args.workers or 1)
+        finally:
+            if bar is not None:
+                bar.close()
+    prep = Preparation.for_frames(series.width, series.height, config, profile, args.mirrored)
+    result = angles_over_time(prep.landmarks(series), prep.config.roll_deg)
+    write_atomic(args.out, angles_csv(result))
+    print(f"{NOT_CLINICAL} {len(result.t)} frames, seen from the {'side' if result.view == 'sagittal' else 'front'}"
+          f", written to {args.out} ({plus_minus_words(result)}).", file=sys.stderr)
+    for note in result.notes:
+        print(f"Note: {note}", file=sys.stderr)
+    return 0
+
+
 def _save(args: argparse.Namespace, series, result, profile) -> None:
     """Store the result as a session; the video itself only with --keep-video."""
     import shutil
@@ -120,6 +149,18 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--video-dir", type=settings.video_dir, default=settings.video_dir(),
                     help=f"where kept videos go (default ${settings.VIDEO_DIR} or {settings.DEFAULT_VIDEO_DIR}/)")
     a.set_defaults(func=cmd_analyze)
+    g = sub.add_parser("angles", help="per-frame angles of any recording, for research (not a clinical result)")
+    g.add_argument("video", type=Path, help="video file, or a .npz landmark file saved earlier")
+    g.add_argument("--out", type=Path, required=True, help="the CSV file to write (one row per frame)")
+    g.add_argument("--mirrored", action="store_true", help="the video is selfie-mirrored")
+    g.add_argument("--roll-deg", type=float, help="camera roll, degrees (overrides the profile's)")
+    g.add_argument("--profile", help="camera profile name or .json file (see `posture calibrate`)")
+    settings.add_calibration_dir(g)
+    g.add_argument("--model", choices=list(MODELS), default="full", help="BlazePose landmark model")
+    g.add_argument("--workers", type=batch_commands.at_least_one, help="processes for a recording of a minute or "
+                   "longer (default: one)")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.set_defaults(func=cmd_angles)
     calibrate_commands.add_parser(sub)
     session_commands.add_parser(sub)
     batch_commands.add_parser(sub)

@@ -78,11 +78,13 @@ class Excluded(IntEnum):
     OVERLAP = 1          # someone else overlapped the subject
     SWAPPED = 2          # the model mixed up the subject's left and right
     JUMPED = 3           # the tracking jumped to another person or object
+    NO_FRAME = 4         # the camera recorded no frame here (a variable frame rate's gap; measures/clock.py)
 
 
 EXCLUDED_WHY = {Excluded.OVERLAP: "another person overlapped the subject",
                 Excluded.SWAPPED: "the pose model mixed up left and right",
-                Excluded.JUMPED: "the tracking jumped away from the subject"}
+                Excluded.JUMPED: "the tracking jumped away from the subject",
+                Excluded.NO_FRAME: "the camera recorded no frames"}
 
 
 @dataclass(frozen=True)

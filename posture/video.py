@@ -1,37 +1,129 @@
-"""Reading frames from video files, with plain-language errors for bad files."""
+"""Reading frames from video files as phones and clinic cameras make them, with plain-language errors for bad files.
+
+FFmpeg does the reading (PyAV, its Python binding): H.264, HEVC, VP9, AV1 and
+MJPEG, 8- and 10-bit. Each frame comes with its true time, from its own
+timestamp (phones record at a variable frame rate, dropping frames in low
+light), and turned as the file says it is to be shown (the display matrix a
+phone writes when held upright), so that the person stands upright in every
+frame the pose model sees.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
+from av.sidedata.sidedata import Type as SideData
 
 from posture.errors import VideoError
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
+MIN_FPS, MAX_FPS = 1.0, 1000.0      # frame rates a camera records; timestamps outside this range are wrong
+RATE_FRAMES = 12                    # frames read when a file is opened, to check its clock
 
 
 @dataclass(frozen=True)
 class VideoInfo:
+    """A readable video as it is to be shown.
+
+    fps: frames a second over the whole recording (as its header says; a variable-rate recording's average).
+    frame_count: as the container claims (decoding may end earlier). width, height: as shown (after the turn).
+    turn: how each decoded picture is turned and flipped to be shown (`display_turn`; "" for none).
+    rotation_deg: the turn as a person would say it (clockwise degrees, for notes).
+    start_s: the first frame's timestamp; frame times count from it.
+    """
+
     path: Path
     fps: float
-    frame_count: int      # as the container claims; decoding may end earlier
+    frame_count: int
     width: int
     height: int
+    turn: str = ""
+    rotation_deg: int = 0
+    start_s: float = 0.0
 
     @property
     def duration_s(self) -> float:
         return self.frame_count / self.fps if self.fps else 0.0
 
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
-MIN_FPS, MAX_FPS = 1.0, 1000.0      # frame rates a camera records; a header outside this range is wrong
+def display_turn(matrix: np.ndarray | None) -> tuple[str, int]:
+    """How a picture is turned to be shown, from its display matrix (9 numbers, 16.16 fixed point, or None), as
+    FFmpeg's own player decides it: ("" | "clock" | "cclock" | "transpose" | "antitranspose" | "hflip" | "vflip" |
+    "hvflip", clockwise degrees). VideoError for a turn that is not a multiple of 90 degrees."""
+    if matrix is None:
+        return "", 0
+    m = np.asarray(matrix, float)
+    scale0, scale1 = np.hypot(m[0], m[3]), np.hypot(m[1], m[4])
+    if not scale0 or not scale1:
+        return "", 0                                    # a matrix of zeros, as some muxers write: no turn
+    theta = np.degrees(np.arctan2(m[1] / scale1, m[0] / scale0))      # = -av_display_rotation_get
+    theta -= 360 * np.floor(theta / 360 + 0.9 / 360)
+    if abs(theta - 90) < 1:
+        return ("transpose" if m[3] > 0 else "clock"), 90
+    if abs(theta - 180) < 1:
+        flips = ("h" if m[0] < 0 else "") + ("v" if m[4] < 0 else "")
+        return (f"{flips}flip" if flips else ""), (180 if flips == "hv" else 0)
+    if abs(theta - 270) < 1:
+        return ("antitranspose" if m[3] < 0 else "cclock"), 270
+    if abs(theta) < 1 or abs(theta - 360) < 1:
+        return ("vflip" if m[4] < 0 else ""), 0
+    raise VideoError(f"the file says to show its pictures turned by {theta:.0f} degrees, which this tool cannot "
+                     "undo: export it again from the camera's app.")
+
+
+def turned(picture: np.ndarray, turn: str) -> np.ndarray:
+    """A decoded picture (rows x columns x colours) turned as `display_turn` says."""
+    if turn == "clock":
+        picture = np.rot90(picture, -1)
+    elif turn == "cclock":
+        picture = np.rot90(picture, 1)
+    elif turn == "transpose":
+        picture = picture.transpose(1, 0, 2)
+    elif turn == "antitranspose":
+        picture = np.rot90(picture, -1)[::-1]
+    elif turn:
+        picture = picture[::-1 if "v" in turn else 1, ::-1 if "h" in turn else 1]
+    return np.ascontiguousarray(picture)
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except (av.FFmpegError, UnicodeDecodeError, ValueError):
+        raise VideoError(f"{path.name} is not a video this tool can read (it may be corrupt, cut short or in an "
+                         "unsupported format): record it again or convert it to MP4.") from None
+    if not container.streams.video:
+        container.close()
+        raise VideoError(f"{path.name} holds no video (sound only, or no pictures): record the test as a video.")
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"            # FFmpeg decodes on every core: frames come in order all the same
+    return container
+
+
+def _frames(container: av.container.InputContainer) -> Iterator[av.VideoFrame]:
+    """Every decodable frame, in order; a damaged stretch ends the recording where it begins."""
+    try:
+        yield from container.decode(video=0)
+    except (av.FFmpegError, ValueError):
+        return
+
+
+def _matrix(frame: av.VideoFrame) -> np.ndarray | None:
+    """The frame's display matrix (how it is to be shown), None when it has none."""
+    for data in frame.side_data:
+        if data.type == SideData.DISPLAYMATRIX:
+            return np.frombuffer(bytes(data), np.int32).astype(float)
+    return None
 
 
 def probe(path: str | Path) -> VideoInfo:
-    """Check that a file is a readable video of more than one frame, with a believable frame rate, and describe it;
+    """Check that a file is a readable video of more than one frame, with a believable clock, and describe it;
     VideoError with the reason in words otherwise."""
     path = Path(path)
     if not path.exists():
@@ -44,57 +136,84 @@ def probe(path: str | Path) -> VideoInfo:
         raise VideoError(f"{path} is empty (0 bytes): the recording did not save; record it again.")
     if path.suffix.lower() in IMAGE_SUFFIXES:
         raise VideoError(f"{path.name} is a still picture, not a video: record the test as a video.")
-    cap = cv2.VideoCapture(str(path))
-    try:
-        ok, frame = cap.read() if cap.isOpened() else (False, None)
-        if not ok or frame is None:
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        first = []
+        for frame in _frames(container):
+            first.append(frame)
+            if len(first) == RATE_FRAMES:
+                break
+        if not first:
             raise VideoError(f"{path.name} is not a video this tool can read (it may be corrupt, cut short "
                              "or in an unsupported format): record it again or convert it to MP4.")
-        if not cap.grab():
+        if len(first) == 1:
             raise VideoError(f"{path.name} holds a single picture, not a video: record the test as a video of "
                              "a few seconds.")
-        fps = cap.get(cv2.CAP_PROP_FPS)
-        if not np.isfinite(fps) or not MIN_FPS <= fps <= MAX_FPS:
-            raise VideoError(f"{path.name} gives no believable frame rate (it claims {fps:g} frames a second), so "
-                             "its timing cannot be trusted: export it again as MP4 from the camera's app.")
-        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        return VideoInfo(path, float(fps), max(count, 2), frame.shape[1], frame.shape[0])
-    finally:
-        cap.release()
+        times = [f.time for f in first if f.time is not None]
+        step = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
+        fps = 1.0 / step if step > 0 else 0.0
+        if not MIN_FPS <= fps <= MAX_FPS:
+            raise VideoError(f"{path.name} gives no believable frame rate (it claims {fps:.3g} frames a second), "
+                             "so its timing cannot be trusted: export it again as MP4 from the camera's app.")
+        turn, rotation = display_turn(_matrix(first[0]))
+        average = float(stream.average_rate) if stream.average_rate else fps
+        duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else 0.0
+        count = stream.frames or int(round(duration * average))
+        height, width = turned(np.zeros((first[0].height, first[0].width, 1), np.uint8), turn).shape[:2]
+        return VideoInfo(path, average, max(count, len(first)), width, height, turn, rotation, times[0])
 
 
 def read_frames(info: VideoInfo, stride: int = 1, start: int = 0,
                 stop: int | None = None) -> Iterator[tuple[float, np.ndarray]]:
-    """Yield (seconds, RGB frame) for every `stride`-th frame of the video (counted from frame 0), from frame
-    `start` up to `stop` (None: to the end, whatever the header claims)."""
-    cap = cv2.VideoCapture(str(info.path))
-    try:
-        index = _seek(cap, start)
-        while stop is None or index < stop:
-            ok = cap.grab()
-            if not ok:
+    """Yield (seconds from the first frame, RGB frame as shown) for every `stride`-th frame of the video (counted
+    from frame 0), from frame `start` up to `stop` (None: to the end, whatever the header claims).
+
+    A frame's time is its timestamp; one without a timestamp comes one average frame after the one before.
+    """
+    with _open(info.path) as container:
+        index, frames = _seek(container, start)
+        previous = None
+        for frame in frames:
+            if stop is not None and index >= stop:
                 break
+            t = frame.time - info.start_s if frame.time is not None else None
+            if t is None or (previous is not None and t <= previous):
+                t = (previous or 0.0) + 1.0 / info.fps          # no timestamp, or one out of order
+            previous = t
             if index % stride == 0:
-                ok, bgr = cap.retrieve()
-                if not ok:
-                    break
-                yield index / info.fps, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+                yield t, turned(frame.to_ndarray(format="rgb24"), info.turn)
             index += 1
-    finally:
-        cap.release()
 
 
-def _seek(cap: cv2.VideoCapture, frame: int) -> int:
-    """Move to `frame` (FFmpeg seeks to the key frame before it and decodes up to it); where it is now."""
+def _seek(container: av.container.InputContainer, frame: int) -> tuple[int, Iterator[av.VideoFrame]]:
+    """The frames from frame number `frame` on, and its number: the file's packets are read (not decoded) to find
+    that frame's timestamp, FFmpeg seeks to the key frame before it and decodes up to it. A file whose packets
+    carry no timestamps is decoded from the start."""
+    frames = _frames(container)
     if frame <= 0:
-        return 0
-    if cap.set(cv2.CAP_PROP_POS_FRAMES, frame) and int(cap.get(cv2.CAP_PROP_POS_FRAMES)) == frame:
-        return frame
-    cap.set(cv2.CAP_PROP_POS_FRAMES, 0)          # a container that cannot seek: read up to the frame
-    index = 0
-    while index < frame and cap.grab():
-        index += 1
-    return index
+        return 0, frames
+    stream = container.streams.video[0]
+    stamps = [p.pts for p in container.demux(stream) if p.size]
+    if None in stamps:                                      # no timestamps to seek by: decode up to the frame
+        container.seek(0, stream=stream, backward=True)
+        frames = _frames(container)
+        for _ in zip(range(frame), frames):
+            pass
+        return frame, frames
+    stamps.sort()
+    if frame >= len(stamps):
+        return len(stamps), iter(())
+    container.seek(stamps[frame], stream=stream, backward=True)
+    frames = _frames(container)
+    for decoded in frames:
+        if decoded.pts is not None and decoded.pts >= stamps[frame]:
+            return frame, _chain(decoded, frames)
+    return frame, iter(())
+
+
+def _chain(first: av.VideoFrame, rest: Iterator[av.VideoFrame]) -> Iterator[av.VideoFrame]:
+    yield first
+    yield from rest
 
 
 def write_video(path: str | Path, frames: list[np.ndarray] | Iterator[np.ndarray], fps: float) -> None:

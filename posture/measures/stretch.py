@@ -1,0 +1,76 @@
+"""The usable stretch of an interrupted recording: measured on the part that holds the test, the rest said.
+
+A clinic recording is often cut: the camera goes to a close-up for a few
+seconds, someone walks out of the picture and back. When the whole recording
+cannot be measured, each stretch in which the whole body is in view (frames
+apart by no more than a bridged gap) is tried, longest first; the first that
+holds everything the test needs (a still neutral, whole repetitions, every
+check of `measure`) is measured, with a note of what was left out. When none
+does, the whole recording's refusal stands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from posture.errors import PostureError
+from posture.landmarks import LandmarkSeries
+from posture.measures import Measured, measure
+from posture.measures.common import WHOLE_BODY, AnalysisConfig, in_frame
+from posture.trials import FilterConfig, true_runs
+
+TRIED = 3           # stretches tried, longest first
+
+
+def in_view(series: LandmarkSeries) -> np.ndarray:
+    """Per frame: the subject was found, with the whole body inside the picture."""
+    parts = [i for idx in WHOLE_BODY.values() for i in idx]
+    return series.detected & in_frame(series, margin=0.01 * series.width)[:, parts].all(axis=1)
+
+
+def stretches(series: LandmarkSeries, bridge_s: float = FilterConfig().max_gap_s) -> list[tuple[int, int]]:
+    """(start, stop) of each stretch with the whole body in view, gaps up to bridge_s bridged, longest first."""
+    runs = true_runs(in_view(series))
+    joined: list[tuple[int, int]] = []
+    for start, stop in runs:
+        if joined and series.t[start] - series.t[joined[-1][1] - 1] <= bridge_s:
+            joined[-1] = (joined[-1][0], stop)
+        else:
+            joined.append((start, stop))
+    return sorted(joined, key=lambda r: series.t[r[1] - 1] - series.t[r[0]], reverse=True)
+
+
+def measure_usable(series: LandmarkSeries, test: str, config: AnalysisConfig = AnalysisConfig()) -> Measured:
+    """`measure` on the whole recording, else on its longest stretch that can be measured (frame numbers, the
+    neutral's start among them, stay the recording's); the whole recording's refusal when none can."""
+    try:
+        return measure(series, test, config)
+    except PostureError as whole:
+        refusal = whole
+    for start, stop in stretches(series)[:TRIED]:
+        if (start, stop) == (0, len(series)):
+            continue
+        try:
+            measured = measure(series[start:stop], test, config)
+        except PostureError:
+            continue
+        return _shifted(measured, start, _left_out(series, start, stop))
+    raise refusal
+
+
+def _left_out(series: LandmarkSeries, start: int, stop: int) -> str:
+    t = series.t
+    parts = [f"{t[0]:.1f} to {t[start]:.1f} s" if start else "",
+             f"{t[stop - 1]:.1f} to {t[-1]:.1f} s" if stop < len(series) else ""]
+    return (f"Measured on {t[start]:.1f} to {t[stop - 1]:.1f} s of the recording, where the whole body was in view; "
+            f"{' and '.join(p for p in parts if p)} were left out (the body out of the picture or the camera "
+            "elsewhere).")
+
+
+def _shifted(measured: Measured, start: int, note: str) -> Measured:
+    result = measured.result
+    result = replace(result, notes=result.notes + (note,),
+                     trial_frames=tuple((a + start, b + start, c + start) for a, b, c in result.trial_frames))
+    return replace(measured, start=measured.start + start, result=result)
