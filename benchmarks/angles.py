@@ -30,7 +30,7 @@ from posture.angles_over_time import COLUMNS, angles_over_time
 from posture.landmarks import LandmarkSeries
 from posture.pipeline import landmarks_from_video
 
-FITTED_ON = ("woman 155 cm, heavy", "man 176 cm, average")      # one woman, one man; one heavy, one not
+FITTED_ON = tuple(BODIES)[::2]       # a woman 155 cm heavy and a man 176 cm average: one of each, one heavy
 
 
 def tracked(video: Path, reuse: bool) -> LandmarkSeries:

@@ -34,7 +34,7 @@ from posture.measures.registry import uncertainty
 from posture.pipeline import landmarks_from_video
 
 RATES = {30: 1, 15: 2, 10: 3, 5: 6}          # frames a second: every k-th frame of the 30-fps render
-TESTS = ("forward-bend", "side-bend", "rotation")
+TESTS = ("forward-bend", "side-bend", "rotation", "posture-frontal", "posture-sagittal")
 
 
 def tracked(video: Path, stride: int, folder: Path, reuse: bool) -> LandmarkSeries:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from posture.calibration import CameraProfile
 from posture.landmarks import LandmarkSeries
 from posture.measures import TESTS, AnalysisConfig, TestResult
-from posture.measures.clock import on_regular_clock
+from posture.measures.clock import check_frame_rate, on_regular_clock
 from posture.measures.recognise import recognise_test
 from posture.measures.registry import AUTO
 from posture.measures.stretch import measure_usable
@@ -52,12 +52,15 @@ def analyse_prepared(series: LandmarkSeries, test: str, prep: Preparation,
                      height_cm: float | None = None) -> Analysis:
     """The same for landmarks already prepared by `prep` (the live check prepares each frame as it comes).
 
-    The landmarks are put on a regular clock first (clock.py: a phone's variable frame rate), and measured on the
-    longest stretch that holds the test when the whole recording cannot be (stretch.py)."""
-    series = on_regular_clock(series)
+    The landmarks are put on a regular clock first (clock.py: a phone's variable frame rate), measured on the
+    longest stretch in one take when the recording is interrupted (stretch.py), and a movement is refused when the
+    camera recorded too few frames a second during it (clock.check_frame_rate)."""
+    recorded_t, series = series.t, on_regular_clock(series)
     config = prep.scaled(series, height_cm)
     recognised = test == AUTO
     if recognised:
         test = recognise_test(series, config.roll_deg)
     measured = measure_usable(series, test, config)
+    if TESTS[test].moves:
+        check_frame_rate(recorded_t, series.t, measured.result.trial_frames)
     return Analysis(test, series, measured.result, recognised, measured.start)

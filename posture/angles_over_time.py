@@ -22,13 +22,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from posture.calibration import CameraProfile
 from posture.landmarks import EXCLUDED_WHY, Excluded, LandmarkSeries
 from posture.measures.angles import (facing_direction, pelvic_tilt, shoulder_tilt, trunk_inclination,
                                      trunk_lateral_lean)
+from posture.measures import AnalysisConfig
 from posture.measures.common import FRONTAL, SAGITTAL, WHOLE_BODY, frame_quality, view_ratio
 from posture.measures.forward_bend import hip_flexion, knee_flexion
 from posture.measures.stillness import UPRIGHT_DEG
 from posture.measures.subject import keep_subject
+from posture.prepare import Preparation
 
 SIDE_ON_RATIO = 0.3        # shoulder and hip width against torso length below this: seen from the side
 
@@ -98,6 +101,14 @@ def angles_over_time(series: LandmarkSeries, roll_deg: float = 0.0) -> AnglesOve
                 for c, d in zip(subject.excluded, subject.detected))
     return AnglesOverTime(view, subject.t, frame_quality(subject, body), why, angles,
                           subject.notes + kept.notes)
+
+
+def recording_angles(series: LandmarkSeries, profile: CameraProfile | None = None,
+                     config: AnalysisConfig = AnalysisConfig(), mirrored: bool = False) -> AnglesOverTime:
+    """The angles of landmarks as recorded: prepared as an analysis prepares them (prepare.py: the camera's lens,
+    roll, mirroring), the same for `posture angles` and `posture batch --angles`."""
+    prep = Preparation.for_frames(series.width, series.height, config, profile, mirrored)
+    return angles_over_time(prep.landmarks(series), prep.config.roll_deg)
 
 
 def angles_csv(result: AnglesOverTime) -> str:

@@ -61,14 +61,15 @@ def cmd_batch(args: argparse.Namespace) -> int:
     profile = load_profile(args.profile, args.calibration_dir) if args.profile else None
     overall, progress, close = _bars(args.quiet, len(jobs))
     try:
-        summary = run_batch(jobs, args.out, Settings(args.stride, args.height_cm, profile, args.model), args.workers, args.ray,
+        summary = run_batch(jobs, args.out, Settings(args.stride, args.height_cm, profile, args.model, args.angles), args.workers, args.ray,
                             on_record=(lambda r: overall.update(1)) if overall else None, on_progress=progress,
                             db=args.db)
     finally:
         close()
     print(summary.text())
     if not summary.table_error:
-        print(f"Results: {args.out / 'results.csv'} and results.parquet; landmarks in {args.out / 'landmarks'}")
+        print(f"Results: {args.out / 'results.csv'} and results.parquet; landmarks in {args.out / 'landmarks'}"
+              + (f"; angles over time in {args.out / 'angles'} (not a clinical result)" if args.angles else ""))
     if args.db:
         before = f" ({summary.stored_before} stored before)" if summary.stored_before else ""
         print(f"Stored {summary.stored} new tests in the database{before}.")
@@ -100,5 +101,7 @@ def add_parser(sub) -> None:
     settings.add_calibration_dir(b)
     b.add_argument("--db", help="also store videos with a client as sessions, once per manifest row "
                    "(database file or URL)")
+    b.add_argument("--angles", action="store_true", help="also write each recording's per-frame angles to "
+                   "OUT/angles/ (for research, not a clinical result: see `posture angles`)")
     b.add_argument("--quiet", action="store_true", help="no progress bars")
     b.set_defaults(func=cmd_batch)

@@ -69,11 +69,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 def cmd_angles(args: argparse.Namespace) -> int:
     """Per-frame angles of a recording, for research (angles_over_time.py), to a CSV file."""
-    from posture.angles_over_time import NOT_CLINICAL, angles_csv, angles_over_time, plus_minus_words
+    from posture.angles_over_time import NOT_CLINICAL, angles_csv, plus_minus_words, recording_angles
     from posture.calibration import load_profile
     from posture.files import write_atomic
     from posture.pipeline import landmarks_from_video, load_series
-    from posture.prepare import Preparation
 
     config = AnalysisConfig(roll_deg=args.roll_deg or 0.0, calibrated=args.roll_deg is not None)
     profile = load_profile(args.profile, args.calibration_dir) if args.profile else None
@@ -86,8 +85,7 @@ def cmd_angles(args: argparse.Namespace) -> int:
         finally:
             if bar is not None:
                 bar.close()
-    prep = Preparation.for_frames(series.width, series.height, config, profile, args.mirrored)
-    result = angles_over_time(prep.landmarks(series), prep.config.roll_deg)
+    result = recording_angles(series, profile, config, args.mirrored)
     write_atomic(args.out, angles_csv(result))
     print(f"{NOT_CLINICAL} {len(result.t)} frames, seen from the {'side' if result.view == 'sagittal' else 'front'}"
           f", written to {args.out} ({plus_minus_words(result)}).", file=sys.stderr)

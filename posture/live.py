@@ -173,6 +173,7 @@ class Done:
     reps: Mapping[int, int]
     result: TestResult | None = None
     error: str = ""                            # a message a person can act on; '' when the analysis worked
+    series: LandmarkSeries | None = None       # the landmarks as analysed (on the analysis's clock)
 
 
 State = Framing | Neutral | Moving | Done
@@ -213,7 +214,10 @@ class GuidedCheck:
         return self.state.error if isinstance(self.state, Done) else ""
 
     def series(self) -> LandmarkSeries:
-        """Every frame kept since the neutral capture began (while capturing it: the still period so far)."""
+        """Every frame kept since the neutral capture began (while capturing it: the still period so far; once
+        analysed, as the analysis measured them, on its regular clock: what the result's frame numbers count)."""
+        if isinstance(self.state, Done) and self.state.series is not None:
+            return self.state.series
         kept = self.state.still() if isinstance(self.state, Neutral) else self.frames
         return _as_series(kept, self.width, self.height)
 
@@ -355,9 +359,10 @@ class GuidedCheck:
         """Analyse the recording exactly as a recorded video would be; the count is then the trials it measured."""
         reps = dict(moving.reps) if moving else {}
         try:
-            series = _as_series(self.frames, self.width, self.height)
-            result = analyse_prepared(series, self.test, self.prep, self.height_cm).result
-            done = Done(self._measured_reps(result, series, moving) if moving else reps, result)
+            analysis = analyse_prepared(_as_series(self.frames, self.width, self.height), self.test, self.prep,
+                                        self.height_cm)
+            result, series = analysis.result, analysis.series
+            done = Done(self._measured_reps(result, series, moving) if moving else reps, result, series=series)
         except PostureError as e:
             done = Done(reps, error=str(e))
         return done, _done_prompt(done)
@@ -370,9 +375,9 @@ class GuidedCheck:
 
 
 def _as_series(frames: Sequence[Frame], width: int, height: int) -> LandmarkSeries:
-    """Kept frames as one landmark series."""
+    """Kept frames as one landmark series, its time counted from the first (as a video's)."""
     t, xy, vis, world = (np.stack(a) for a in zip(*frames))
-    return LandmarkSeries(image=xy, visibility=vis, world=world, t=t, width=width, height=height)
+    return LandmarkSeries(image=xy, visibility=vis, world=world, t=t - t[0], width=width, height=height)
 
 
 def _gap(t: float) -> Frame:

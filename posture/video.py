@@ -1,6 +1,6 @@
 """Reading frames from video files as phones and clinic cameras make them, with plain-language errors for bad files.
 
-FFmpeg does the reading (PyAV, its Python binding): H.264, HEVC, VP9, AV1 and
+FFmpeg does the reading (PyAV, its Python binding): H.264, HEVC, VP9 and
 MJPEG, 8- and 10-bit. Each frame comes with its true time, from its own
 timestamp (phones record at a variable frame rate, dropping frames in low
 light), and turned as the file says it is to be shown (the display matrix a

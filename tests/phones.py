@@ -32,9 +32,10 @@ def every_frame(n: int) -> bool:
     return True
 
 
-def phone_dropping_frames(n: int) -> bool:
-    """FFmpeg's select='lt(n,60)+not(mod(n,3))': all of the first 60 frames, then one in three (the light fell)."""
-    return n < 60 or n % 3 == 0
+def phone_dropping_frames(n: int, after: int = 60) -> bool:
+    """FFmpeg's select='lt(n,60)+not(mod(n,3))': all of the first 60 frames (`after`), then one in three (the light
+    fell)."""
+    return n < after or n % 3 == 0
 
 
 def phone_copy(src: Path, dst: Path, *, turn_deg: int = 0, mirror: bool = False, codec: str = "h264",
@@ -64,5 +65,30 @@ def phone_copy(src: Path, dst: Path, *, turn_deg: int = 0, mirror: bool = False,
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(stored), format="rgb24")
             frame.pts, frame.time_base = n // every, stream.codec_context.time_base
             out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    return dst
+
+
+def with_cut_away(src: Path, dst: Path, before_s: float = 2.0, away_s: float = 4.0, back: bool = True) -> Path:
+    """The recording with a cut: its first before_s, then away_s of a close-up of the head and chest (as a camera
+    operator zooming in; where they are in the bundled samples seen from the front), then (back) the whole recording
+    from its start (the neutral, then the movement)."""
+    import cv2
+
+    pictures, rate = original_frames(src)
+    h, w = pictures[0].shape[:2]
+    top, bottom = int(0.31 * h), int(0.61 * h)
+    half = (bottom - top) * w // h // 2
+
+    def close_up(rgb: np.ndarray) -> np.ndarray:
+        return cv2.resize(rgb[top:bottom, w // 2 - half:w // 2 + half], (w, h), interpolation=cv2.INTER_LINEAR)
+
+    before, away = int(before_s * rate), int(away_s * rate)
+    edited = pictures[:before] + [close_up(p) for p in pictures[:away]] + (pictures if back else [])
+    with av.open(str(dst), "w") as out:
+        stream = out.add_stream("libx264", rate=rate)
+        stream.width, stream.height, stream.pix_fmt, stream.options = w, h, "yuv420p", FAST["libx264"]
+        for rgb in edited:
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
         out.mux(stream.encode())
     return dst

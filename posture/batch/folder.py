@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from posture.batch.outcome import DONE, FAILED, Outcome
+from posture.batch.outcome import DONE, FAILED, TRACKED, Outcome
 from posture.errors import FileError, PostureError
 from posture.export import ROW_COLUMNS, csv_cell, result_from_dict, rows
 from posture.files import remove_half_written, write_atomic
@@ -18,7 +18,7 @@ from posture.files import remove_half_written, write_atomic
 # A failed video's reason is in `reason` and its kind in `refusal` (an error's kind: errors.py, or outcome.WORKER,
 # UNEXPECTED, MANIFEST); a withheld measurement's reason and code are in `reason` and `withheld`.
 TABLE_COLUMNS = ["video", "sha256", "client", "session", "test", "status", "refusal", *ROW_COLUMNS, "detected_share",
-                 "camera_angle_deg", "frames", "seconds"]
+                 "camera_angle_deg", "frames", "seconds", "angles"]
 FAULT_VARIABLE = "POSTURE_BATCH_FAULT"     # test hook, see `fault`
 
 
@@ -51,6 +51,9 @@ def finished(out: Path) -> dict[str, dict]:
     return {r["key"]: r for r in records if r and "key" in r and "analysis" in r}
 
 
+FOLDERS = ("done", "landmarks", "angles")
+
+
 @contextmanager
 def only_batch_writing(out: Path) -> Iterator[None]:
     """Hold OUT for this batch: a second batch into the same folder is refused at once.
@@ -59,7 +62,7 @@ def only_batch_writing(out: Path) -> Iterator[None]:
     """
     import fcntl
 
-    for sub in ("done", "landmarks"):
+    for sub in FOLDERS[:2]:                          # angles/ only when asked for (save_angles)
         (out / sub).mkdir(parents=True, exist_ok=True)
     with open(out / ".lock", "a+") as lock:
         try:
@@ -70,7 +73,7 @@ def only_batch_writing(out: Path) -> Iterator[None]:
         with suppress(OSError):              # who holds it, for people (and tests) to see; a full disk may refuse
             os.ftruncate(lock.fileno(), 0)
             os.write(lock.fileno(), f"{os.getpid()}\n".encode())
-        for folder in (out, out / "done", out / "landmarks"):      # what a killed batch left half-written
+        for folder in (out, *(out / sub for sub in FOLDERS)):      # what a killed batch left half-written
             remove_half_written(folder)
         yield
 
@@ -101,12 +104,30 @@ def save_landmarks(out: Path, analysis: str, outcome: Outcome) -> Outcome:
     return outcome.but(landmarks=str(landmarks), series=None)
 
 
+def save_angles(out: Path, analysis: str, tracked: Outcome, settings) -> Outcome:
+    """A tracked recording with its angles over time written to OUT/angles (named by its analysis key), whatever its
+    analysis will say: a research archive asks for them from any clip. Failed with the reason when they could not
+    be written."""
+    from posture.angles_over_time import angles_csv, recording_angles
+
+    if tracked.status != TRACKED:
+        return tracked
+    path = out / "angles" / f"{analysis[:16]}.csv"
+    try:
+        path.parent.mkdir(exist_ok=True)
+        write_atomic(path, angles_csv(recording_angles(tracked.series, settings.profile)))
+    except OSError as e:
+        return Outcome.failed(f"its angles could not be saved in {path.parent} ({e.strerror or e}): free some space "
+                              "and run the batch again.", FileError.kind)
+    return tracked.but(angles=str(path))
+
+
 def table_rows(record: dict) -> list[dict]:
     """The results-table rows of one record: one per measurement, or one saying why it failed."""
     job = record["job"]
     base = {"video": job["video"], "sha256": record["sha256"], "client": job["client"], "session": job["session"],
             "status": record["status"], "refusal": record.get("refusal", ""), "reason": record["reason"],
-            "frames": record["frames"], "seconds": record.get("seconds")}
+            "frames": record["frames"], "seconds": record.get("seconds"), "angles": record.get("angles", "")}
     if not record["result"]:
         return [base | {"test": job["test"]}]
     result = result_from_dict(record["result"])

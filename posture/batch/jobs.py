@@ -46,6 +46,7 @@ class Settings:
     height_cm: float | None = None
     profile: CameraProfile | None = None     # the camera's calibration, when all videos come from one
     model: str = "full"              # the BlazePose landmark model
+    angles: bool = False             # also write each recording's angles over time (angles_over_time.py)
 
     def __post_init__(self) -> None:
         from posture.pose import check_model
@@ -54,8 +55,10 @@ class Settings:
         check_model(self.model)
 
     def fields(self) -> dict:
+        """What makes a job (named only when asked for, so that earlier batches' jobs keep their keys)."""
         return {"stride": self.stride, "height_cm": self.height_cm,
-                "profile": asdict(self.profile) if self.profile else None, "model": self.model}
+                "profile": asdict(self.profile) if self.profile else None, "model": self.model,
+                **({"angles": True} if self.angles else {})}
 
 
 @dataclass(frozen=True)

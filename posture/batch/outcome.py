@@ -31,6 +31,7 @@ class Outcome:
     seconds: float | None = None
     worker: str = ""
     landmarks: str = ""
+    angles: str = ""                         # the angles-over-time CSV, when the batch writes them
     series: LandmarkSeries | None = None     # in memory only, never written to a record
 
     @classmethod
@@ -55,7 +56,7 @@ class Outcome:
     def from_record(cls, record: dict) -> Outcome:
         """A done analysis of an earlier run, from its record."""
         return cls(DONE, result=record["result"], frames=record["frames"], seconds=record.get("seconds"),
-                   landmarks=record["landmarks"])
+                   landmarks=record["landmarks"], angles=record.get("angles", ""))
 
 
 LOST = Outcome.failed(WORKER_DIED, WORKER)

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from posture.batch.folder import (fault, finished, only_batch_writing, record_path, save_landmarks,
+from posture.batch.folder import (fault, finished, only_batch_writing, record_path, save_angles, save_landmarks,
                                   write_record, write_table)
 from posture.batch.jobs import Job, Row, Settings, analysis_key, content_hash, job_key, label_problem
 from posture.batch.outcome import DONE, MANIFEST, UNEXPECTED, Outcome
@@ -100,11 +100,11 @@ class _Run:
     summary: Summary = field(default_factory=Summary)
     outcomes: dict[Job, dict] = field(default_factory=dict)
 
-    def fail(self, job: Job, reason: str, refusal: str, sha: str = "") -> None:
-        """The job failed: why in words (`reason`) and as a code (`refusal`)."""
+    def fail(self, job: Job, reason: str, refusal: str, sha: str = "", angles: str = "") -> None:
+        """The job failed: why in words (`reason`) and as a code (`refusal`); its angles over time when written."""
         self.summary.failed.append((job, reason))
         self._tell(job, {"job": asdict(job), "sha256": sha, "status": "failed", "reason": reason, "refusal": refusal,
-                         "result": None, "frames": 0})
+                         "result": None, "frames": 0, "angles": angles})
 
     def skip(self, row: Row, record: dict) -> None:
         """A job finished before: its test is stored now if it was not (the database is asked)."""
@@ -115,7 +115,7 @@ class _Run:
     def finish(self, row: Row, outcome: Outcome) -> None:
         """A job's analysis is back: store its test, then write its record (in this order)."""
         if outcome.status != DONE:
-            return self.fail(row.job, outcome.reason, outcome.refusal or UNEXPECTED, row.sha)
+            return self.fail(row.job, outcome.reason, outcome.refusal or UNEXPECTED, row.sha, outcome.angles)
         record = {"key": row.key, "analysis": row.analysis, "job": asdict(row.job), "sha256": row.sha,
                   "settings": self.settings.fields(), **outcome.kept()}
         fault("after-analysis")
@@ -199,7 +199,10 @@ class _Plan:
     def analysed(self, key: str, tracked: Outcome) -> None:
         """A recording's tracking is back: measured, its landmarks saved, each of its jobs finished."""
         rows = self.waiting.pop(key)
-        outcome = save_landmarks(self.run.out, key, measure_job(rows[0].job.test, self.run.settings, tracked))
+        settings = self.run.settings
+        if settings.angles:
+            tracked = save_angles(self.run.out, key, tracked, settings)
+        outcome = save_landmarks(self.run.out, key, measure_job(rows[0].job.test, settings, tracked))
         if outcome.status == DONE:
             self.analyses[key] = outcome
         for row in rows:

@@ -85,7 +85,8 @@ def measure_job(test: str, settings: Settings, tracked: Outcome) -> Outcome:
     try:
         analysis = analyse_landmarks(tracked.series, test, profile=settings.profile, height_cm=settings.height_cm)
     except Exception as e:  # noqa: BLE001 - one recording must not stop the batch
-        return Outcome.refused(e).but(frames=tracked.frames, seconds=tracked.seconds, worker=tracked.worker)
+        return Outcome.refused(e).but(frames=tracked.frames, seconds=tracked.seconds, worker=tracked.worker,
+                                      angles=tracked.angles)
     return tracked.but(status=DONE, result=result_dict(analysis.result), frames=len(analysis.series),
                        series=analysis.series)
 

@@ -39,7 +39,9 @@ def measure(series: LandmarkSeries, test: str, config: AnalysisConfig = Analysis
     spec = spec_for(test)
     check_length(series, config.still_s)
     check_person(series, WHOLE_BODY, config.min_detected)
-    check_view(series, neutral_frames(series), spec.view)     # the plain sentences first: facing away, side-on
+    # The plain sentences first (facing away, side-on), from the whole recording: its opening second may be
+    # someone walking in, whose view of the camera changes from frame to frame.
+    check_view(series, np.flatnonzero(series.detected), spec.view)
     subject = keep_subject(series, frontal=not spec.side_on)
     series, notes = subject.series, series.notes + subject.notes
     share = check_person(series, WHOLE_BODY, config.min_detected)

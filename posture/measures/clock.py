@@ -19,10 +19,12 @@ from dataclasses import replace
 
 import numpy as np
 
+from posture.errors import TrialError
 from posture.landmarks import Excluded, LandmarkSeries
 from posture.trials import FilterConfig
 
 JITTER = 0.25            # frame intervals within this share of their median are a steady clock (webcams jitter)
+MIN_MOVEMENT_FPS = 10.0  # the lowest frame rate during a movement at which every +/- held (benchmarks/frame_rate.py)
 
 
 def steady(t: np.ndarray) -> bool:
@@ -85,3 +87,15 @@ def frame_rate_during(recorded_t: np.ndarray, start_s: float, stop_s: float) -> 
     """Real frames a second between two times (the frames recorded, not the clock's ticks)."""
     inside = np.count_nonzero((recorded_t >= start_s - 1e-9) & (recorded_t <= stop_s + 1e-9))
     return (inside - 1) / (stop_s - start_s) if stop_s > start_s and inside > 1 else 0.0
+
+
+def check_frame_rate(recorded_t: np.ndarray, ticks: np.ndarray, trial_frames: tuple[tuple[int, int, int], ...]) -> None:
+    """TrialError unless every repetition was recorded at MIN_MOVEMENT_FPS or more (its real frames; the trials'
+    frame numbers count the analysis's ticks). At 5 fps the renders' hip and knee flexion left their +/-; at 10 and
+    more nothing changed (docs/measurements.md)."""
+    for start, _, end in trial_frames:
+        rate = round(frame_rate_during(recorded_t, ticks[start], ticks[end]))       # a camera's own jitter aside
+        if rate < MIN_MOVEMENT_FPS:
+            raise TrialError(f"The camera recorded only {rate} frames a second during the movement, too few to "
+                             f"follow it (at least {MIN_MOVEMENT_FPS:.0f} are needed): record it again in brighter "
+                             "light, with the camera set to 30 frames a second.")

@@ -126,7 +126,7 @@ def find_neutral(series: LandmarkSeries, roll: float = 0.0) -> Neutral:
             if start <= first_seen + max(1, int(0.2 * series.fps)):
                 return Neutral(first_seen)
             return Neutral(start, f"The recording did not start still and upright; the neutral was taken at "
-                                  f"{series.t[start] - series.t[0]:.1f} s and what came before was left out.")
+                                  f"{series.t[start]:.1f} s and what came before was left out.")
     raise TrialError(f"The subject never stood still and upright for {NEUTRAL_S:g} s: ask them to stand still, "
                      "upright and relaxed, before they start the movement.")
 

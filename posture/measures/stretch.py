@@ -1,12 +1,13 @@
 """The usable stretch of an interrupted recording: measured on the part that holds the test, the rest said.
 
 A clinic recording is often cut: the camera goes to a close-up for a few
-seconds, someone walks out of the picture and back. When the whole recording
-cannot be measured, each stretch in which the whole body is in view (frames
-apart by no more than a bridged gap) is tried, longest first; the first that
-holds everything the test needs (a still neutral, whole repetitions, every
-check of `measure`) is measured, with a note of what was left out. When none
-does, the whole recording's refusal stands.
+seconds, someone walks out of the picture and back. A recording in which the
+whole body is out of view for CUT_S or more is interrupted, and a measurement
+across the interruption would mix two takes: each stretch in which the whole
+body is in view (frames apart by no more than a bridged gap) is tried
+instead, longest first, and the first that holds everything the test needs (a
+still neutral, whole repetitions, every check of `measure`) is measured, with
+a note of what was left out. When none does, the recording is refused.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from dataclasses import replace
 
 import numpy as np
 
-from posture.errors import PostureError
+from posture.errors import PostureError, TrialError
 from posture.landmarks import LandmarkSeries
 from posture.measures import Measured, measure
 from posture.measures.common import WHOLE_BODY, AnalysisConfig, in_frame
 from posture.trials import FilterConfig, true_runs
 
 TRIED = 3           # stretches tried, longest first
+CUT_S = 1.0         # the whole body out of view this long: the recording is interrupted
 
 
 def in_view(series: LandmarkSeries) -> np.ndarray:
@@ -42,22 +44,41 @@ def stretches(series: LandmarkSeries, bridge_s: float = FilterConfig().max_gap_s
     return sorted(joined, key=lambda r: series.t[r[1] - 1] - series.t[r[0]], reverse=True)
 
 
+def interruptions(series: LandmarkSeries) -> list[tuple[float, float]]:
+    """(from, to) seconds of each stretch of CUT_S or more, between frames with the whole body in view, in which it
+    was not in view: the camera elsewhere, the subject gone, the recording cut."""
+    seen = np.flatnonzero(in_view(series))
+    if len(seen) < 2:
+        return []
+    t = series.t[seen]
+    return [(float(a), float(b)) for a, b in zip(t[:-1], t[1:]) if b - a >= CUT_S]
+
+
 def measure_usable(series: LandmarkSeries, test: str, config: AnalysisConfig = AnalysisConfig()) -> Measured:
-    """`measure` on the whole recording, else on its longest stretch that can be measured (frame numbers, the
-    neutral's start among them, stay the recording's); the whole recording's refusal when none can."""
-    try:
+    """`measure` on the whole recording, or, when it is interrupted, on its longest stretch in one take that holds
+    the test (frame numbers, the neutral's start among them, stay the recording's).
+
+    An interrupted recording whose every part fails is refused: with the whole recording's refusal when it has one,
+    else because no part in one take holds the test (a measurement across a cut is never made).
+    """
+    cuts = interruptions(series)
+    if not cuts:
         return measure(series, test, config)
+    try:
+        measure(series, test, config)
+        refusal: PostureError | None = None
     except PostureError as whole:
         refusal = whole
     for start, stop in stretches(series)[:TRIED]:
-        if (start, stop) == (0, len(series)):
-            continue
         try:
             measured = measure(series[start:stop], test, config)
         except PostureError:
             continue
         return _shifted(measured, start, _left_out(series, start, stop))
-    raise refusal
+    a, b = cuts[0]
+    raise refusal or TrialError(f"The recording is interrupted (the whole body was out of view from {a:.1f} to "
+                                f"{b:.1f} s) and no part of it in one take holds the test: record it again in one "
+                                "take, with the whole body in view.")
 
 
 def _left_out(series: LandmarkSeries, start: int, stop: int) -> str:
