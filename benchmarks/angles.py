@@ -3,10 +3,11 @@
 Every frame of the accuracy sweep's clips (benchmarks/accuracy.py: 4 bodies, 3
 camera set-ups, every test, the renderer's per-frame truth in each clip's
 sidecar) is compared with the angles `posture angles` writes. Each column's
-+/- is the 95th percentile of the absolute error over the frames of the first
-two bodies (women, 155 and 168 cm), rounded up to 0.5 degree; the judged
-figures are those of the other two bodies (men, 176 and 190 cm), which set
-nothing. The +/- in posture/angles_over_time.py are this script's fitted
++/- is the largest absolute error over the frames of two bodies (a woman 155
+cm heavy, a man 176 cm average: one of each, one heavy), rounded up to 0.5
+degree, as every clinical +/- is set; the judged figures are those of the
+other two bodies (a woman 168 cm slim, a man 190 cm heavy), which set
+nothing. The 95th percentile is printed beside it. The +/- in posture/angles_over_time.py are this script's fitted
 figures; the judged share within them is in docs/measurements.md.
 
     python benchmarks/angles.py [--keep DIR [--reuse]]
@@ -26,20 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from accuracy import BODIES, render, sweep
+from frame_rate import tracked
 from posture.angles_over_time import COLUMNS, angles_over_time
-from posture.landmarks import LandmarkSeries
-from posture.pipeline import landmarks_from_video
 
 FITTED_ON = tuple(BODIES)[::2]       # a woman 155 cm heavy and a man 176 cm average: one of each, one heavy
-
-
-def tracked(video: Path, reuse: bool) -> LandmarkSeries:
-    kept = video.with_suffix(".npz")
-    if reuse and kept.is_file():
-        return LandmarkSeries.load(kept)
-    series = landmarks_from_video(video, workers=1)
-    series.save(kept)
-    return series
 
 
 def main() -> None:
@@ -53,7 +44,7 @@ def main() -> None:
     for spec in sweep(False):
         video = render(spec, folder, args.reuse)
         truth = json.loads(video.with_suffix(".json").read_text())["frames"]
-        result = angles_over_time(tracked(video, args.reuse), spec.roll_deg)
+        result = angles_over_time(tracked(video, 1, folder, args.reuse), spec.roll_deg)
         fitting = spec.about["body"] in FITTED_ON
         for column in COLUMNS:
             values = result.angles[column.name]

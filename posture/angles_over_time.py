@@ -29,11 +29,11 @@ from posture.measures.angles import (facing_direction, pelvic_tilt, shoulder_til
 from posture.measures import AnalysisConfig
 from posture.measures.common import FRONTAL, SAGITTAL, WHOLE_BODY, frame_quality, view_ratio
 from posture.measures.forward_bend import hip_flexion, knee_flexion
+from posture.measures.recognise import SIDE_ON_RATIO
 from posture.measures.stillness import UPRIGHT_DEG
 from posture.measures.subject import keep_subject
 from posture.prepare import Preparation
 
-SIDE_ON_RATIO = 0.3        # shoulder and hip width against torso length below this: seen from the side
 
 
 @dataclass(frozen=True)

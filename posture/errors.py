@@ -40,6 +40,16 @@ class TrialError(PostureError):
     kind = "trial"
 
 
+class FrameRateError(TrialError):
+    """The camera recorded too few frames a second during the movement to follow it (`fps`: how many)."""
+
+    kind = "frame-rate"
+
+    def __init__(self, message: str, fps: int) -> None:
+        super().__init__(message)
+        self.fps = fps
+
+
 class CalibrationError(PostureError):
     """The calibration pictures or the camera profile cannot be used."""
 

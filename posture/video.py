@@ -34,8 +34,9 @@ class VideoInfo:
     fps: frames a second over the whole recording (as its header says; a variable-rate recording's average).
     frame_count: as the container claims (decoding may end earlier). width, height: as shown (after the turn).
     turn: how each decoded picture is turned and flipped to be shown (`display_turn`; "" for none).
-    rotation_deg: the turn as a person would say it (clockwise degrees, for notes).
     start_s: the first frame's timestamp; frame times count from it.
+    coded: the decoded pictures' size (width, height) before the turn; a picture of another size (a browser's
+        recording may change it mid-stream) is scaled to it.
     """
 
     path: Path
@@ -44,35 +45,35 @@ class VideoInfo:
     width: int
     height: int
     turn: str = ""
-    rotation_deg: int = 0
     start_s: float = 0.0
+    coded: tuple[int, int] | None = None
 
     @property
     def duration_s(self) -> float:
         return self.frame_count / self.fps if self.fps else 0.0
 
 
-def display_turn(matrix: np.ndarray | None) -> tuple[str, int]:
+def display_turn(matrix: np.ndarray | None) -> str:
     """How a picture is turned to be shown, from its display matrix (9 numbers, 16.16 fixed point, or None), as
-    FFmpeg's own player decides it: ("" | "clock" | "cclock" | "transpose" | "antitranspose" | "hflip" | "vflip" |
-    "hvflip", clockwise degrees). VideoError for a turn that is not a multiple of 90 degrees."""
+    FFmpeg's own player decides it: "" | "clock" | "cclock" | "transpose" | "antitranspose" | "hflip" | "vflip" |
+    "hvflip". VideoError for a turn that is not a multiple of 90 degrees."""
     if matrix is None:
-        return "", 0
+        return ""
     m = np.asarray(matrix, float)
     scale0, scale1 = np.hypot(m[0], m[3]), np.hypot(m[1], m[4])
     if not scale0 or not scale1:
-        return "", 0                                    # a matrix of zeros, as some muxers write: no turn
+        return ""                                       # a matrix of zeros, as some muxers write: no turn
     theta = np.degrees(np.arctan2(m[1] / scale1, m[0] / scale0))      # = -av_display_rotation_get
     theta -= 360 * np.floor(theta / 360 + 0.9 / 360)
     if abs(theta - 90) < 1:
-        return ("transpose" if m[3] > 0 else "clock"), 90
+        return "transpose" if m[3] > 0 else "clock"
     if abs(theta - 180) < 1:
         flips = ("h" if m[0] < 0 else "") + ("v" if m[4] < 0 else "")
-        return (f"{flips}flip" if flips else ""), (180 if flips == "hv" else 0)
+        return f"{flips}flip" if flips else ""
     if abs(theta - 270) < 1:
-        return ("antitranspose" if m[3] < 0 else "cclock"), 270
+        return "antitranspose" if m[3] < 0 else "cclock"
     if abs(theta) < 1 or abs(theta - 360) < 1:
-        return ("vflip" if m[4] < 0 else ""), 0
+        return "vflip" if m[4] < 0 else ""
     raise VideoError(f"the file says to show its pictures turned by {theta:.0f} degrees, which this tool cannot "
                      "undo: export it again from the camera's app.")
 
@@ -107,11 +108,18 @@ def _open(path: Path) -> av.container.InputContainer:
 
 
 def _frames(container: av.container.InputContainer) -> Iterator[av.VideoFrame]:
-    """Every decodable frame, in order; a damaged stretch ends the recording where it begins."""
-    try:
-        yield from container.decode(video=0)
-    except (av.FFmpegError, ValueError):
-        return
+    """Every decodable frame, in order: a damaged packet is skipped (its frames are missing, and their time with
+    them: the analysis's clock sets that stretch aside), a container that cannot be read further ends it."""
+    packets = container.demux(video=0)
+    while True:
+        try:
+            packet = next(packets)
+        except (StopIteration, av.FFmpegError, ValueError, OSError):
+            return
+        try:
+            yield from packet.decode()
+        except (av.FFmpegError, ValueError):
+            continue
 
 
 def _matrix(frame: av.VideoFrame) -> np.ndarray | None:
@@ -155,12 +163,16 @@ def probe(path: str | Path) -> VideoInfo:
         if not MIN_FPS <= fps <= MAX_FPS:
             raise VideoError(f"{path.name} gives no believable frame rate (it claims {fps:.3g} frames a second), "
                              "so its timing cannot be trusted: export it again as MP4 from the camera's app.")
-        turn, rotation = display_turn(_matrix(first[0]))
+        turn = display_turn(_matrix(first[0]))
         average = float(stream.average_rate) if stream.average_rate else fps
-        duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else 0.0
+        if stream.duration and stream.time_base:
+            duration = float(stream.duration * stream.time_base)
+        else:                                           # WebM and MKV say only the container's duration
+            duration = container.duration / av.time_base if container.duration else 0.0
         count = stream.frames or int(round(duration * average))
         height, width = turned(np.zeros((first[0].height, first[0].width, 1), np.uint8), turn).shape[:2]
-        return VideoInfo(path, average, max(count, len(first)), width, height, turn, rotation, times[0])
+        return VideoInfo(path, average, max(count, len(first)), width, height, turn, times[0],
+                         (first[0].width, first[0].height))
 
 
 def read_frames(info: VideoInfo, stride: int = 1, start: int = 0,
@@ -177,12 +189,22 @@ def read_frames(info: VideoInfo, stride: int = 1, start: int = 0,
             if stop is not None and index >= stop:
                 break
             t = frame.time - info.start_s if frame.time is not None else None
-            if t is None or (previous is not None and t <= previous):
-                t = (previous or 0.0) + 1.0 / info.fps          # no timestamp, or one out of order
+            if t is None or (previous is not None and t <= previous):      # no timestamp, or one out of order
+                t = 0.0 if previous is None else previous + 1.0 / info.fps
             previous = t
             if index % stride == 0:
-                yield t, turned(frame.to_ndarray(format="rgb24"), info.turn)
+                yield t, turned(_rgb(frame, info), info.turn)
             index += 1
+
+
+def _rgb(frame: av.VideoFrame, info: VideoInfo) -> np.ndarray:
+    """The frame's pixels as RGB, at the recording's first size (VideoError in words if FFmpeg cannot convert)."""
+    try:
+        if info.coded is not None and (frame.width, frame.height) != info.coded:
+            return frame.to_ndarray(width=info.coded[0], height=info.coded[1], format="rgb24")
+        return frame.to_ndarray(format="rgb24")
+    except (av.FFmpegError, ValueError) as e:
+        raise VideoError(f"{info.path.name}: a picture could not be decoded ({e}): export it again as MP4.") from None
 
 
 def _seek(container: av.container.InputContainer, frame: int) -> tuple[int, Iterator[av.VideoFrame]]:
@@ -193,8 +215,11 @@ def _seek(container: av.container.InputContainer, frame: int) -> tuple[int, Iter
     if frame <= 0:
         return 0, frames
     stream = container.streams.video[0]
-    stamps = [p.pts for p in container.demux(stream) if p.size]
-    if None in stamps:                                      # no timestamps to seek by: decode up to the frame
+    try:
+        stamps = [p.pts for p in container.demux(stream) if p.size and not p.is_discard]   # an edit list's cuts
+    except (av.FFmpegError, ValueError, OSError):
+        stamps = [None]
+    if None in stamps:                   # no timestamps to seek by, or unreadable: decode up to the frame
         container.seek(0, stream=stream, backward=True)
         frames = _frames(container)
         for _ in zip(range(frame), frames):
@@ -203,7 +228,11 @@ def _seek(container: av.container.InputContainer, frame: int) -> tuple[int, Iter
     stamps.sort()
     if frame >= len(stamps):
         return len(stamps), iter(())
-    container.seek(stamps[frame], stream=stream, backward=True)
+    try:
+        container.seek(stamps[frame], stream=stream, backward=True)
+    except (av.FFmpegError, ValueError, OSError):
+        raise VideoError(f"{Path(container.name).name} cannot be read from its middle: export it again as "
+                         "MP4.") from None
     frames = _frames(container)
     for decoded in frames:
         if decoded.pts is not None and decoded.pts >= stamps[frame]:

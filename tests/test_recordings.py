@@ -101,14 +101,14 @@ def test_a_turn_that_is_not_a_quarter_is_refused_in_words():
     matrix = np.array([np.cos(0.6), np.sin(0.6), 0, -np.sin(0.6), np.cos(0.6), 0, 0, 0, 1]) * 65536
     with pytest.raises(VideoError, match="turned by 34 degrees, which this tool cannot undo"):
         display_turn(matrix)
-    assert display_turn(None) == ("", 0) and display_turn(np.zeros(9)) == ("", 0)
+    assert display_turn(None) == "" and display_turn(np.zeros(9)) == ""
 
 
 # The regular clock (measures/clock.py)
 
 def series_at(t: np.ndarray, x: np.ndarray) -> LandmarkSeries:
-    """Every landmark at (x, 2x) px, at times t."""
-    image = np.stack([x, 2 * x], axis=-1)[:, None, :] + np.zeros((1, 33, 2))
+    """A body moving with x: landmark k at (x, 2x + 4k) px (the hips 48 px under the shoulders), at times t."""
+    image = np.stack([x, 2 * x], axis=-1)[:, None, :] + np.stack([np.zeros(33), 4.0 * np.arange(33)], axis=-1)
     return LandmarkSeries(image=image, visibility=np.ones((len(t), 33)), world=np.zeros((len(t), 33, 3)), t=t,
                           width=640, height=480)
 
@@ -148,3 +148,36 @@ def test_a_set_aside_frame_stays_set_aside_on_the_regular_clock():
     near = np.abs(regular.t - t[40]) < t[41] - t[40] - 1e-6          # the ticks between its neighbours
     assert (regular.excluded[near] == Excluded.OVERLAP).all() and not regular.detected[near].any()
     assert regular.detected[~near].all()
+
+
+def test_a_damaged_stretch_in_the_middle_loses_its_own_frames_not_the_rest(tmp_path):
+    data = bytearray((SAMPLES / "forward_bend_side.mp4").read_bytes())
+    third = len(data) // 3
+    data[third:third + 3000] = bytes(3000)                      # a few packets overwritten
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes(bytes(data))
+    times, _ = shown(damaged)
+    assert 200 <= len(times) < 237 and times[-1] == pytest.approx(236 / 15, abs=1e-3)      # to the end
+
+
+def test_a_webm_says_how_many_frames_it_holds_from_its_duration(tmp_path):
+    copy = phone_copy(SAMPLES / "side_bend_front.mp4", tmp_path / "copy.webm", codec="vp9")
+    assert probe(copy).frame_count == pytest.approx(306, abs=2)     # the stream itself does not say
+
+
+def test_frame_times_that_repeat_do_not_stop_the_clock():
+    t = np.repeat(np.arange(40) / 15.0, 2)[:-1]                    # every frame twice, as a broken muxer writes
+    regular = on_regular_clock(series_at(t, np.arange(len(t), dtype=float)))
+    assert np.all(np.diff(regular.t) > 0)
+
+
+def test_a_tracking_jump_is_set_aside_before_the_clock_not_blended_into_it():
+    """Frames at a variable rate; from 4 s the tracker sits on someone a torso length to the right. The ticks between
+    the last frame of the subject and the first of the other person are no pose of either: set aside, as the
+    recorded frames are."""
+    t = np.array([k for k in range(150) if k < 60 or k % 3 == 0]) / 15.0
+    x = np.where(t >= 4.0, 60.0, 0.0) + np.where(t >= 8.0, -60.0, 0.0)      # back on the subject at 8 s
+    regular = on_regular_clock(series_at(t, x))
+    away = (regular.t > 3.95) & (regular.t < 8.0 - 1e-6)
+    assert (regular.excluded[away] == Excluded.JUMPED).all() and not regular.detected[away].any()
+    assert regular.detected[regular.t < 3.9].all()

@@ -19,11 +19,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from posture.errors import TrialError
+from posture.errors import FrameRateError
 from posture.landmarks import Excluded, LandmarkSeries
+from posture.measures.subject import track_jumps
 from posture.trials import FilterConfig
 
 JITTER = 0.25            # frame intervals within this share of their median are a steady clock (webcams jitter)
+MAX_TICK_FPS = 120.0     # the regular clock's fastest tick
 MIN_MOVEMENT_FPS = 10.0  # the lowest frame rate during a movement at which every +/- held (benchmarks/frame_rate.py)
 
 
@@ -37,21 +39,25 @@ def steady(t: np.ndarray) -> bool:
 
 
 def tick_s(t: np.ndarray) -> float:
-    """The clock's tick for these frame times: the recording's fastest sustained interval (its 10th percentile),
-    so that no recorded detail is thinned out."""
-    return float(np.percentile(np.diff(t), 10))
+    """The clock's tick for these frame times: the recording's fastest sustained interval (the 10th percentile),
+    so that no recorded detail is thinned out; never under 1/MAX_TICK_FPS (frames that came in bursts)."""
+    dt = np.diff(t)
+    return max(float(np.percentile(dt[dt > 0], 10)), 1.0 / MAX_TICK_FPS)
 
 
 def on_regular_clock(series: LandmarkSeries, bridge_s: float = FilterConfig().max_gap_s) -> LandmarkSeries:
-    """The series as it would be on a steady clock (itself when it already is), with a note saying so.
+    """The series as it would be on a steady clock (itself when it already is, or has no two frame times apart),
+    with a note saying so.
 
     A tick between two real frames no more than bridge_s apart, both with the subject, takes the straight line
     between their landmarks; a tick next to a set-aside frame is set aside for the same reason; a tick in a
     longer stretch with no frame has no landmarks, set aside as Excluded.NO_FRAME.
     """
     t = series.t
-    if steady(t):
+    if steady(t) or not (np.diff(t) > 0).any():
         return series
+    # The tracking's jumps are found on the recorded frames: a tick between two people would hide one.
+    series = series.exclude(track_jumps(series), Excluded.JUMPED)
     step = tick_s(t)
     ticks = t[0] + step * np.arange(int(np.floor((t[-1] - t[0]) / step + 1e-6)) + 1)
     after = np.clip(np.searchsorted(t, ticks, side="right"), 1, len(t) - 1)
@@ -76,7 +82,7 @@ def on_regular_clock(series: LandmarkSeries, bridge_s: float = FilterConfig().ma
     gap = ~ok & ~exact & (excluded == Excluded.NO) & usable[before] & usable[after]
     excluded[gap] = Excluded.NO_FRAME
     excluded[ok] = Excluded.NO
-    fastest, slowest = 1.0 / step, 1.0 / float(np.max(np.diff(t)))
+    fastest, slowest = 1.0 / step, 1.0 / float(np.percentile(np.diff(t), 90))       # a long gap is set aside
     note = (f"The recording's frame rate varied ({slowest:.0f} to {fastest:.0f} frames a second); it was analysed "
             "on the frames' true times.")
     return replace(series, image=image, world=world, visibility=visibility, t=ticks, excluded=excluded,
@@ -90,12 +96,12 @@ def frame_rate_during(recorded_t: np.ndarray, start_s: float, stop_s: float) -> 
 
 
 def check_frame_rate(recorded_t: np.ndarray, ticks: np.ndarray, trial_frames: tuple[tuple[int, int, int], ...]) -> None:
-    """TrialError unless every repetition was recorded at MIN_MOVEMENT_FPS or more (its real frames; the trials'
+    """FrameRateError unless every repetition was recorded at MIN_MOVEMENT_FPS or more (its real frames; the trials'
     frame numbers count the analysis's ticks). At 5 fps the renders' hip and knee flexion left their +/-; at 10 and
     more nothing changed (docs/measurements.md)."""
     for start, _, end in trial_frames:
         rate = round(frame_rate_during(recorded_t, ticks[start], ticks[end]))       # a camera's own jitter aside
         if rate < MIN_MOVEMENT_FPS:
-            raise TrialError(f"The camera recorded only {rate} frames a second during the movement, too few to "
-                             f"follow it (at least {MIN_MOVEMENT_FPS:.0f} are needed): record it again in brighter "
-                             "light, with the camera set to 30 frames a second.")
+            raise FrameRateError(f"The camera recorded only {rate} frames a second during the movement, too few to "
+                                 f"follow it (at least {MIN_MOVEMENT_FPS:.0f} are needed): record it again in "
+                                 "brighter light, with the camera set to 30 frames a second.", rate)

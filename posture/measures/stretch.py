@@ -2,10 +2,9 @@
 
 A clinic recording is often cut: the camera goes to a close-up for a few
 seconds, someone walks out of the picture and back. A recording in which the
-whole body is out of view for CUT_S or more is interrupted, and a measurement
-across the interruption would mix two takes: each stretch in which the whole
-body is in view (frames apart by no more than a bridged gap) is tried
-instead, longest first, and the first that holds everything the test needs (a
+subject is lost, or their trunk out of the picture, for CUT_S or more is
+interrupted, and a measurement across the interruption would mix two takes:
+each stretch in view (shorter gaps joined) is tried instead, longest first, and the first that holds everything the test needs (a
 still neutral, whole repetitions, every check of `measure`) is measured, with
 a note of what was left out. When none does, the recording is refused.
 """
@@ -20,24 +19,26 @@ from posture.errors import PostureError, TrialError
 from posture.landmarks import LandmarkSeries
 from posture.measures import Measured, measure
 from posture.measures.common import WHOLE_BODY, AnalysisConfig, in_frame
-from posture.trials import FilterConfig, true_runs
+from posture.trials import true_runs
 
 TRIED = 3           # stretches tried, longest first
 CUT_S = 1.0         # the whole body out of view this long: the recording is interrupted
 
 
 def in_view(series: LandmarkSeries) -> np.ndarray:
-    """Per frame: the subject was found, with the whole body inside the picture."""
-    parts = [i for idx in WHOLE_BODY.values() for i in idx]
-    return series.detected & in_frame(series, margin=0.01 * series.width)[:, parts].all(axis=1)
+    """Per frame: the subject was found, with the trunk (shoulders and hips) inside the picture. A head or feet cut
+    off at the peak of a movement is no interruption (`check_person` judges the framing)."""
+    trunk = [*WHOLE_BODY["shoulders"], *WHOLE_BODY["hips"]]
+    return series.detected & in_frame(series, margin=0.01 * series.width)[:, trunk].all(axis=1)
 
 
-def stretches(series: LandmarkSeries, bridge_s: float = FilterConfig().max_gap_s) -> list[tuple[int, int]]:
-    """(start, stop) of each stretch with the whole body in view, gaps up to bridge_s bridged, longest first."""
+def stretches(series: LandmarkSeries) -> list[tuple[int, int]]:
+    """(start, stop) of each stretch in view, joined over gaps shorter than CUT_S (no interruption), longest
+    first."""
     runs = true_runs(in_view(series))
     joined: list[tuple[int, int]] = []
     for start, stop in runs:
-        if joined and series.t[start] - series.t[joined[-1][1] - 1] <= bridge_s:
+        if joined and series.t[start] - series.t[joined[-1][1] - 1] < CUT_S:
             joined[-1] = (joined[-1][0], stop)
         else:
             joined.append((start, stop))
@@ -45,8 +46,8 @@ def stretches(series: LandmarkSeries, bridge_s: float = FilterConfig().max_gap_s
 
 
 def interruptions(series: LandmarkSeries) -> list[tuple[float, float]]:
-    """(from, to) seconds of each stretch of CUT_S or more, between frames with the whole body in view, in which it
-    was not in view: the camera elsewhere, the subject gone, the recording cut."""
+    """(from, to) seconds of each stretch of CUT_S or more, between frames in view, in which the subject was not
+    (`in_view`): the camera elsewhere, the subject gone, the recording cut."""
     seen = np.flatnonzero(in_view(series))
     if len(seen) < 2:
         return []
@@ -76,7 +77,7 @@ def measure_usable(series: LandmarkSeries, test: str, config: AnalysisConfig = A
             continue
         return _shifted(measured, start, _left_out(series, start, stop))
     a, b = cuts[0]
-    raise refusal or TrialError(f"The recording is interrupted (the whole body was out of view from {a:.1f} to "
+    raise refusal or TrialError(f"The recording is interrupted (the subject was out of view from {a:.1f} to "
                                 f"{b:.1f} s) and no part of it in one take holds the test: record it again in one "
                                 "take, with the whole body in view.")
 
@@ -85,8 +86,8 @@ def _left_out(series: LandmarkSeries, start: int, stop: int) -> str:
     t = series.t
     parts = [f"{t[0]:.1f} to {t[start]:.1f} s" if start else "",
              f"{t[stop - 1]:.1f} to {t[-1]:.1f} s" if stop < len(series) else ""]
-    return (f"Measured on {t[start]:.1f} to {t[stop - 1]:.1f} s of the recording, where the whole body was in view; "
-            f"{' and '.join(p for p in parts if p)} were left out (the body out of the picture or the camera "
+    return (f"Measured on {t[start]:.1f} to {t[stop - 1]:.1f} s of the recording, in one take; "
+            f"{' and '.join(p for p in parts if p)} were left out (the subject out of the picture or the camera "
             "elsewhere).")
 
 

@@ -97,10 +97,11 @@ class SubjectCheck:
 
 
 def keep_subject(series: LandmarkSeries, frontal: bool) -> SubjectCheck:
-    """Set aside frames where the track left the subject; from the front, repair or set aside side swaps."""
+    """Set aside frames where the track left the subject (found here, or before the analysis's clock: clock.py); from
+    the front, repair or set aside side swaps."""
     notes = []
-    jumped = track_jumps(series)
-    series = series.exclude(jumped, Excluded.JUMPED)
+    series = series.exclude(track_jumps(series), Excluded.JUMPED)
+    jumped = series.excluded == Excluded.JUMPED
     if jumped.any():
         notes.append(f"{jumped.sum() / series.fps:.1f} s were left out: the tracking jumped away from the subject.")
     if frontal:
