@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from posture import settings
+from posture.limits import terminal_lines, terminal_safe
 from posture.pose import MODELS
 
 
@@ -49,6 +50,17 @@ def at_least_one(text: str) -> int:
     return value
 
 
+MAX_WORKERS = 256       # processes: more than any machine this runs on has cores for
+
+
+def process_count(text: str) -> int:
+    """--workers: a whole number of processes, 1 to MAX_WORKERS."""
+    value = at_least_one(text)
+    if value > MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"'{text}' processes is more than this tool starts (at most {MAX_WORKERS})")
+    return value
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     """Run the batch and print its summary; 1 when any job failed or the results could not be written."""
     from posture.batch import Settings, collect_jobs, run_batch
@@ -61,20 +73,23 @@ def cmd_batch(args: argparse.Namespace) -> int:
     profile = load_profile(args.profile, args.calibration_dir) if args.profile else None
     overall, progress, close = _bars(args.quiet, len(jobs))
     try:
-        summary = run_batch(jobs, args.out, Settings(args.stride, args.height_cm, profile, args.model, args.angles), args.workers, args.ray,
+        settings = Settings(args.stride, args.height_cm, profile, args.model, args.angles)
+        summary = run_batch(jobs, args.out, settings, args.workers, args.ray,
                             on_record=(lambda r: overall.update(1)) if overall else None, on_progress=progress,
                             db=args.db)
     finally:
         close()
-    print(summary.text())
+    print(terminal_lines(summary.text()))
     if not summary.table_error:
-        print(f"Results: {args.out / 'results.csv'} and results.parquet; landmarks in {args.out / 'landmarks'}"
-              + (f"; angles over time in {args.out / 'angles'} (not a clinical result)" if args.angles else ""))
+        print(terminal_safe(f"Results: {args.out / 'results.csv'} and results.parquet; landmarks in "
+                            f"{args.out / 'landmarks'}"
+                            + (f"; angles over time in {args.out / 'angles'} (not a clinical result)" if args.angles
+                               else "")))
     if args.db:
         before = f" ({summary.stored_before} stored before)" if summary.stored_before else ""
         print(f"Stored {summary.stored} new tests in the database{before}.")
     if summary.table_error:
-        print(f"error: {summary.table_error}", file=sys.stderr)
+        print(f"error: {terminal_safe(summary.table_error)}", file=sys.stderr)
     return 0 if summary.ok else 1
 
 
@@ -91,7 +106,7 @@ def add_parser(sub) -> None:
     b.add_argument("--out", type=Path, required=True, help="output folder (re-using it resumes the batch)")
     b.add_argument("--test", default=AUTO, choices=[AUTO, *TESTS], help="test for videos the manifest "
                    "does not name (default: recognise it)")
-    b.add_argument("--workers", type=at_least_one, help="processes on this machine (default: one per core)")
+    b.add_argument("--workers", type=process_count, help="processes on this machine (default: one per core)")
     b.add_argument("--ray", metavar="ADDRESS", help="run on a Ray cluster: its address, 'auto', or 'local'")
     b.add_argument("--stride", type=at_least_one, default=1, help="analyse every k-th frame, k >= 1 (faster, "
                    "see docs/speed.md)")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from posture import batch_commands, calibrate_commands, limits, session_commands, settings
 from posture.analysis import AUTO, recognised_words
-from posture.errors import PostureError
+from posture.errors import FileError, PostureError
 from posture.export import format_table, result_csv, result_dict
 from posture.measures import TESTS, AnalysisConfig
 from posture.pose import MODELS
@@ -36,6 +36,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from posture.calibration import load_profile
     from posture.pipeline import analyse_video
 
+    if args.save_landmarks and args.save_landmarks.suffix != ".npz":       # said before the analysis too
+        raise FileError(f"--save-landmarks {args.save_landmarks} is no landmark file name: end it in .npz (a file "
+                        "of that name is what is written).")
     if args.save:                       # said before the analysis, not after it
         from posture.store.records import check_session_fields
 
@@ -133,8 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     settings.add_calibration_dir(a)
     a.add_argument("--model", choices=list(MODELS), default="full", help="BlazePose landmark model (heavy: see "
                    "docs/accuracy.md and docs/speed.md)")
-    a.add_argument("--workers", type=batch_commands.at_least_one, help="processes for a recording of a minute or longer (default: one per "
-                   "core)")
+    a.add_argument("--workers", type=batch_commands.process_count, help="processes for a recording of a minute or "
+                   "longer (default: one per core)")
     a.add_argument("--quiet", action="store_true", help="no progress bar")
     st = a.add_argument_group("saving the result as a session")
     st.add_argument("--save", metavar="CLIENT", help="store the result for this client (pseudonym)")
@@ -155,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--profile", help="camera profile name or .json file (see `posture calibrate`)")
     settings.add_calibration_dir(g)
     g.add_argument("--model", choices=list(MODELS), default="full", help="BlazePose landmark model")
-    g.add_argument("--workers", type=batch_commands.at_least_one, help="processes for a recording of a minute or "
+    g.add_argument("--workers", type=batch_commands.process_count, help="processes for a recording of a minute or "
                    "longer (default: one)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=cmd_angles)
@@ -191,9 +194,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return args.func(args)
         except PostureError as e:
-            print(f"error: {e}", file=sys.stderr)
+            print(f"error: {limits.terminal_safe(str(e))}", file=sys.stderr)       # a file name may hold escapes
         except OSError as e:
-            print(f"error: {file_problem(e)}", file=sys.stderr)
+            print(f"error: {limits.terminal_safe(file_problem(e))}", file=sys.stderr)
     return EXIT_BAD_INPUT
 
 

@@ -101,3 +101,8 @@ def pseudonym(value: str) -> str:
 def terminal_safe(value: str) -> str:
     """Text for a terminal: control and format characters shown as \\u escapes, so none can act on the screen."""
     return "".join(f"\\u{ord(c):04x}" if _acts(c) else c for c in value)
+
+
+def terminal_lines(value: str) -> str:
+    """Lines of text for a terminal: each line `terminal_safe`, the line breaks kept."""
+    return "\n".join(terminal_safe(line) for line in value.split("\n"))

@@ -166,7 +166,10 @@ def landmarks_from_video(path: str | Path | VideoInfo, estimator: PoseEstimator 
             if own:
                 estimator.close()
     if len(series) == 0:
-        raise VideoError(f"{Path(path).name} holds no frames that could be decoded: record it again.")
+        raise VideoError(f"{info.path.name} holds no frames that could be decoded: record it again.")
+    if len(series) < 2 and stride > 1:
+        raise VideoError(f"--stride {stride} leaves {len(series)} frame of the {info.frame_count} in "
+                         f"{info.path.name}: use a smaller --stride.")
     if own and model != "full":
         series = replace(series, notes=series.notes + (HEAVY_NOTE,))
     return others_noted(series, watch) if watch is not None else series

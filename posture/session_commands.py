@@ -160,6 +160,21 @@ def cmd_adopt(args) -> int:
     return 0
 
 
+MAX_RECORD = 2**31 - 1      # the largest session or visit number either database keeps (PostgreSQL's integer)
+
+
+def record_number(text: str) -> int:
+    """A session or visit number as typed: a whole number from 1 to MAX_RECORD (a larger one is no record, not a
+    crash in the database's driver)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_RECORD:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a session or visit number (1 to {MAX_RECORD})")
+    return value
+
+
 def add_parser(sub) -> None:
     s = sub.add_parser("sessions", help="clients, sessions, comparison, export, reports, home checks")
     s.add_argument("--db", help=settings.DATABASE_HELP)
@@ -177,25 +192,25 @@ def add_parser(sub) -> None:
     p.set_defaults(func=cmd_list)
 
     p = c.add_parser("show", help="one session's measurements")
-    p.add_argument("session", type=int)
+    p.add_argument("session", type=record_number)
     p.set_defaults(func=cmd_show)
 
     p = c.add_parser("compare", help="pre vs post of a visit, or a client's trend with --client")
     g = p.add_mutually_exclusive_group(required=True)
-    g.add_argument("visit", type=int, nargs="?")
+    g.add_argument("visit", type=record_number, nargs="?")
     g.add_argument("--client")
     p.set_defaults(func=cmd_compare)
 
     p = c.add_parser("export", help="CSV or JSON of a session or a client's history")
     g = p.add_mutually_exclusive_group(required=True)
-    g.add_argument("--session", type=int)
+    g.add_argument("--session", type=record_number)
     g.add_argument("--client")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
     p.add_argument("--out", type=Path)
     p.set_defaults(func=cmd_export)
 
     p = c.add_parser("report", help="PDF report of a visit")
-    p.add_argument("visit", type=int)
+    p.add_argument("visit", type=record_number)
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_report)
 
@@ -204,13 +219,13 @@ def add_parser(sub) -> None:
     p.set_defaults(func=cmd_pair)
 
     p = c.add_parser("export-home", help="(patient) export a session as a signed home-check bundle")
-    p.add_argument("session", type=int)
+    p.add_argument("session", type=record_number)
     p.add_argument("--code", required=True, help="the signing key your therapist gave you")
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_export_home)
 
     p = c.add_parser("adopt", help="take a patient's imported home check into the clinical record")
-    p.add_argument("session", type=int)
+    p.add_argument("session", type=record_number)
     p.add_argument("--as", dest="label", choices=ADOPTABLE, default=Label.FOLLOW_UP.value,
                    help="its place in the record (a pre or post that day is never replaced)")
     p.set_defaults(func=cmd_adopt)

@@ -134,10 +134,14 @@ def probe(path: str | Path) -> VideoInfo:
     """Check that a file is a readable video of more than one frame, with a believable clock, and describe it;
     VideoError with the reason in words otherwise."""
     path = Path(path)
+    if path.is_symlink() and not path.exists():
+        raise VideoError(f"{path} is a link that leads to no file (or to itself): give the video file itself.")
     if not path.exists():
         raise VideoError(f"{path} does not exist: check the file name and folder.")
     if path.is_dir():
         raise VideoError(f"{path} is a folder, not a video file.")
+    if not path.is_file():
+        raise VideoError(f"{path} is not a file but a pipe or a device: give a video file.")
     if not os.access(path, os.R_OK):
         raise VideoError(f"{path.name} cannot be opened: this user may not read it (check the file's permissions).")
     if path.stat().st_size == 0:

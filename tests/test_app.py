@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import FPS, ROOT, bend, true_flexion
 from posture.store.db import open_database
-from posture.store.access import has_therapist, log_in, new_home_code, revoke_home_codes, set_password
+from posture.store.access import WRONG_LOGIN, has_therapist, log_in, new_home_code, revoke_home_codes, set_password
 from posture.store.records import add_client, client_sessions, load_test, record_tests
 from posture.synthetic.camera import sagittal_camera
 from posture.synthetic.scene import forward_bend_poses, landmark_series
@@ -119,7 +119,7 @@ def test_nobody_logged_in_sees_the_login_page_alone(db):
     at.text_input[1].input("Anna")
     at.text_input[2].input("wrong password!")
     next(b for b in at.button if b.label == "Log in").click().run()
-    assert [e.value for e in at.error] == ["Wrong name or password."]
+    assert [e.value for e in at.error] == [WRONG_LOGIN]
     at.text_input[2].input("a long enough password")
     next(b for b in at.button if b.label == "Log in").click().run()
     assert at.session_state["therapist"] == "Anna" and at.title[0].value == "posture"

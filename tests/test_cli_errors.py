@@ -77,3 +77,68 @@ print(len(names))
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert int(run.stdout) > 20
+
+
+# Issue 30: numbers no database or machine holds, said as such (the hostile tester's tracebacks)
+
+@pytest.mark.parametrize("argv", [["sessions", "show", str(2**70)],
+                                  ["sessions", "report", str(2**64), "--out", "r.pdf"],
+                                  ["sessions", "export", "--session", "0"], ["sessions", "compare", "-3"]])
+def test_a_session_or_visit_number_no_database_holds_is_a_wrong_argument_not_a_traceback(saved_bend, capsys, argv):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "Traceback" not in err
+    assert err.strip().splitlines()[-1].endswith(f"is not a session or visit number (1 to {2**31 - 1})")
+
+
+@pytest.mark.parametrize("command", [["analyze", "bend.npz", "--test", "forward-bend"],
+                                     ["batch", "bend.npz", "--out", "o"], ["angles", "bend.npz", "--out", "a.csv"]])
+def test_more_worker_processes_than_any_machine_has_are_refused(saved_bend, capsys, command):
+    with pytest.raises(SystemExit) as e:
+        main([*command, "--workers", "1" + "0" * 20])
+    assert e.value.code == 2
+    assert "processes is more than this tool starts (at most 256)" in capsys.readouterr().err
+
+
+def test_a_stride_longer_than_the_recording_says_so(tmp_path, capsys):
+    from conftest import SAMPLES
+
+    code, out, _ = run_cli(capsys, "batch", str(SAMPLES / "posture_front.mp4"), "--out", str(tmp_path / "o"),
+                           "--stride", "1000000000", "--quiet", "--workers", "1")
+    assert code == 1 and ("--stride 1000000000 leaves 1 frame of the 60 in posture_front.mp4: use a smaller "
+                          "--stride.") in out
+
+
+def test_landmarks_are_saved_only_under_the_name_given(saved_bend, capsys):
+    """--save-landmarks /dev/full wrote /dev/full.npz and exited 0; a name not ending in .npz is refused first."""
+    refused(capsys, ["analyze", "bend.npz", "--test", "forward-bend", "--save-landmarks", "/dev/full"],
+            "--save-landmarks /dev/full is no landmark file name: end it in .npz")
+    assert not Path("/dev/full.npz").exists()
+
+
+@pytest.mark.parametrize("kind, words", [("a loop of links", "is a link that leads to no file (or to itself)"),
+                                         ("a pipe", "is not a file but a pipe or a device"),
+                                         ("a folder", "is a folder, not a video file")])
+def test_what_is_no_video_file_is_named_for_what_it_is(tmp_path, capsys, kind, words):
+    """Each of these was "does not exist" to the hostile tester (and a pipe would have been waited on)."""
+    import os
+
+    path = tmp_path / "clip.mp4"
+    if kind == "a loop of links":
+        path.symlink_to(path)
+    elif kind == "a pipe":
+        os.mkfifo(path)
+    else:
+        path.mkdir()
+    refused(capsys, ["analyze", str(path), "--test", "side-bend", "--quiet"], words)
+
+
+def test_a_file_name_with_terminal_escapes_is_shown_escaped_in_errors_and_the_batch_summary(tmp_path, capsys):
+    """The hostile tester's file name cleared the screen when `analyze` or `batch` printed it."""
+    evil = tmp_path / "clip\x1b[2J\u202e.mp4"
+    evil.write_bytes(b"not a video" * 100)
+    code, _, err = run_cli(capsys, "analyze", str(evil), "--test", "side-bend", "--quiet")
+    assert code == 1 and "\x1b" not in err and "\u202e" not in err and "clip\\u001b[2J\\u202e.mp4" in err
+    code, out, _ = run_cli(capsys, "batch", str(evil), "--out", str(tmp_path / "o"), "--quiet", "--workers", "1")
+    assert code == 1 and "\x1b" not in out and "\u202e" not in out and "clip\\u001b[2J\\u202e.mp4" in out

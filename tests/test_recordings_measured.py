@@ -49,8 +49,8 @@ def assert_measures_as_the_original(analysis: Analysis, name: str) -> None:
 
 @pytest.mark.parametrize("name", list(TESTS))
 def test_every_sample_as_a_phone_records_it_measures_as_the_original(tmp_path, name):
-    copy = phone_copy(SAMPLES / f"{name}.mp4", tmp_path / f"phone{'.webm' if PHONE[name].get('codec') == 'vp9' else '.mp4'}",
-                      **PHONE[name])
+    suffix = ".webm" if PHONE[name].get("codec") == "vp9" else ".mp4"
+    copy = phone_copy(SAMPLES / f"{name}.mp4", tmp_path / f"phone{suffix}", **PHONE[name])
     assert_measures_as_the_original(analyse_video(copy, TESTS[name], height_cm=HEIGHT_CM, workers=1), name)
 
 

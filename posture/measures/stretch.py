@@ -4,7 +4,8 @@ A clinic recording is often cut: the camera goes to a close-up for a few
 seconds, someone walks out of the picture and back. A recording in which the
 subject is lost, or their trunk out of the picture, for CUT_S or more is
 interrupted, and a measurement across the interruption would mix two takes:
-each stretch in view (shorter gaps joined) is tried instead, longest first, and the first that holds everything the test needs (a
+each stretch in view (shorter gaps joined) is tried instead, longest first,
+and the first that holds everything the test needs (a
 still neutral, whole repetitions, every check of `measure`) is measured, with
 a note of what was left out. When none does, the recording is refused.
 """

@@ -13,7 +13,6 @@ neither.
 from __future__ import annotations
 
 import hashlib
-import math
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,7 +33,9 @@ FIRST_LOCK_S = 30                # then 30 s, doubling with each wrong one, at m
 MAX_LOCK_S = 15 * 60
 CODE_GROUPS, CODE_GROUP = 3, 4   # ABCD-EFGH-JKMN: 12 characters, 59 bits
 CODE_DAYS = 30
-WRONG_LOGIN = "Wrong name or password."
+# Every refused login, whoever the name and whether or not the account is locked: a name cannot be found out.
+WRONG_LOGIN = ("Wrong name or password, or too many wrong tries: check them, or wait a few minutes (the wait "
+               "doubles with each wrong try) and try again.")
 BAD_CODE = "This code is not valid: check it, or ask your therapist for a new one."
 
 _hasher = PasswordHasher()
@@ -81,10 +82,15 @@ def set_password(engine: Engine, name: str, password: str) -> None:
 
 
 def log_in(engine: Engine, name: str, password: str, now: datetime | None = None) -> str:
-    """The account's name when the password is right; AccessError otherwise (wrong, or locked for a while)."""
+    """The account's name when the password is right; AccessError otherwise (wrong, or locked for a while), in the
+    same sentence whatever the reason.
+
+    The account's row is locked while its count is read and written (PostgreSQL: SELECT ... FOR UPDATE; SQLite
+    writes one at a time), so simultaneous wrong passwords are each counted.
+    """
     now = now or utcnow()
     with writing(engine) as db:              # a wrong password is counted (committed) before it is refused
-        account = db.scalar(select(Therapist).where(Therapist.name == name.strip()))
+        account = db.scalar(select(Therapist).where(Therapist.name == name.strip()).with_for_update())
         refusal = _refusal(account, password, now)
         if account is not None and not refusal and _hasher.check_needs_rehash(account.password_hash):
             account.password_hash = _hasher.hash(password)
@@ -99,8 +105,7 @@ def _refusal(account: Therapist | None, password: str, now: datetime) -> str:
         _verify(_NOBODY, password)
         return WRONG_LOGIN
     if account.locked_until is not None and now < account.locked_until:
-        wait = math.ceil((account.locked_until - now).total_seconds())
-        return f"Too many wrong passwords: try again in {wait} seconds."
+        return WRONG_LOGIN
     if _verify(account.password_hash, password):
         account.failed_logins, account.locked_until = 0, None
         return ""
