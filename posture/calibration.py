@@ -346,7 +346,7 @@ def load_profile(name_or_path: str | Path, directory: str | Path = "calibration"
         raise CalibrationError(f"No camera profile at {path}: run `posture calibrate lens` (or `roll`) first.")
     try:
         doc = json.loads(path.read_text())
-        if doc.pop("format", None) != PROFILE_FORMAT:
+        if not isinstance(doc, dict) or doc.pop("format", None) != PROFILE_FORMAT:
             raise ValueError("not a posture camera profile")
         board = doc.pop("board")
         tuples = {k: tuple(v) for k, v in doc.items() if isinstance(v, list)}

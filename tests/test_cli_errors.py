@@ -34,7 +34,7 @@ def refused(capsys, argv: list[str], *words: str) -> str:
     ["sessions", "export", "--client", "AB-1", "--out", "missing/dir/x.csv"],
     ["sessions", "export", "--client", "AB-1", "--format", "json", "--out", "missing/dir/x.json"],
     ["sessions", "report", "1", "--out", "missing/dir/visit.pdf"],
-    ["sessions", "export-home", "1", "--code", "ABCDE-FGHJK", "--out", "missing/dir/check.json"],
+    ["sessions", "export-home", "1", "--code", "ABCDE-FGHJK-MNPQR-STVWX", "--out", "missing/dir/check.json"],
     ["analyze", "bend.npz", "--test", "forward-bend", "--save-landmarks", "missing/dir/again.npz"],
 ])
 def test_writing_into_a_missing_folder_is_one_sentence(saved_bend, capsys, argv):
@@ -142,3 +142,19 @@ def test_a_file_name_with_terminal_escapes_is_shown_escaped_in_errors_and_the_ba
     assert code == 1 and "\x1b" not in err and "\u202e" not in err and "clip\\u001b[2J\\u202e.mp4" in err
     code, out, _ = run_cli(capsys, "batch", str(evil), "--out", str(tmp_path / "o"), "--quiet", "--workers", "1")
     assert code == 1 and "\x1b" not in out and "\u202e" not in out and "clip\\u001b[2J\\u202e.mp4" in out
+
+
+def test_a_profile_whose_json_is_a_list_is_said_to_be_no_profile(saved_bend, capsys):
+    """It said "pop expected at most 1 argument, got 2" to the hostile tester."""
+    Path("cam.json").write_text("[1, 2, 3]")
+    err = refused(capsys, ["analyze", "bend.npz", "--test", "forward-bend", "--profile", "cam.json"],
+                  "cam.json is not a camera profile this version can read (not a posture camera profile)")
+    assert "pop" not in err
+
+
+@pytest.mark.parametrize("code", ["!!", "ABCDE-FGHJK", "ABCDE-FGHJK-MNPQR-STVW0"])
+def test_a_home_check_is_not_signed_with_what_cannot_be_a_signing_key(saved_bend, capsys, code):
+    """`export-home --code '!!'` wrote a file that could never be imported and told the patient to send it."""
+    refused(capsys, ["sessions", "export-home", "1", "--code", code, "--out", "check.json"],
+            "That is not your signing key: it has 20 letters and digits in groups of five")
+    assert not Path("check.json").exists()

@@ -42,10 +42,13 @@ class BundleError(PostureError):
     kind = "bundle"
 
 
+KEY_LENGTH, KEY_GROUP = 20, 5
+
+
 def new_signing_key() -> str:
     """The key a client's offline home-check files are signed with: 20 characters (about 98 bits), in groups of five.
     (Not the access code of a home-check link: store/access.py.)"""
-    return codes.new_code(20, 5)
+    return codes.new_code(KEY_LENGTH, KEY_GROUP)
 
 
 def key_id(code: str) -> str:
@@ -62,9 +65,13 @@ def sign(payload: dict, code: str) -> str:
 
 
 def bundle_session(session: Session, code: str) -> bytes:
-    """One session (measurements and landmarks) as a signed bundle file."""
+    """One session (measurements and landmarks) as a signed bundle file; BundleError before anything is written when
+    the code cannot be a signing key (a file signed with it could never be imported)."""
     from posture.store.export import session_dict
 
+    if not codes.well_formed(code, KEY_LENGTH):
+        raise BundleError("That is not your signing key: it has 20 letters and digits in groups of five "
+                          "(ABCDE-FGHJK-MNPQR-STVWX), as your therapist gave it; check it and try again.")
     payload = {"bundle_id": str(uuid.uuid4()), "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                "session": session_dict(session)}
     payload["session"].pop("session_id")

@@ -14,6 +14,12 @@ def new_code(length: int, group: int) -> str:
     return "-".join(raw[i:i + group] for i in range(0, length, group))
 
 
+def well_formed(code: str, length: int) -> bool:
+    """Whether a code as typed could be one of `length` characters of ALPHABET (its separators and case aside)."""
+    raw = normalise(code)
+    return len(raw) == length and all(ch in ALPHABET for ch in raw)
+
+
 def normalise(code: str) -> str:
     """A code as typed or read out (any case, spaces or dashes) in its stored form: upper case, no separators."""
     return "".join(ch for ch in code.upper() if ch.isalnum())
