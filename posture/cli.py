@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -192,7 +193,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     with owner_only_files():
         try:
-            return args.func(args)
+            code = args.func(args)
+            sys.stdout.flush()              # a reader that stopped early (`| head`) is found here, not at exit
+            return code
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())      # nothing more to say to it
+            return EXIT_BAD_INPUT
         except PostureError as e:
             print(f"error: {limits.terminal_safe(str(e))}", file=sys.stderr)       # a file name may hold escapes
         except OSError as e:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -158,3 +159,11 @@ def test_a_home_check_is_not_signed_with_what_cannot_be_a_signing_key(saved_bend
     refused(capsys, ["sessions", "export-home", "1", "--code", code, "--out", "check.json"],
             "That is not your signing key: it has 20 letters and digits in groups of five")
     assert not Path("check.json").exists()
+
+
+def test_a_reader_that_stops_early_gets_no_broken_pipe_message(saved_bend):
+    """`sessions compare --client AB-1 | head` printed "Broken pipe" twice to the hostile tester."""
+    done = subprocess.run(f"{sys.executable} -m posture.cli sessions compare --client AB-1 | true", shell=True,
+                          capture_output=True, text=True, cwd=saved_bend, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stderr == "", done.stderr
