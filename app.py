@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.access import log_out, patient, therapist
-from app_pages.common import database_label
+from app_pages.common import database_label, plain
 from posture.privacy import owner_only, sweep_stale_uploads
 
 
@@ -38,7 +38,7 @@ elif (name := therapist()) is not None:
         where = database_label()
         st.caption(f"Database: {where}" if "://" in where and not where.startswith("sqlite") else
                    f"Data stays on this computer: {where}")
-        st.caption(f"Logged in as {name}.")
+        st.caption(f"Logged in as {plain(name)}.")          # a name is text, never Markdown (an image fetched)
         st.button("Log out", on_click=log_out)
     pages = [st.Page("app_pages/start.py", title="Start", icon="🏠", default=True),
              st.Page("app_pages/visit.py", title="Visit", icon="📅"),

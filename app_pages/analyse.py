@@ -7,7 +7,7 @@ import json
 import streamlit as st
 
 from app_pages.common import (MAX_UPLOAD_MB, SAMPLES, TEST_NAMES, VIDEO_TYPES, active_profile, analyse_recording,
-                              analyse_upload, client_height, client_picker, engine, session_fields, show_result)
+                              analyse_upload, client_height, client_picker, engine, plain, session_fields, show_result)
 from posture.analysis import AUTO, recognised_words
 from posture.errors import PostureError
 from posture.store.records import record_tests
@@ -41,7 +41,7 @@ elif pressed or st.session_state.get("analysis", (None,) * 4)[3] != client:
 if "analysis" in st.session_state:
     analysis, name, profile, _ = st.session_state["analysis"]
     result, series = analysis.result, analysis.series
-    st.caption(f"From {name}")
+    st.caption(f"From {plain(name)}")
     if analysis.recognised:
         st.warning(recognised_words(analysis))
     show_result(result)

@@ -301,3 +301,11 @@ def test_demo_client_has_two_visits_that_compare_and_trend(db):
     assert float(flex["Change"]) == pytest.approx(true_flexion(post) - true_flexion(pre), abs=1.0)
     assert flex["Verdict"] == "real improvement"
     assert "Over visits" in [h.value for h in at.subheader] and len(at.get("image")) > 10
+
+
+def test_a_therapist_name_is_shown_as_text_never_as_markdown(db):
+    """A name holding a Markdown image made every page fetch it from another host (the hostile tester)."""
+    name = "![x](http://example.com/pixel.png) **Anna**"
+    at = app(therapist=name)
+    shown = [c.value for c in at.sidebar.caption if c.value.startswith("Logged in as")]
+    assert shown == ["Logged in as \\!\\[x\\]\\(http\\://example\\.com/pixel\\.png\\) \\*\\*Anna\\*\\*."]
