@@ -164,13 +164,19 @@ class TrendPoint:
     since_first: Change | None
 
 
-def trend(history: list[tuple[str, str, list[Reading]]]) -> dict[tuple[str, str], list[TrendPoint]]:
-    """Each measurement across sessions (oldest first): (when, label, readings) in, points out."""
+def trend(history: list[tuple[str, str, list[Reading]]],
+          unverified: tuple[str, ...] = ()) -> dict[tuple[str, str], list[TrendPoint]]:
+    """Each measurement across sessions (oldest first): (when, label, readings) in, points out. Sessions labelled
+    `unverified` (a patient's home check the therapist has not adopted) are listed with no verdict and are never
+    what later sessions are compared with."""
     out: dict[tuple[str, str], list[TrendPoint]] = {}
     first: dict[tuple[str, str], Reading] = {}
     for when, lab, rs in history:
         for r in rs:
             key = (r.test, r.name)
+            if lab in unverified:
+                out.setdefault(key, []).append(TrendPoint(when, lab, r.value, None))
+                continue
             base = first.setdefault(key, r) if r.value is not None else first.get(key)
             change = compare([base], [r])[0] if base is not None and base is not r else None
             out.setdefault(key, []).append(TrendPoint(when, lab, r.value, change))

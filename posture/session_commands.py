@@ -77,11 +77,13 @@ def cmd_compare(args) -> int:
     engine = _engine(args)
     if args.client:
         history = [(s.visit.visit_date.isoformat(), s.label, readings(s)) for s in client_sessions(engine, args.client)]
-        for (test, name), points in trend(history).items():
+        for (test, name), points in trend(history, unverified=(Label.HOME_CHECK,)).items():
             print(f"{label(test)}: {label(name)}")
             for p in points:
                 value = "-" if p.value is None else f"{p.value:.1f}"
-                flag = "" if p.since_first is None else ("  REAL CHANGE" if p.since_first.real else "  no real change")
+                flag = ("  measured at home, not adopted: no verdict" if p.label == Label.HOME_CHECK else
+                        "" if p.since_first is None else
+                        "  REAL CHANGE" if p.since_first.real else "  no real change")
                 print(f"  {p.when} {p.label:<10} {value:>7}{flag}")
         return 0
     try:

@@ -106,6 +106,13 @@ def test_home_check_round_trip_on_the_command_line(recordings, capsys):
     assert code == 0 and "Imported as session 1" in out
     code, out, _ = run_cli(capsys, "sessions", "show", "1")
     assert "HOME-1" in out and "home check" in out and "Trunk flexion" in out
+    # A clinic session before it: the home check (75 against 55 degrees) is listed, never called a real change.
+    run_cli(capsys, "analyze", "pre.npz", "--test", "forward-bend", "--quiet", "--save", "HOME-1",
+            "--visit-date", "2026-01-05")
+    code, out, _ = run_cli(capsys, "sessions", "compare", "--client", "HOME-1")
+    home = [line for line in out.splitlines() if "home check" in line]
+    assert code == 0 and home and all(line.endswith("measured at home, not adopted: no verdict") for line in home)
+    assert "REAL CHANGE" not in out
 
 
 @pytest.mark.parametrize("argv, message", [
