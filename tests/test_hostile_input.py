@@ -126,6 +126,20 @@ SIGNED_BUT_IMPOSSIBLE = {
     "a quality of 7": (lambda d: first_measurement(d).update(quality=7.0), "between 0 and 1"),
     "landmarks that would unpack to 5 GB": (
         lambda d: d["payload"]["session"]["tests"][0].update(landmarks=bomb_landmarks()), "more than"),
+    "a view with escape codes": (lambda d: d["payload"]["session"]["tests"][0].update(view="\x1b[2Jfrontal"),
+                                 "is seen from the sagittal view, not"),
+    "a 5,000-character view": (lambda d: d["payload"]["session"]["tests"][0].update(view="v" * 5000),
+                               "is seen from the sagittal view"),
+    "a reason with escape codes": (lambda d: first_measurement(d).update(reason="\x1b[31mred"), "control characters"),
+    "20 MB of flags": (lambda d: first_measurement(d).update(flags=["x" * 1000] * 20_000), "more flags or trials"),
+    "the same measurement twice": (lambda d: d["payload"]["session"]["tests"][0]["measurements"].append(
+        {**first_measurement(d), "value": 120.0}), "appears twice"),
+    "a withheld measurement with a value": (lambda d: first_measurement(d).update(withheld="poor-quality"),
+                                            "is withheld and has a value"),
+    "a value of 40 from trials of 120": (
+        lambda d: first_measurement(d).update(value=40.0, trials=[120.0, 121.0, 122.0]), "is not the median"),
+    "a camera angle of 1e300": (lambda d: d["payload"]["session"]["tests"][0].update(camera_angle_deg=1e300),
+                                "is not believable"),
     "landmarks that are not a landmark file": (
         lambda d: d["payload"]["session"]["tests"][0].update(landmarks=base64.b64encode(b"PK\x03\x04junk").decode()),
         "landmarks cannot be read"),

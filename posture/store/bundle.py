@@ -21,11 +21,14 @@ import uuid
 import zipfile
 from datetime import date, datetime, timezone
 
+import numpy as np
+
 from posture import limits
 from posture.errors import PostureError
 from posture.export import result_from_dict
 from posture.landmarks import LandmarkSeries
-from posture.measures import TESTS, TestResult
+from posture.measures import TESTS, Measurement, TestResult
+from posture.trials import repeatability
 from posture.store import codes
 from posture.store.models import Label, Session
 
@@ -34,6 +37,7 @@ MAX_BUNDLE_BYTES = 64 * 2**20         # a long home check with landmarks is a fe
 MAX_LANDMARK_BYTES = 64 * 2**20       # one test's landmarks unpacked: 10 minutes at 30 fps is about 29 MB
 MAX_TESTS = 20
 MAX_NOTES = 20
+MAX_TRIALS = 20                  # repetitions of one test (each test asks for 2 or 3 a side)
 
 
 class BundleError(PostureError):
@@ -135,25 +139,53 @@ def parse_payload(payload: dict) -> tuple[dict, list[tuple[TestResult, bytes | N
 
 
 def _checked_result(result: TestResult) -> TestResult:
-    """The result if it is one this tool could have measured; ValueError otherwise."""
+    """The result if it is one this tool could have measured (a closed schema: every field of the test's own
+    kind, within its range, consistent with the others); ValueError otherwise."""
     spec = TESTS.get(result.test)
     if spec is None:
         raise ValueError(f"unknown test {limits.terminal_safe(result.test)[:40]!r}")
-    names = {m.name for m in spec.measures}
+    if result.view != spec.view:
+        raise ValueError(f"{spec.label} is seen from the {spec.view} view, not "
+                         f"{limits.terminal_safe(result.view)[:40]!r}")
     if not 0 <= result.detected_share <= 1 or len(result.notes) > MAX_NOTES:
         raise ValueError("its detection share or notes are impossible")
+    if result.camera_angle_deg is not None:
+        limits.number(result.camera_angle_deg, "The camera's angle", -90.0, 90.0, " degrees")
+    if len(result.trial_frames) > MAX_TRIALS or any(not 0 <= a <= b <= c for a, b, c in result.trial_frames):
+        raise ValueError("its repetitions' frames are impossible")
+    names = [m.name for m in result.measurements]
+    if len(set(names)) != len(names):
+        raise ValueError("a measurement appears twice")
     for m in result.measurements:
-        if m.name not in names or m.unit not in limits.VALUE_RANGES:
-            raise ValueError(f"{limits.terminal_safe(m.name)[:40]!r} in {m.unit[:20]!r} is no measurement of "
-                             f"{spec.label}")
-        bound = limits.VALUE_RANGES[m.unit]
-        for v in (m.value, m.spread, m.maximum, *m.trials):
-            if v is not None:
-                limits.number(v, f"{m.name}", -bound, bound, f" {m.unit}")
-        limits.number(m.quality, "A quality", 0.0, 1.0)
+        _check_measurement(m, {m.name for m in spec.measures}, spec.label)
     for note in result.notes:
         limits.text(note, "A note", limits.NOTE_CHARS)
     return result
+
+
+def _check_measurement(m: Measurement, names: set[str], test: str) -> None:
+    """ValueError unless `m` is one of the test's measurements, its numbers believable and consistent: a withheld
+    one has no value, a measured one is the median of its trials, with their largest and spread."""
+    if m.name not in names or m.unit not in limits.VALUE_RANGES:
+        raise ValueError(f"{limits.terminal_safe(m.name)[:40]!r} in {m.unit[:20]!r} is no measurement of {test}")
+    bound = limits.VALUE_RANGES[m.unit]
+    for v in (m.value, m.spread, m.maximum, *m.trials):
+        if v is not None:
+            limits.number(v, f"{m.name}", -bound, bound, f" {m.unit}")
+    limits.number(m.quality, "A quality", 0.0, 1.0)
+    limits.text(m.reason, "A reason", limits.NOTE_CHARS)
+    if len(m.flags) > MAX_NOTES or len(m.trials) > MAX_TRIALS:
+        raise ValueError(f"{m.name} has more flags or trials than any test makes")
+    for flag in m.flags:
+        limits.text(flag, "A flag", limits.NOTE_CHARS)
+    if m.withheld is not None and m.value is not None:
+        raise ValueError(f"{m.name} is withheld and has a value")
+    if m.trials:
+        rep = repeatability(m.trials)
+        if m.value is None or not np.allclose([m.value, m.maximum or np.nan], [rep.median, rep.maximum], atol=0.01):
+            raise ValueError(f"{m.name} is not the median of its trials")
+        if m.spread is not None and abs(m.spread - rep.spread) > 0.01:
+            raise ValueError(f"{m.name}'s spread is not its trials'")
 
 
 def _landmarks(encoded: str | None) -> bytes | None:
