@@ -9,10 +9,12 @@ results; anyone else sees the login page alone.
 from __future__ import annotations
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from app_pages.access import log_out, patient, therapist
-from app_pages.common import database_label, plain
+from app_pages.common import DATABASE_DOWN, database_label, plain
 from posture.privacy import owner_only, sweep_stale_uploads
+from posture.store.db import StorageError
 
 
 @st.cache_resource(show_spinner=False)
@@ -26,27 +28,36 @@ private_start()
 # Icons are emoji, drawn by the browser: a ":material/...:" icon makes the tab fetch it from fonts.gstatic.com.
 st.set_page_config(page_title="posture", page_icon="🧍", layout="wide")
 
-client = patient()              # a home-check code opens one client's check and results, and nothing else
-if client is not None:
-    with st.sidebar:
-        st.caption(f"Home check for {client}. Your results go straight to your therapist; the video stays on "
-                   "this device.")
-    pages = [st.Page("app_pages/live.py", title="Home check", icon="🎥", default=True),
-             st.Page("app_pages/my_results.py", title="My results", icon="📈")]
-elif (name := therapist()) is not None:
-    with st.sidebar:
-        where = database_label()
-        st.caption(f"Database: {where}" if "://" in where and not where.startswith("sqlite") else
-                   f"Data stays on this computer: {where}")
-        st.caption(f"Logged in as {plain(name)}.")          # a name is text, never Markdown (an image fetched)
-        st.button("Log out", on_click=log_out)
-    pages = [st.Page("app_pages/start.py", title="Start", icon="🏠", default=True),
-             st.Page("app_pages/visit.py", title="Visit", icon="📅"),
-             st.Page("app_pages/live.py", title="Live assessment", icon="🎥"),
-             st.Page("app_pages/analyse.py", title="Analyse a video", icon="🎬"),
-             st.Page("app_pages/clients.py", title="Clients and history", icon="👥"),
-             st.Page("app_pages/compare.py", title="Compare", icon="⚖️"),
-             st.Page("app_pages/calibration.py", title="Calibration", icon="📏")]
-else:                           # nobody yet: the therapist pages are not even listed
-    pages = [st.Page("app_pages/login.py", title="Log in", icon="🔑", default=True)]
-st.navigation(pages).run()
+
+def serve() -> None:
+    """The pages this visitor may open: a patient's own, a therapist's, or the login page alone."""
+    client = patient()              # a home-check code opens one client's check and results, and nothing else
+    if client is not None:
+        with st.sidebar:
+            st.caption(f"Home check for {client}. Your results go straight to your therapist; the video stays on "
+                       "this device.")
+        pages = [st.Page("app_pages/live.py", title="Home check", icon="🎥", default=True),
+                 st.Page("app_pages/my_results.py", title="My results", icon="📈")]
+    elif (name := therapist()) is not None:
+        with st.sidebar:
+            where = database_label()
+            st.caption(f"Database: {where}" if "://" in where and not where.startswith("sqlite") else
+                       f"Data stays on this computer: {where}")
+            st.caption(f"Logged in as {plain(name)}.")          # a name is text, never Markdown (an image fetched)
+            st.button("Log out", on_click=log_out)
+        pages = [st.Page("app_pages/start.py", title="Start", icon="🏠", default=True),
+                 st.Page("app_pages/visit.py", title="Visit", icon="📅"),
+                 st.Page("app_pages/live.py", title="Live assessment", icon="🎥"),
+                 st.Page("app_pages/analyse.py", title="Analyse a video", icon="🎬"),
+                 st.Page("app_pages/clients.py", title="Clients and history", icon="👥"),
+                 st.Page("app_pages/compare.py", title="Compare", icon="⚖️"),
+                 st.Page("app_pages/calibration.py", title="Calibration", icon="📏")]
+    else:                           # nobody yet: the therapist pages are not even listed
+        pages = [st.Page("app_pages/login.py", title="Log in", icon="🔑", default=True)]
+    st.navigation(pages).run()
+
+
+try:
+    serve()
+except (SQLAlchemyError, StorageError):      # the database went away mid-page: one sentence, never its SQL or host
+    st.error(DATABASE_DOWN)

@@ -39,13 +39,18 @@ def _engine(target: str):
     return open_database(target)
 
 
+DATABASE_DOWN = ("The clinic's database cannot be reached just now, so nothing was read or changed: try again in "
+                 "a moment, and if it lasts, ask whoever runs the clinic's server to check it.")
+
+
 def engine():
     """One engine per database for the whole server (created and migrated on first use); a database that cannot
-    be opened stops the page with the reason in one sentence, not a traceback."""
+    be opened stops the page with one sentence, not a traceback: the reason for a therapist (the database's
+    address without its password), DATABASE_DOWN for anyone else (no host, port or path to a visitor)."""
     try:
         return _engine(settings.database())
     except PostureError as e:
-        st.error(str(e))
+        st.error(str(e) if st.session_state.get("therapist") else DATABASE_DOWN)
         st.stop()
 
 

@@ -309,3 +309,17 @@ def test_a_therapist_name_is_shown_as_text_never_as_markdown(db):
     at = app(therapist=name)
     shown = [c.value for c in at.sidebar.caption if c.value.startswith("Logged in as")]
     assert shown == ["Logged in as \\!\\[x\\]\\(http\\://example\\.com/pixel\\.png\\) \\*\\*Anna\\*\\*."]
+
+
+def test_a_database_that_cannot_be_reached_is_one_sentence_without_its_address_for_a_visitor(monkeypatch):
+    """PostgreSQL stopped: a new visitor's login page showed the database's host and port (the hostile tester)."""
+    from app_pages.common import DATABASE_DOWN
+
+    monkeypatch.setenv("POSTURE_DB", "postgresql+psycopg://posture@127.0.0.1:9/clinic")     # nothing listens on 9
+    at = app(therapist=None)
+    assert [e.value for e in at.error] == [DATABASE_DOWN]
+    shown = [e.value for kind in ("error", "markdown", "caption", "warning", "info") for e in getattr(at, kind)]
+    assert not at.exception and not any("127.0.0.1" in text or "clinic" in text.lower() and "9" in text
+                                        for text in shown)
+    at = app(therapist="Anna")                                 # the therapist is told where, without a password
+    assert at.error and "127.0.0.1:9" in at.error[0].value and not at.exception
