@@ -22,8 +22,10 @@ PROXY_HEADERS = ("X-Forwarded-For", "X-Real-Ip", "Forwarded")
 
 def patient() -> str | None:
     """The client whose code opened this session (None for a therapist or nobody): checked on every run, from the
-    address or, once a page link dropped it from there, from this session."""
+    address the first time, then from this session. The code leaves the address bar at once (right or wrong), so
+    that the browser's history and a shared screen do not keep it."""
     code = st.query_params.get("code") or st.session_state.get(CODE)
+    st.query_params.pop("code", None)
     if not code:
         return None
     try:
@@ -34,7 +36,6 @@ def patient() -> str | None:
         for key in (PATIENT, CODE):
             st.session_state.pop(key, None)
         st.session_state[CODE_ERROR] = str(e)
-        st.query_params.pop("code", None)
     return st.session_state.get(PATIENT)
 
 

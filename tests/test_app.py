@@ -323,3 +323,13 @@ def test_a_database_that_cannot_be_reached_is_one_sentence_without_its_address_f
                                         for text in shown)
     at = app(therapist="Anna")                                 # the therapist is told where, without a password
     assert at.error and "127.0.0.1:9" in at.error[0].value and not at.exception
+
+
+def test_a_patients_code_leaves_the_address_bar_at_once(db):
+    """It stayed in the address (and the browser's history) until another page was opened (the hostile tester)."""
+    engine = open_database(db)
+    add_client(engine, "AB-1")
+    at = app(code=new_home_code(engine, "AB-1"))
+    assert "code" not in at.query_params and {p for p in at.session_state["patient"]} and not at.exception
+    at.run()                                                   # the next run still knows the patient, from the session
+    assert at.session_state["patient"] == "AB-1" and "code" not in at.query_params
