@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import SAMPLES, bend
+from conftest import SAMPLES, bend, run_cli
 from posture.batch import FAULT_VARIABLE, Job, Settings, store_session
 from posture.cli import main
 from posture.errors import PostureError
@@ -508,3 +508,16 @@ def test_a_full_disk_gives_one_sentence_and_leaves_the_table_whole(tmp_path):
     table = pd.read_csv(copy / "results.csv")                       # the first run's, whole
     assert (table.status == "done").all() and len(table) > 1
     assert sorted(p.name for p in copy.iterdir() if p.name.startswith(".")) == [".lock"]   # no half-written file
+
+
+def test_two_copies_of_a_file_that_fails_each_name_their_own_file(tmp_path, capsys):
+    """They share one analysis; the second's failure named the first file (the hostile tester)."""
+    for name in ("first.mp4", "second.mp4"):
+        (tmp_path / name).write_bytes(b"not a video at all" * 100)
+    code, out, _ = run_cli(capsys, "batch", str(tmp_path / "first.mp4"), str(tmp_path / "second.mp4"), "--out",
+                           str(tmp_path / "out"), "--quiet", "--workers", "1")
+    failed = [line for line in out.splitlines() if line.strip().startswith("failed:")]
+    assert code == 1 and len(failed) == 2
+    for line, name in zip(failed, ("first.mp4", "second.mp4")):
+        assert f"{name} is not a video this tool can read" in line and ("second.mp4" if name == "first.mp4" else
+                                                                       "first.mp4") not in line.split(":", 2)[2]

@@ -205,8 +205,11 @@ class _Plan:
         outcome = save_landmarks(self.run.out, key, measure_job(rows[0].job.test, settings, tracked))
         if outcome.status == DONE:
             self.analyses[key] = outcome
-        for row in rows:
-            self.run.finish(row, outcome)
+        first = Path(rows[0].job.video).name
+        for row in rows:            # a shared failure names each job's own file, not the first one's
+            own = Path(row.job.video).name
+            self.run.finish(row, outcome if outcome.status == DONE or own == first else
+                            outcome.but(reason=outcome.reason.replace(first, own)))
 
 
 def run_batch(jobs: list[Job], out: str | Path, settings: Settings = Settings(), workers: int | None = None,
