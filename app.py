@@ -12,7 +12,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from app_pages.access import log_out, patient, therapist
-from app_pages.common import DATABASE_DOWN, database_label, plain
+from app_pages.common import database_label, database_trouble, plain
 from posture.privacy import owner_only, sweep_stale_uploads
 from posture.store.db import StorageError
 
@@ -59,5 +59,5 @@ def serve() -> None:
 
 try:
     serve()
-except (SQLAlchemyError, StorageError):      # the database went away mid-page: one sentence, never its SQL or host
-    st.error(DATABASE_DOWN)
+except (SQLAlchemyError, StorageError) as e:     # the database failed mid-page: one sentence, never its SQL or host
+    database_trouble(e)

@@ -12,11 +12,11 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from app_pages.common import PATIENT, engine
+from app_pages.common import PATIENT, THERAPIST, engine
 from posture.store import codes
 from posture.store.access import AccessError, client_for_code
 
-THERAPIST, CODE, CODE_ERROR = "therapist", "home-code", "code-error"
+CODE, CODE_ERROR = "home-code", "code-error"
 PROXY_HEADERS = ("X-Forwarded-For", "X-Real-Ip", "Forwarded")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from posture.store.visits import client_height as stored_height
 from posture.video import probe
 
 PATIENT = "patient"              # session key: the client whose home-check code opened this session
+THERAPIST = "therapist"          # session key: the therapist logged in on this session
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_videos"
 TEST_NAMES = {name: spec.label for name, spec in TESTS.items()}
@@ -39,18 +41,26 @@ def _engine(target: str):
     return open_database(target)
 
 
-DATABASE_DOWN = ("The clinic's database cannot be reached just now, so nothing was read or changed: try again in "
-                 "a moment, and if it lasts, ask whoever runs the clinic's server to check it.")
+DATABASE_DOWN = ("The clinic's database could not be used just now: try again in a moment, and if it lasts, ask "
+                 "whoever runs the clinic's server to check it.")
+
+
+def database_trouble(error: Exception) -> None:
+    """A database that failed, said in one sentence on the page: its own sentence (StorageError: the database's
+    address without its password, a full disk, ...) to a therapist, DATABASE_DOWN to anyone else and for any raw
+    driver error (never its SQL, host or path); the whole error in the server's log, for whoever runs it."""
+    logging.getLogger("posture").error("database: %s", error, exc_info=error)
+    own = isinstance(error, PostureError) and st.session_state.get(THERAPIST)
+    st.error(str(error) if own else DATABASE_DOWN)
 
 
 def engine():
     """One engine per database for the whole server (created and migrated on first use); a database that cannot
-    be opened stops the page with one sentence, not a traceback: the reason for a therapist (the database's
-    address without its password), DATABASE_DOWN for anyone else (no host, port or path to a visitor)."""
+    be opened stops the page with one sentence (`database_trouble`), not a traceback."""
     try:
         return _engine(settings.database())
     except PostureError as e:
-        st.error(str(e) if st.session_state.get("therapist") else DATABASE_DOWN)
+        database_trouble(e)
         st.stop()
 
 

@@ -184,6 +184,18 @@ def file_problem(e: OSError) -> str:
     return f"{name} could not be used: {e.strerror or e}."
 
 
+def _reader_gone(stream) -> bool:
+    """Whether nobody reads this output any more (a pipe whose reader closed; another pipe broke otherwise)."""
+    import select
+
+    try:
+        poll = select.poll()
+        poll.register(stream.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poll.poll(0))
+    except (OSError, ValueError):
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; every expected error ends as one sentence on stderr and exit code 1.
 
@@ -196,9 +208,11 @@ def main(argv: list[str] | None = None) -> int:
             code = args.func(args)
             sys.stdout.flush()              # a reader that stopped early (`| head`) is found here, not at exit
             return code
-        except BrokenPipeError:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())      # nothing more to say to it
-            return EXIT_BAD_INPUT
+        except BrokenPipeError as e:
+            if _reader_gone(sys.stdout):    # the reader of the output stopped early (`| head`): nothing to say to it
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                return EXIT_BAD_INPUT
+            print(f"error: {limits.terminal_safe(file_problem(e))}", file=sys.stderr)
         except PostureError as e:
             print(f"error: {limits.terminal_safe(str(e))}", file=sys.stderr)       # a file name may hold escapes
         except OSError as e:

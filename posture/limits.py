@@ -17,10 +17,7 @@ from posture.errors import PostureError
 
 FIRST_VISIT = date(2000, 1, 1)            # no recording of this tool is older
 PSEUDONYM_CHARS = 64
-# Letters the report's font prints (Latin, with accents: Latin-1), digits, and . ' - between them. A pseudonym in
-# another script printed as boxes, so the report did not say whose it was (the hostile tester).
-_LETTER = "A-Za-z0-9\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff"
-PSEUDONYM = re.compile(f"[{_LETTER}]([{_LETTER}]|[ .'-])*")
+PSEUDONYM = re.compile(r"[^\W_]([^\W_]|[ .'-])*")
 LABEL_CHARS = 40                          # a manifest's session column
 NOTE_CHARS = 4000
 CM_PER_PX = (0.005, 10.0)                 # 4K close-up to a person 100 px tall
@@ -97,8 +94,7 @@ def pseudonym(value: str) -> str:
     if not value:
         raise PostureError("A client needs a pseudonym (initials or a code; no real names are needed).")
     if not PSEUDONYM.fullmatch(value):
-        raise PostureError("A pseudonym holds only letters, digits, spaces and - . ' (initials or a code; Latin "
-                           "letters, accents allowed, so that every report can print it).")
+        raise PostureError("A pseudonym holds only letters, digits, spaces and - . ' (initials or a code).")
     return value
 
 

@@ -333,3 +333,18 @@ def test_a_patients_code_leaves_the_address_bar_at_once(db):
     assert "code" not in at.query_params and {p for p in at.session_state["patient"]} and not at.exception
     at.run()                                                   # the next run still knows the patient, from the session
     assert at.session_state["patient"] == "AB-1" and "code" not in at.query_params
+
+
+def test_a_database_that_fails_mid_page_is_one_sentence_never_its_sql(db, monkeypatch):
+    """PostgreSQL stopped while the therapist worked: the Clients page showed an OperationalError with its SQL."""
+    import sqlalchemy.exc
+
+    import app_pages.common
+    from app_pages.common import DATABASE_DOWN
+
+    def stopped(*_):
+        raise sqlalchemy.exc.OperationalError("SELECT clients.pseudonym FROM clients", {}, Exception("server closed"))
+
+    monkeypatch.setattr(app_pages.common, "list_clients", stopped)
+    at = app("clients")
+    assert [e.value for e in at.error] == [DATABASE_DOWN] and not at.exception

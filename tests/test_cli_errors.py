@@ -167,24 +167,3 @@ def test_a_reader_that_stops_early_gets_no_broken_pipe_message(saved_bend):
                           capture_output=True, text=True, cwd=saved_bend, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.stderr == "", done.stderr
-
-
-@pytest.mark.parametrize("pseudonym", ["Ψάρι-1", "李-2", "محمد", "ＡＢ-1", "Ωmega"])
-def test_a_pseudonym_the_report_could_not_print_is_refused(tmp_path, capsys, monkeypatch, pseudonym):
-    """Greek, Chinese, Arabic and full-width Latin printed as boxes in the PDF: the report did not say whose it was."""
-    monkeypatch.chdir(tmp_path)
-    refused(capsys, ["sessions", "add-client", pseudonym], "Latin letters, accents allowed, so that every report "
-            "can print it")
-
-
-def test_a_pseudonym_with_accents_is_printed_in_the_report(tmp_path, capsys, monkeypatch):
-    import pypdfium2
-
-    monkeypatch.chdir(tmp_path)
-    for label, peak in (("pre", 55.0), ("post", 70.0)):
-        bend_series(peak, seed=1).save(tmp_path / f"{label}.npz")
-        assert main(["analyze", f"{label}.npz", "--test", "forward-bend", "--quiet", "--save", "Zoë Ø-2",
-                     "--label", label]) == 0
-    assert main(["sessions", "report", "1", "--out", "visit.pdf"]) == 0
-    pdf = pypdfium2.PdfDocument("visit.pdf")
-    assert "Zoë Ø-2" in pdf[0].get_textpage().get_text_range()

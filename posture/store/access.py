@@ -105,6 +105,7 @@ def _refusal(account: Therapist | None, password: str, now: datetime) -> str:
         _verify(_NOBODY, password)
         return WRONG_LOGIN
     if account.locked_until is not None and now < account.locked_until:
+        _verify(account.password_hash, password)       # the same work as any refusal: its time tells nothing
         return WRONG_LOGIN
     if _verify(account.password_hash, password):
         account.failed_logins, account.locked_until = 0, None

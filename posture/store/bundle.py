@@ -37,7 +37,7 @@ MAX_BUNDLE_BYTES = 64 * 2**20         # a long home check with landmarks is a fe
 MAX_LANDMARK_BYTES = 64 * 2**20       # one test's landmarks unpacked: 10 minutes at 30 fps is about 29 MB
 MAX_TESTS = 20
 MAX_NOTES = 20
-MAX_TRIALS = 20                  # repetitions of one test (each test asks for 2 or 3 a side)
+MAX_TRIALS = 1000                # repetitions of one measurement: far more than a long recording holds
 
 
 class BundleError(PostureError):
@@ -174,7 +174,7 @@ def _check_measurement(m: Measurement, names: set[str], test: str) -> None:
             limits.number(v, f"{m.name}", -bound, bound, f" {m.unit}")
     limits.number(m.quality, "A quality", 0.0, 1.0)
     limits.text(m.reason, "A reason", limits.NOTE_CHARS)
-    if len(m.flags) > MAX_NOTES or len(m.trials) > MAX_TRIALS:
+    if len(m.flags) > MAX_TRIALS or len(m.trials) > MAX_TRIALS:
         raise ValueError(f"{m.name} has more flags or trials than any test makes")
     for flag in m.flags:
         limits.text(flag, "A flag", limits.NOTE_CHARS)
@@ -182,7 +182,8 @@ def _check_measurement(m: Measurement, names: set[str], test: str) -> None:
         raise ValueError(f"{m.name} is withheld and has a value")
     if m.trials:
         rep = repeatability(m.trials)
-        if m.value is None or not np.allclose([m.value, m.maximum or np.nan], [rep.median, rep.maximum], atol=0.01):
+        maximum = np.nan if m.maximum is None else m.maximum
+        if m.value is None or not np.allclose([m.value, maximum], [rep.median, rep.maximum], atol=0.01):
             raise ValueError(f"{m.name} is not the median of its trials")
         if m.spread is not None and abs(m.spread - rep.spread) > 0.01:
             raise ValueError(f"{m.name}'s spread is not its trials'")
