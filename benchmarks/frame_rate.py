@@ -1,9 +1,8 @@
-"""What a low frame rate costs: the sweep's movements rendered at 30 fps, tracked at 30, 15, 10 and 5 fps.
+"""What a low frame rate costs: the sweep's clips rendered at 30 fps, tracked at 30, 15, 10, 7.5, 6 and 5 fps.
 
-Each clip of the accuracy sweep's range-of-motion tests (benchmarks/accuracy.py:
-4 bodies, 3 camera set-ups, forward bend, side bend and rotation) is rendered
-once at 30 frames a second; a recording at 15, 10 or 5 fps is every 2nd, 3rd or
-6th of its frames, tracked on its own (the pose model's tracker sees only
+Each clip of the accuracy sweep (benchmarks/accuracy.py: 4 bodies, 3 camera
+set-ups, every test) is rendered once at 30 frames a second; a recording at
+15, 10, 7.5, 6 or 5 fps is every 2nd, 3rd, 4th, 5th or 6th of its frames, tracked on its own (the pose model's tracker sees only
 those frames, as it would a slower camera's). Every landmark series is kept
 (--keep), so that the analysis can be judged again without tracking
 (--reuse). Prints, per frame rate and measurement, the error against the
@@ -11,7 +10,10 @@ renderer's truth (MAE, max, bias), the refusals, and the share of shown
 numbers outside their stated +/-: the evidence for the frame-rate rule in
 docs/measurements.md.
 
-    python benchmarks/frame_rate.py [--keep DIR] [--reuse] [--json OUT]
+    python benchmarks/frame_rate.py [--keep DIR] [--reuse] [--json OUT] [--no-floor]
+
+--no-floor measures every rate as if there were no frame-rate rule (clock.MIN_MOVEMENT_FPS), to see what the
+rule is for.
 """
 
 from __future__ import annotations
@@ -29,11 +31,11 @@ from accuracy import render, sweep
 from posture.analysis import analyse_landmarks
 from posture.errors import PostureError
 from posture.landmarks import LandmarkSeries
-from posture.measures import AnalysisConfig
+from posture.measures import AnalysisConfig, clock
 from posture.measures.registry import uncertainty
 from posture.pipeline import landmarks_from_video
 
-RATES = {30: 1, 15: 2, 10: 3, 5: 6}          # frames a second: every k-th frame of the 30-fps render
+RATES = {30: 1, 15: 2, 10: 3, 7.5: 4, 6: 5, 5: 6}      # frames a second: every k-th frame of the 30-fps render
 TESTS = ("forward-bend", "side-bend", "rotation", "posture-frontal", "posture-sagittal")
 
 
@@ -52,7 +54,10 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="keep the renders and landmark series in this folder")
     ap.add_argument("--reuse", action="store_true", help="with --keep: take what an earlier run kept")
     ap.add_argument("--json", type=Path, help="write every figure to this JSON file")
+    ap.add_argument("--no-floor", action="store_true", help="measure below the frame-rate rule's floor too")
     args = ap.parse_args()
+    if args.no_floor:
+        clock.MIN_MOVEMENT_FPS = 0.0
     folder = args.keep or Path(tempfile.mkdtemp(prefix="posture-frame-rate-"))
     started = time.time()
     errors: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))

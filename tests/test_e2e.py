@@ -117,6 +117,25 @@ def measurement(db: Path, client: str, name: str) -> float:
     return next(m.value for t in s.tests for m in t.measurements if m.name == name)
 
 
+FRAME_RATE_FLOOR = "frames a second during the movement"       # clock.check_frame_rate's refusal
+
+
+def measured(page, done: str, tries: int = 3) -> str:
+    """What the live check ended with: `done`, or its refusal. A refusal for too few frames a second during the
+    movement is met as a therapist meets it, with Try again: this machine's headless Chromium runs the pose model at
+    about 12 frames a second (artifacts/live_paths.json), near the analysis's 10-fps floor, and a busy moment dips
+    under it. Any other refusal, or the floor every time, is the answer."""
+    for attempt in range(tries):
+        said = wait_for_text(page, done, "could not be measured", timeout_s=180)
+        if said == done or FRAME_RATE_FLOOR not in page.inner_text("body") or attempt == tries - 1:
+            return said
+        page.get_by_role("button", name="Try again").click()
+        end = time.monotonic() + 60
+        while "could not be measured" in page.inner_text("body") and time.monotonic() < end:
+            time.sleep(1.0)                                           # the refusal gone: the check runs afresh
+    return said
+
+
 def test_guided_forward_bend_with_a_fake_camera(server, camera_video, playwright):
     url, db = server
     browser, page = open_browser(playwright, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
@@ -126,7 +145,7 @@ def test_guided_forward_bend_with_a_fake_camera(server, camera_video, playwright
         new_client(page, "live", "E2E-LIVE")          # the pose model on this device (the default) starts by itself
         wait_for_text(page, "Stand still", "Bend forward", "hold that position", timeout_s=90)
         shot(page, "live-running")
-        assert wait_for_text(page, "Saved in session", "could not be measured") == "Saved in session"
+        assert measured(page, "Saved in session") == "Saved in session"
         shot(page, "live-done")
     finally:
         browser.close()
@@ -222,8 +241,7 @@ def test_a_whole_visit_pre_live_post_from_recordings_then_the_pdf(server, playwr
             assert camera["y"] >= 0 and camera["y"] + camera["height"] <= 900, camera     # the whole picture shows
             page.screenshot(path=str(SHOTS / f"visit-2-pre-{test}-running-screen.png"))   # what the patient sees
             shot(page, f"visit-2-pre-{test}-running")
-            assert wait_for_text(page, f"{k + 1} of 3 tests done", "could not be measured",
-                                 timeout_s=180) == f"{k + 1} of 3 tests done"
+            assert measured(page, f"{k + 1} of 3 tests done") == f"{k + 1} of 3 tests done"
             shot(page, f"visit-3-pre-{test}-done")
         finally:
             browser.close()
