@@ -81,15 +81,13 @@ def measure_job(test: str, settings: Settings, tracked: Outcome) -> Outcome:
     if tracked.status != TRACKED:
         return tracked
     from posture.analysis import analyse_landmarks
-    from posture.measures.clock import MIN_MOVEMENT_FPS
+    from posture.measures.clock import too_few_frames
 
     try:
         analysis = analyse_landmarks(tracked.series, test, profile=settings.profile, height_cm=settings.height_cm)
     except Exception as e:  # noqa: BLE001 - one recording must not stop the batch
-        if isinstance(e, FrameRateError) and settings.stride > 1:         # the batch thinned the frames, not the camera
-            e = FrameRateError(f"Analysed at --stride {settings.stride}, this recording has only {e.fps} frames a "
-                               f"second during the movement, too few to follow it (at least {MIN_MOVEMENT_FPS:.0f} "
-                               "are needed): run the batch with a smaller --stride.", e.fps)
+        if isinstance(e, FrameRateError):               # the batch may have thinned the frames, not the camera
+            e = too_few_frames(e.fps, settings.stride)
         return Outcome.refused(e).but(frames=tracked.frames, seconds=tracked.seconds, worker=tracked.worker,
                                       angles=tracked.angles)
     return tracked.but(status=DONE, result=result_dict(analysis.result), series=analysis.series)

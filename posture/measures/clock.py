@@ -97,11 +97,20 @@ def frame_rate_during(recorded_t: np.ndarray, start_s: float, stop_s: float) -> 
 
 def check_frame_rate(recorded_t: np.ndarray, ticks: np.ndarray, trial_frames: tuple[tuple[int, int, int], ...]) -> None:
     """FrameRateError unless every repetition was recorded at MIN_MOVEMENT_FPS or more (its real frames; the trials'
-    frame numbers count the analysis's ticks). At 5 fps the renders' hip and knee flexion left their +/-; at 10 and
-    more nothing changed (docs/measurements.md)."""
+    frame numbers count the analysis's ticks). At 7.5, 6 and 5 fps the renders' hip or knee flexion left their +/-;
+    at 10 and more nothing changed (docs/measurements.md)."""
     for start, _, end in trial_frames:
         rate = round(frame_rate_during(recorded_t, ticks[start], ticks[end]))       # a camera's own jitter aside
         if rate < MIN_MOVEMENT_FPS:
-            raise FrameRateError(f"The camera recorded only {rate} frames a second during the movement, too few to "
-                                 f"follow it (at least {MIN_MOVEMENT_FPS:.0f} are needed): record it again in "
-                                 "brighter light, with the camera set to 30 frames a second.", rate)
+            raise too_few_frames(rate)
+
+
+def too_few_frames(rate: int, stride: int = 1) -> FrameRateError:
+    """The refusal of a movement recorded at `rate` frames a second, naming the cause: the camera, or the batch's
+    --stride when it thinned the frames."""
+    floor = f"too few to follow it (at least {MIN_MOVEMENT_FPS:.0f} are needed)"
+    if stride > 1:
+        return FrameRateError(f"Analysed at --stride {stride}, this recording has only {rate} frames a second during "
+                              f"the movement, {floor}: run the batch with a smaller --stride.", rate)
+    return FrameRateError(f"The camera recorded only {rate} frames a second during the movement, {floor}: record it "
+                          "again in brighter light, with the camera set to 30 frames a second.", rate)

@@ -139,6 +139,9 @@ _FRAMING_ADVICE = {
 }
 
 
+FRAMING_MARGIN = 0.01       # of the picture's width: a landmark this near the edge still counts as in the picture
+
+
 def in_frame(series: LandmarkSeries, margin: float = 0.0) -> np.ndarray:
     """Frames x 33: the landmark lies inside the picture."""
     x, y = series.image[..., 0], series.image[..., 1]
@@ -166,7 +169,7 @@ def check_person(series: LandmarkSeries, parts: dict[str, tuple[int, ...]], min_
         raise NoPersonError(f"A person was found in only {share:.0%} of the frames: keep the whole body "
                             "in view for the entire recording.")
     seen = series.detected
-    inside = in_frame(series, margin=0.01 * series.width)
+    inside = in_frame(series, margin=FRAMING_MARGIN * series.width)
     for part, idx in parts.items():
         missing = 1.0 - inside[seen][:, list(idx)].all(axis=1).mean()
         if missing > 0.3:

@@ -19,18 +19,18 @@ import numpy as np
 from posture.errors import PostureError, TrialError
 from posture.landmarks import LandmarkSeries
 from posture.measures import Measured, measure
-from posture.measures.common import WHOLE_BODY, AnalysisConfig, in_frame
+from posture.measures.common import FRAMING_MARGIN, WHOLE_BODY, AnalysisConfig, in_frame
 from posture.trials import true_runs
 
 TRIED = 3           # stretches tried, longest first
-CUT_S = 1.0         # the whole body out of view this long: the recording is interrupted
+CUT_S = 1.0         # the subject out of view (`in_view`) this long: the recording is interrupted
 
 
 def in_view(series: LandmarkSeries) -> np.ndarray:
     """Per frame: the subject was found, with the trunk (shoulders and hips) inside the picture. A head or feet cut
     off at the peak of a movement is no interruption (`check_person` judges the framing)."""
     trunk = [*WHOLE_BODY["shoulders"], *WHOLE_BODY["hips"]]
-    return series.detected & in_frame(series, margin=0.01 * series.width)[:, trunk].all(axis=1)
+    return series.detected & in_frame(series, margin=FRAMING_MARGIN * series.width)[:, trunk].all(axis=1)
 
 
 def stretches(series: LandmarkSeries) -> list[tuple[int, int]]:
@@ -66,21 +66,16 @@ def measure_usable(series: LandmarkSeries, test: str, config: AnalysisConfig = A
     cuts = interruptions(series)
     if not cuts:
         return measure(series, test, config)
-    try:
-        measure(series, test, config)
-        refusal: PostureError | None = None
-    except PostureError as whole:
-        refusal = whole
     for start, stop in stretches(series)[:TRIED]:
         try:
             measured = measure(series[start:stop], test, config)
         except PostureError:
             continue
         return _shifted(measured, start, _left_out(series, start, stop))
+    measure(series, test, config)              # the whole recording's refusal, when it has one, is the answer
     a, b = cuts[0]
-    raise refusal or TrialError(f"The recording is interrupted (the subject was out of view from {a:.1f} to "
-                                f"{b:.1f} s) and no part of it in one take holds the test: record it again in one "
-                                "take, with the whole body in view.")
+    raise TrialError(f"The recording is interrupted (the subject was out of view from {a:.1f} to {b:.1f} s) and no "
+                     "part of it in one take holds the test: record it again in one take, with the whole body in view.")
 
 
 def _left_out(series: LandmarkSeries, start: int, stop: int) -> str:
