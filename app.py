@@ -11,17 +11,20 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from app_pages.access import log_out, patient, therapist
+from app_pages.access import first_start, guard_uploads, let_upload, log_out, patient, therapist
 from app_pages.common import database_label, database_trouble, plain
+from posture import settings
 from posture.privacy import owner_only, sweep_stale_uploads
 from posture.store.db import StorageError
 
 
 @st.cache_resource(show_spinner=False)
 def private_start() -> None:
-    """Once per server: every file it writes owner-only, uploads left by a killed analysis removed."""
+    """Once per server: every file it writes owner-only, uploads left by a killed analysis removed, Streamlit's
+    upload endpoint open only to a therapist's session."""
     owner_only()
     sweep_stale_uploads()
+    guard_uploads()
 
 
 private_start()
@@ -31,7 +34,9 @@ st.set_page_config(page_title="posture", page_icon="🧍", layout="wide")
 
 def serve() -> None:
     """The pages this visitor may open: a patient's own, a therapist's, or the login page alone."""
+    first_start(settings.database())
     client = patient()              # a home-check code opens one client's check and results, and nothing else
+    let_upload(client is None and therapist() is not None)
     if client is not None:
         with st.sidebar:
             st.caption(f"Home check for {client}. Your results go straight to your therapist; the video stays on "

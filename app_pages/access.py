@@ -11,13 +11,19 @@ import ipaddress
 from urllib.parse import urlsplit
 
 import streamlit as st
+from starlette.exceptions import HTTPException
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from app_pages.common import PATIENT, THERAPIST, engine
+from app_pages.common import MAX_UPLOAD_MB, PATIENT, THERAPIST, engine
 from posture.store import codes
-from posture.store.access import AccessError, client_for_code
+from posture import settings
+from posture.store.access import AccessError, client_for_code, first_start_token
 
 CODE, CODE_ERROR = "home-code", "code-error"
-PROXY_HEADERS = ("X-Forwarded-For", "X-Real-Ip", "Forwarded")
+# What one therapist's session may hold in Streamlit's uploads at once: the calibration page's pictures of the
+# board (a lens takes 10 to 30), or a visit's recordings (one a test, each up to MAX_UPLOAD_MB).
+UPLOAD_FILES, UPLOAD_BYTES = 60, 6 * MAX_UPLOAD_MB * 2**20
 
 
 def patient() -> str | None:
@@ -53,10 +59,15 @@ def log_out() -> None:
     st.session_state.pop(THERAPIST, None)
 
 
-def on_this_computer() -> bool:
-    """The browser runs on the server's own computer (not through a proxy): only there may the first account be made."""
-    headers = st.context.headers
-    return st.context.ip_address is None and not any(headers.get(h) for h in PROXY_HEADERS)
+@st.cache_resource(show_spinner=False)
+def first_start(database: str) -> None:
+    """Once per server and database: while no therapist account exists, a new set-up token on the console and in
+    its owner-only file (settings.setup_token_file); the login page asks for it."""
+    token = first_start_token(engine(), settings.setup_token_file(database))
+    if token:
+        print(f"\n  First start: no therapist account yet. The set-up token to create it on the login page is\n\n"
+              f"      {token}\n\n  (also in {settings.setup_token_file(database)}, readable only by this account)\n",
+              flush=True)
 
 
 def link_warning(url: str) -> str | None:
@@ -80,3 +91,38 @@ def link_warning(url: str) -> str | None:
         return ("This link is plain http, and a patient's browser opens the camera only over https: serve posture "
                 "over https (README: Serving the app to phones and patients) and make the link there.")
     return None
+
+
+@st.cache_resource(show_spinner=False)
+def _uploaders() -> set[str]:
+    """The sessions with a therapist logged in: the only ones Streamlit's upload endpoint takes files for."""
+    return set()
+
+
+def let_upload(allowed: bool) -> None:
+    """Whether this session may upload (a therapist logged in), told to the endpoint's guard on every run."""
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        (_uploaders().add if allowed else _uploaders().discard)(ctx.session_id)
+
+
+def guard_uploads() -> None:
+    """Once per server (app.private_start): Streamlit's upload endpoint (PUT /_stcore/upload_file/<session>/<file>) accepts a file for
+    any open session, so a visitor with neither a login nor a code could park files in the server's memory. The
+    guard refuses (403) a session without a therapist logged in, and one holding UPLOAD_FILES or UPLOAD_BYTES
+    already; the body itself is capped by server.maxUploadSize, and before it by the reverse proxy
+    (docs/clinic_server.md)."""
+    if not Runtime.exists():                # AppTest runs the pages without a server
+        return
+    manager = Runtime.instance().uploaded_file_mgr
+    add_file, uploaders = manager.add_file, _uploaders()
+
+    def checked(session_id: str, file) -> None:
+        if session_id not in uploaders:
+            raise HTTPException(status_code=403, detail="Log in as a therapist to upload.")
+        held = [f for f in manager.file_storage.get(session_id, {}).values() if f.file_id != file.file_id]
+        if len(held) >= UPLOAD_FILES or sum(len(f.data) for f in held) + len(file.data) > UPLOAD_BYTES:
+            raise HTTPException(status_code=413, detail="Too many uploads at once: remove some and try again.")
+        add_file(session_id, file)
+
+    manager.add_file = checked

@@ -1,13 +1,14 @@
 """The front door: a patient opens their home check with a code, a therapist logs in (or, at the very first start,
-on the server computer itself, creates the account)."""
+creates the account with the set-up token the server printed on its console)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.access import CODE_ERROR, THERAPIST, on_this_computer, open_with_code
+from app_pages.access import CODE_ERROR, THERAPIST, open_with_code
 from app_pages.common import engine
-from posture.store.access import AccessError, has_therapist, log_in, set_password
+from posture import settings
+from posture.store.access import AccessError, create_first_account, has_therapist, log_in
 
 st.title("posture")
 patients, therapists = st.columns(2, gap="large")
@@ -26,11 +27,10 @@ with patients:
 with therapists:
     st.subheader("Therapists")
     if not has_therapist(engine()):
-        if not on_this_computer():
-            st.info("No therapist account exists yet: open posture on the server computer itself to create it.")
-            st.stop()
-        st.caption("First start: create the therapist account. Only a hash of the password is kept.")
+        st.caption("First start: create the therapist account with the set-up token the server printed on its "
+                   "console when it started. Only a hash of the password is kept.")
         with st.form("first-account"):
+            token = st.text_input("Set-up token", type="password")
             name = st.text_input("Your name")
             password = st.text_input("Password (at least 10 characters)", type="password")
             again = st.text_input("The password again", type="password")
@@ -38,8 +38,8 @@ with therapists:
                 try:
                     if password != again:
                         raise AccessError("The two passwords differ: type them again.")
-                    set_password(engine(), name, password)
-                    st.session_state[THERAPIST] = name.strip()
+                    st.session_state[THERAPIST] = create_first_account(
+                        engine(), settings.setup_token_file(), token, name, password)
                     st.rerun()
                 except AccessError as e:
                     st.error(str(e))

@@ -7,6 +7,7 @@ all ask here, so they open the same database and see the same camera profiles.
 | camera profiles  | POSTURE_CALIBRATION_DIR   | calibration/                             |
 | kept videos      | POSTURE_VIDEO_DIR         | data/videos/                             |
 | the device path  | POSTURE_MIN_DEVICE_FPS    | 12 (frames a second the browser's model must keep up) |
+| set-up token     | (beside the database)     | <database file>.setup-token; data/posture.setup-token for a URL |
 
 A command-line option (--db, --calibration-dir, --video-dir) wins over its variable. Uploads go to a private
 folder in the system's temp folder (posture/privacy.py).
@@ -49,6 +50,16 @@ def add_calibration_dir(parser, flag: str = "--calibration-dir") -> None:
 def min_device_fps() -> float:
     """The frames a second a device's pose model must process for the check to run on it ($POSTURE_MIN_DEVICE_FPS)."""
     return float(os.environ.get(MIN_DEVICE_FPS) or DEFAULT_MIN_DEVICE_FPS)
+
+
+def setup_token_file(given: str | Path | None = None) -> Path:
+    """Where the server writes its one-time set-up token while no therapist account exists: beside the database
+    file, or in data/ for a database server's URL."""
+    target = database(given)
+    if "://" in target:
+        return DEFAULT_DB.with_suffix(".setup-token")
+    path = Path(target).expanduser()
+    return path.with_name(path.name + ".setup-token")
 
 
 def video_dir(given: str | Path | None = None) -> Path:

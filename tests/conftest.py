@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import ssl
 import time
 import urllib.request
@@ -75,16 +74,6 @@ def wait_for_app(url: str, log: Path, tries: int = 120, context: ssl.SSLContext 
         except OSError:
             time.sleep(1)
     raise RuntimeError(f"the app did not start: {log.read_text()[-2000:]}")
-
-
-def network_address() -> str:
-    """This machine's address on its network (what a phone would open), or the loopback when it has none."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.connect(("192.0.2.1", 1))          # no packet is sent: only picks the address of the way out
-            return s.getsockname()[0]
-        except OSError:                          # no route at all
-            return "127.0.0.1"
 
 
 def true_flexion(peak: float, body=None) -> float:

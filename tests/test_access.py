@@ -158,3 +158,20 @@ def test_a_link_a_patient_could_not_use_is_said_to_the_therapist(url, problem):
 
     warning = link_warning(url)
     assert (warning is None) if problem is None else (problem in warning)
+
+
+def test_the_set_up_token_is_owner_only_new_at_each_start_and_gone_once_an_account_exists(tmp_path):
+    from posture.store.access import create_first_account, first_start_token
+
+    engine, path = open_database(tmp_path / "clinic.db"), tmp_path / "clinic.db.setup-token"
+    elsewhere = tmp_path / "elsewhere"
+    path.symlink_to(elsewhere)                         # a link left in its place is replaced, never written through
+    first = first_start_token(engine, path)
+    assert not elsewhere.exists() and not path.is_symlink() and path.stat().st_mode & 0o777 == 0o600
+    second = first_start_token(engine, path)           # a restart: a new token, the old one no longer opens
+    assert first != second and path.read_text().strip() == second
+    with pytest.raises(AccessError, match="not the set-up token"):
+        create_first_account(engine, path, first, "Anna", PASSWORD)
+    assert create_first_account(engine, path, second, " Anna ", PASSWORD) == "Anna"
+    assert not path.exists() and first_start_token(engine, path) is None and not path.exists()
+    assert log_in(engine, "Anna", PASSWORD) == "Anna"

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import FPS, ROOT, bend, true_flexion
 from posture.store.db import open_database
-from posture.store.access import WRONG_LOGIN, has_therapist, log_in, new_home_code, revoke_home_codes, set_password
+from posture.store.access import WRONG_LOGIN, WRONG_TOKEN, has_therapist, log_in, new_home_code, revoke_home_codes, set_password
 from posture.store.records import add_client, client_sessions, load_test, record_tests
 from posture.synthetic.camera import sagittal_camera
 from posture.synthetic.scene import forward_bend_poses, landmark_series
@@ -126,25 +126,32 @@ def test_nobody_logged_in_sees_the_login_page_alone(db):
     assert [b for b in at.button if b.label == "Load the demo client"]
 
 
-def test_the_first_account_is_made_only_on_the_server_computer(db, monkeypatch):
-    at = app(therapist=None)                # AppTest's connection has a (mock) address: not this computer
-    assert any("open posture on the server computer itself" in i.value for i in at.info)
-    assert not [t for t in at.text_input if t.label == "Your name"]
-    import app_pages.access                 # the e2e test makes the account from a real browser on this computer
-    monkeypatch.setattr(app_pages.access, "on_this_computer", lambda: True)
+def test_the_first_account_needs_the_set_up_token_the_server_wrote(db):
+    """Where a request seems to come from decides nothing (a forwarder on the server makes any request look local):
+    the first account takes the token the server printed and wrote owner-only beside the database."""
     at = app(therapist=None)
-    fields = {t.label: t for t in at.text_input}
-    fields["Your name"].input("Anna")
-    fields["Password (at least 10 characters)"].input("short")
-    fields["The password again"].input("short")
-    next(b for b in at.button if b.label == "Create the account").click().run()
-    assert [e.value for e in at.error] == ["Choose a password of at least 10 characters."]
-    assert not has_therapist(open_database(db))
-    fields = {t.label: t for t in at.text_input}
-    fields["Password (at least 10 characters)"].input("a long enough password")
-    fields["The password again"].input("a long enough password")
-    next(b for b in at.button if b.label == "Create the account").click().run()
+    token_file = db.with_name(db.name + ".setup-token")
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    token = token_file.read_text().strip()
+    assert len(token) >= 24
+
+    def create(given: str, password: str = "a long enough password") -> list[str]:
+        fields = {t.label: t for t in at.text_input}
+        fields["Set-up token"].input(given)
+        fields["Your name"].input("Anna")
+        fields["Password (at least 10 characters)"].input(password)
+        fields["The password again"].input(password)
+        next(b for b in at.button if b.label == "Create the account").click().run()
+        return [e.value for e in at.error]
+
+    assert create("") == [WRONG_TOKEN] and create(token[:-1] + "x") == [WRONG_TOKEN]
+    assert create(token, "short") == ["Choose a password of at least 10 characters."]
+    assert not has_therapist(open_database(db)) and "therapist" not in at.session_state
+    assert create(f"  {token} ") == []
     assert at.session_state["therapist"] == "Anna" and log_in(open_database(db), "Anna", "a long enough password")
+    assert not token_file.exists()                       # used up: it makes no second account
+    other = app(therapist=None)
+    assert not [t for t in other.text_input if t.label == "Set-up token"]
 
 
 class Stream:

@@ -1,7 +1,8 @@
 """The app served over HTTPS to another device, as a clinic serves it to a phone or a patient at home.
 
-The test makes a self-signed certificate, starts the real server on this machine's network address with
-Streamlit's own TLS options (docs/clinic_server.md), and drives Debian's Chromium with a fake camera:
+The test makes a self-signed certificate, starts the real server with Streamlit's own TLS options
+(docs/clinic_server.md) on a loopback address the browser knows by a clinic's host name (HOST, mapped in
+Chromium's resolver: the test talks to nothing outside 127.0.0.0/8), and drives Debian's Chromium with a fake camera:
 a patient opens their link and does the home check with the pose model on their device; the therapist logs in and
 finds it under the right client. Every request is recorded: none may leave the app's host. The frames per second
 the model processes and the server's CPU per live client are measured, for this path and for the server's WebRTC
@@ -23,8 +24,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import (ARTIFACTS, DEVICE_PATH_ANY_SPEED, PASSWORD, ROOT, THERAPIST, bend, log_in, network_address,
-                      sample, wait_for_app)
+from conftest import (ARTIFACTS, DEVICE_PATH_ANY_SPEED, PASSWORD, ROOT, THERAPIST, bend, log_in, sample,
+                      wait_for_app)
 from posture.pipeline import analyse_video
 from posture.store.db import open_database
 from posture.store.records import add_client, client_sessions, record_tests
@@ -33,35 +34,35 @@ from pg import free_port
 from videos import to_y4m
 
 pytestmark = pytest.mark.slow
+HOST, ADDRESS = "clinic.test", "127.0.0.2"      # the clinic server's name, and where the browser finds it
 
 
-def self_signed(folder: Path, ip: str) -> tuple[Path, Path]:
+def self_signed(folder: Path) -> tuple[Path, Path]:
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
                     str(cert), "-days", "2", "-subj", "/CN=posture test",
-                    "-addext", f"subjectAltName=IP:{ip},IP:127.0.0.1"], check=True, capture_output=True)
+                    "-addext", f"subjectAltName=DNS:{HOST},IP:{ADDRESS}"], check=True, capture_output=True)
     return cert, key
 
 
 @pytest.fixture(scope="module")
 def https(tmp_path_factory):
-    """The app over https on this machine's network address; yields (url, loopback url, db, server pid)."""
+    """The app over https at HOST (ADDRESS); yields (url, db, server pid, server's console log)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (bash dev.sh test installs it as root)")
     tmp = tmp_path_factory.mktemp("https")
-    ip = network_address()
-    cert, key = self_signed(tmp, ip)
+    cert, key = self_signed(tmp)
     port = free_port()
     env = {**os.environ, "POSTURE_DB": str(tmp / "clinic.db"), "POSTURE_CALIBRATION_DIR": str(tmp / "calibration"),
            **DEVICE_PATH_ANY_SPEED}
     log = tmp / "app.log"
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
-                             str(port), "--server.address", "0.0.0.0", "--server.sslCertFile", str(cert),
+                             str(port), "--server.address", ADDRESS, "--server.sslCertFile", str(cert),
                              "--server.sslKeyFile", str(key)], cwd=ROOT, env=env, start_new_session=True,
                             stdout=open(log, "w"), stderr=subprocess.STDOUT)
-    url = f"https://{ip}:{port}"
-    wait_for_app(url, log, context=ssl.create_default_context(cafile=str(cert)))   # its certificate, checked
-    yield url, f"https://127.0.0.1:{port}", tmp / "clinic.db", proc.pid
+    wait_for_app(f"https://{ADDRESS}:{port}", log,                       # its certificate, checked
+                 context=ssl.create_default_context(cafile=str(cert)))
+    yield f"https://{HOST}:{port}", tmp / "clinic.db", proc.pid, log
     os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(timeout=30)
@@ -80,7 +81,7 @@ def chromium(tmp_path_factory):
     y4m = to_y4m(video, tmp_path_factory.mktemp("camera") / "bend30.y4m", repeat=2)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            *QUIET, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            *QUIET, f"--host-resolver-rules=MAP {HOST} {ADDRESS}", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-video-capture={y4m}"])
         yield browser
         browser.close()
@@ -124,17 +125,19 @@ def stored_fps(db: Path, client: str) -> float:
 
 
 def test_a_patients_home_check_over_https_lands_with_the_therapist(https, chromium):
-    url, loopback, db, pid = https
-    host, local = urlsplit(url).netloc, urlsplit(loopback).netloc
+    url, db, pid, console = https
+    host = urlsplit(url).netloc
     seen, figures = Requests(), {}
     SHOTS.mkdir(parents=True, exist_ok=True)
 
-    # 1. First start: from another device the account cannot be made; on the server computer it can.
+    # 1. First start: the account is made from any device with the set-up token the server printed on its console.
     with seen.watch(chromium.new_context(ignore_https_errors=True)) as context:
         page = context.new_page()
         page.goto(url)
-        wait_for_text(page, "open posture on the server computer itself", timeout_s=60)
-        page.goto(loopback)
+        wait_for_text(page, "set-up token the server printed", timeout_s=60)
+        token = db.with_name(db.name + ".setup-token").read_text().strip()
+        assert token in console.read_text()
+        page.get_by_label("Set-up token").fill(token)
         page.get_by_label("Your name").fill(THERAPIST)
         page.get_by_label("Password (at least 10 characters)").fill(PASSWORD)
         page.get_by_label("The password again").fill(PASSWORD)
@@ -212,13 +215,13 @@ def test_a_patients_home_check_over_https_lands_with_the_therapist(https, chromi
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "live_paths.json").write_text(json.dumps(figures, indent=2))
     print(json.dumps(figures))
-    assert seen.elsewhere(host, local) == [], "a request left the app's host"
+    assert seen.elsewhere(host) == [], "a request left the app's host"
     # How fast the model and the server ran is recorded above (artifacts/live_paths.json), not asserted: the suite
     # checks that each path works; speed belongs to benchmarks (docs/speed.md).
 
 
 def test_without_a_login_or_with_a_code_the_therapist_pages_stay_shut(https, chromium):
-    url, _, db, _ = https
+    url, db, _, _ = https
     engine = open_database(db)
     add_client(engine, "PT-SHUT")
     from posture.store.access import new_home_code

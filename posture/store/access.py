@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
+import secrets
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -36,6 +40,8 @@ CODE_DAYS = 30
 # Every refused login, whoever the name and whether or not the account is locked: a name cannot be found out.
 WRONG_LOGIN = ("Wrong name or password, or too many wrong tries: check them, or wait a few minutes (the wait "
                "doubles with each wrong try) and try again.")
+WRONG_TOKEN = ("That is not the set-up token this server printed when it started: copy it from the server's console "
+               "(or its .setup-token file beside the database).")
 BAD_CODE = "This code is not valid: check it, or ask your therapist for a new one."
 
 _hasher = PasswordHasher()
@@ -63,6 +69,42 @@ def has_therapist(engine: Engine) -> bool:
     """Whether any therapist account exists (none at the first start)."""
     with reading(engine) as db:
         return db.scalar(select(Therapist.id).limit(1)) is not None
+
+
+def first_start_token(engine: Engine, path: Path) -> str | None:
+    """At a server's start while no therapist account exists: a new one-time set-up token, written owner-only to
+    `path` (for the person who runs the server, who also sees it on the console). None, and no token file left,
+    once an account exists. Who may make the first account is decided by this token, never by where a request
+    seems to come from (a forwarder on the server makes any request look local)."""
+    if has_therapist(engine):
+        with suppress(FileNotFoundError):
+            path.unlink()
+        return None
+    token = secrets.token_urlsafe(18)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with suppress(FileNotFoundError):
+        path.unlink()                        # a file left by someone else is replaced, never written through
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(token + "\n")
+    return token
+
+
+def create_first_account(engine: Engine, path: Path, token: str, name: str, password: str) -> str:
+    """The first therapist account, made only with the set-up token the server wrote to `path`; the token is used up.
+    AccessError when the token is wrong or missing, or an account exists already."""
+    try:
+        expected = path.read_text().strip()
+    except OSError:
+        expected = ""
+    if not expected or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        raise AccessError(WRONG_TOKEN)
+    if has_therapist(engine):
+        raise AccessError("The therapist account exists already: log in with it.")
+    set_password(engine, name, password)
+    with suppress(FileNotFoundError):
+        path.unlink()
+    return name.strip()
 
 
 def set_password(engine: Engine, name: str, password: str) -> None:
