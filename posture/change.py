@@ -19,6 +19,8 @@ from posture.measures import MEASURES, TestResult
 from posture.measures.registry import LARGER, SMALLER, default_mdc95, uncertainty
 from posture.trials import mdc95
 
+NOT_ADOPTED = "no verdict: measured on the patient's device, not adopted"
+
 # Default MDC95 per measurement when the sessions have too few trials of their own: each test's spec
 # (posture/measures/registry.py) holds conservative round figures in the range reported for photographic,
 # video and inclinometer measures of these movements (test-retest, healthy and low-back-pain adults).
@@ -53,6 +55,7 @@ class Change:
     after: float | None
     mdc: float | None
     mdc_source: str            # "trials" or "default"
+    unverified: bool = False   # a side is a patient's home check the therapist has not adopted: never judged
 
     @property
     def difference(self) -> float | None:
@@ -60,7 +63,8 @@ class Change:
 
     @property
     def real(self) -> bool:
-        return self.difference is not None and self.mdc is not None and abs(self.difference) > self.mdc
+        return (not self.unverified and self.difference is not None and self.mdc is not None
+                and abs(self.difference) > self.mdc)
 
     @property
     def uncertainty(self) -> float | None:
@@ -94,6 +98,8 @@ def verdict(c: Change) -> str:
         return "not measured"
     if c.difference is None:
         return "measured only once"
+    if c.unverified:
+        return NOT_ADOPTED
     if c.mdc is None:
         return "no MDC known"
     if not c.real:
@@ -116,6 +122,11 @@ def _count(changes: list[Change], one: str, many: str) -> str:
 
 def summary(changes: list[Change], pain_before: int | None, pain_after: int | None) -> list[str]:
     """The comparison in plain sentences, real changes first, for the therapist to show the patient."""
+    if any(c.unverified for c in changes):
+        lines = ["One of these sessions is a home check measured on the patient's device and not adopted: no change "
+                 "is judged until you adopt it (Clients and history)."]
+        return lines + ([f"Pain {pain_before}/10 before and {pain_after}/10 after."]
+                        if pain_before is not None and pain_after is not None else [])
     real = [c for c in changes if c.real]
     steady = [c for c in changes if c.difference is not None and c.mdc is not None and not c.real]
     no_mdc = [c for c in changes if c.difference is not None and c.mdc is None]
@@ -140,8 +151,9 @@ def summary(changes: list[Change], pain_before: int | None, pain_after: int | No
     return lines
 
 
-def compare(before: list[Reading], after: list[Reading]) -> list[Change]:
-    """Every measurement present in either session, matched by test and name."""
+def compare(before: list[Reading], after: list[Reading], unverified: bool = False) -> list[Change]:
+    """Every measurement present in either session, matched by test and name; `unverified` when a side is a
+    patient's home check not adopted (listed, never judged)."""
     b = {(r.test, r.name, r.unit): r for r in before}        # % of hip width and cm are not the same measurement
     a = {(r.test, r.name, r.unit): r for r in after}
     out = []
@@ -150,7 +162,7 @@ def compare(before: list[Reading], after: list[Reading]) -> list[Change]:
         ref = ra or rb
         mdc, source = change_mdc(rb, ra) if rb and ra else (None, "default")
         vb, va = rb.value if rb else None, ra.value if ra else None
-        out.append(Change(ref.test, ref.name, ref.unit, vb, va, mdc, source))
+        out.append(Change(ref.test, ref.name, ref.unit, vb, va, mdc, source, unverified))
     return out
 
 

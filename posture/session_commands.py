@@ -68,7 +68,7 @@ def cmd_show(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from posture.change import compare, summary, trend
+    from posture.change import NOT_ADOPTED, compare, summary, trend
     from posture.store.export import readings
     from posture.store.records import client_sessions, visit_sessions
     from posture.store.report import change_row, session_title
@@ -81,7 +81,7 @@ def cmd_compare(args) -> int:
             print(f"{label(test)}: {label(name)}")
             for p in points:
                 value = "-" if p.value is None else f"{p.value:.1f}"
-                flag = ("  measured at home, not adopted: no verdict" if p.label == Label.HOME_CHECK else
+                flag = (f"  {NOT_ADOPTED}" if p.label == Label.HOME_CHECK else
                         "" if p.since_first is None else
                         "  REAL CHANGE" if p.since_first.real else "  no real change")
                 print(f"  {p.when} {p.label:<10} {value:>7}{flag}")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import FPS, bend_series, run_cli, true_flexion
+from posture.change import NOT_ADOPTED
 from posture.synthetic.camera import frontal_camera
 from posture.synthetic.scene import landmark_series, side_bend_poses, still_poses
 from posture.synthetic.skeleton import Pose
@@ -111,7 +112,7 @@ def test_home_check_round_trip_on_the_command_line(recordings, capsys):
             "--visit-date", "2026-01-05")
     code, out, _ = run_cli(capsys, "sessions", "compare", "--client", "HOME-1")
     home = [line for line in out.splitlines() if "home check" in line]
-    assert code == 0 and home and all(line.endswith("measured at home, not adopted: no verdict") for line in home)
+    assert code == 0 and home and all(line.endswith(NOT_ADOPTED) for line in home)
     assert "REAL CHANGE" not in out
 
 

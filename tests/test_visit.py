@@ -163,3 +163,30 @@ def test_the_summary_says_what_was_not_compared_and_why():
     assert summary([no_mdc, once, never], None, None) == [
         "1 measurement has no known MDC, so no verdict: plumb knee.",
         "1 measurement was measured only once, so not compared: fingertip to floor."]
+
+
+def test_a_home_check_not_adopted_is_compared_but_never_judged(engine):
+    """55 degrees in the clinic, 75 measured on the patient's device: a real change by the MDC, yet no verdict (on the
+    page, which shows these rows, and in the PDF) until the therapist adopts the home check."""
+    from posture.change import NOT_ADOPTED
+    from posture.store.records import record_tests
+    from posture.store.report import comparison_pdf, session_title
+    from posture.store.visits import adopt_home_check
+
+    pre = record_tests(engine, "AB-1", "pre", [bend(55.0)], visit_date=DAY1)
+    home = record_tests(engine, "AB-1", "home check", [bend(75.0, 1)], visit_date=DAY2, source="home")
+    before, after = load_session(engine, pre), load_session(engine, home)
+    c = comparison(before, after, [before, after])
+    measured = [r for r in c.rows if r["Before"] != "–" and r["After"] != "–"]
+    assert measured and {r["Verdict"] for r in measured} == {NOT_ADOPTED}
+    assert "measured on the patient's device" in c.after and "not adopted" in c.summary[0]
+    assert not any("real" in line for line in c.summary)
+    import pypdfium2
+
+    text = "".join(p.get_textpage().get_text_range() for p in pypdfium2.PdfDocument(comparison_pdf(c)))
+    assert "patient's device, not" in text and "real improvement" not in text
+    adopt_home_check(engine, home, "follow-up")
+    after = load_session(engine, home)
+    adopted = comparison(before, after, [before, after])
+    flexion = next(r for r in adopted.rows if r["Measurement"] == "Trunk flexion")
+    assert flexion["Verdict"] == "real improvement" and "patient's device" not in session_title(after)
