@@ -63,7 +63,8 @@ if result is not None:
         else:
             try:
                 mark_saved("live", record_tests(engine(), client, lab, [(result, series)], pain=pain, notes=notes,
-                                                profile=profile, source="home" if home else "live"))
+                                                profile=profile, source="home" if home else "live",
+                                                device_run=run.browser if home else None))
             except PostureError as e:
                 st.error(str(e))
     if saved_session("live") is not None:

@@ -19,6 +19,8 @@ from posture.live_camera import LiveRun
 
 MAX_BATCH = 3000                 # frames in one batch: 100 s at 30 fps not acknowledged is a broken link, not a check
 MAX_SIDE_PX = 8192
+MAX_NORMALISED = 10.0            # a landmark this many pictures' widths away is no body in front of a camera
+MAX_WORLD_M = 10.0               # the world skeleton is hip-centred: no landmark is metres away from the hips
 BAD_BATCH = "The browser sent landmarks that cannot be read: reload the page and start the check again."
 
 
@@ -80,6 +82,8 @@ def _frame(row: list, width: int, height: int) -> BrowserFrame:
     w = np.asarray(world, float).reshape(N_LANDMARKS, 3)
     if not (np.isfinite(lm).all() and np.isfinite(w).all()):
         raise ValueError("not finite")
+    if np.abs(lm[:, :2]).max() > MAX_NORMALISED or np.abs(w).max() > MAX_WORLD_M:
+        raise ValueError("out of reach")          # 1e306 is finite, and infinite once scaled to pixels
     xy = lm[:, :2] * (width, height)           # normalised as the Python wheel gives them: to pixels the same way
     return BrowserFrame(frame.seq, frame.t, frame.brightness, xy, np.clip(lm[:, 2], 0.0, 1.0), w)
 

@@ -15,6 +15,7 @@ from posture.draw import draw_overlay
 from posture.landmarks import LandmarkSeries
 from posture.live import DONE, GuidedCheck, LiveConfig, Prompt
 from posture.measures import TESTS, TestResult
+from posture.measures.plausible import device_doubt
 from posture.pose import MediaPipePose
 
 
@@ -64,12 +65,16 @@ class LiveRun:
             return self._check is not None and self._check.step == DONE
 
     def outcome(self) -> tuple[TestResult | None, LandmarkSeries | None, str]:
-        """The result, its landmarks and any error, once the check is done (else Nones)."""
+        """The result, its landmarks and any error, once the check is done (else Nones). Landmarks a patient's device
+        sent must show a body a person could have (measures.plausible), or there is no result."""
         with self._lock:
             c = self._check
             if c is None or c.step != DONE:
                 return None, None, ""
-            return c.result, c.series(), c.error
+            series = c.series()
+            if self.browser is not None and c.result is not None and (doubt := device_doubt(series, c.result)):
+                return None, series, doubt
+            return c.result, series, c.error
 
     def close(self) -> None:
         with self._lock:

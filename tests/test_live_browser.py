@@ -65,6 +65,8 @@ def broken(change) -> dict:
     broken(lambda v: v.update(width=0)), broken(lambda v: v.update(height=10**6)),
     broken(lambda v: v["frames"][1].__setitem__(3, [0.5] * 98)),                 # a landmark short
     broken(lambda v: v["frames"][1][3].__setitem__(0, float("nan"))),
+    broken(lambda v: v["frames"][1][3].__setitem__(0, 1e306)),                  # finite, infinite in pixels
+    broken(lambda v: v["frames"][1][4].__setitem__(5, -50.0)),                  # a world landmark 50 m away
     broken(lambda v: v["frames"][1].__setitem__(4, None)),                      # image without world
     broken(lambda v: v["frames"][2].__setitem__(0, 7)),                         # numbers not one by one
     broken(lambda v: v["frames"][2].__setitem__(1, 0.0)),                       # time going back

@@ -16,7 +16,9 @@ const FPS_WINDOW_MS = 2000;    // processed frames per second over this window
 const STOPPED = "The pose model stopped in this browser: reload the page, or use the server's camera path.";
 
 const state = window.posturePose = {
-  run: Math.random().toString(36).slice(2, 10), args: null, frames: [], seq: 0, sent: -1,
+  // The run's name: the app stores a device's check once per run (a replay is refused), so it is never guessed.
+  run: Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join(""),
+  args: null, frames: [], seq: 0, sent: -1,
   processed: 0, fps: 0, ms: 0, width: 0, height: 0, error: "", started: false, stopped: false,
 };
 const view = document.getElementById("view"), ctx = view.getContext("2d");

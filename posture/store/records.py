@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -19,6 +20,8 @@ from posture.measures import TESTS, Measurement, TestResult
 from posture.measures.common import Withheld
 from posture.store.db import reading, serialise_on, writing
 from posture.store.models import SESSION_LABELS, Client, Label, MeasurementRecord, RecordedTest, Session, Visit
+
+SENT_BEFORE = "This check was sent before and is stored already: start a new check to measure again."
 
 
 def software_version() -> str:
@@ -131,7 +134,7 @@ def record_tests(engine: Engine, pseudonym: str, label: str,
                  tests: list[tuple[TestResult, LandmarkSeries | bytes | None]],
                  visit_date: date | None = None, pain: int | None = None, notes: str = "",
                  profile: CameraProfile | None = None, source: str = "video", video_path: str | None = None,
-                 bundle_id: str | None = None, batch_key: str | None = None) -> int:
+                 bundle_id: str | None = None, batch_key: str | None = None, device_run: str | None = None) -> int:
     """Store measured tests for a client, the one way the app, the command line and the batch do; the session's id.
 
     The client and the day's visit are made when needed. A pre or post test joins that day's pre or post session
@@ -139,7 +142,9 @@ def record_tests(engine: Engine, pseudonym: str, label: str,
     of each; a home check or follow-up is a session of its own. Two writers at the same moment cannot make two: the
     database holds one visit per day and one pre and one post per visit, and the loser of a race adds to the
     winner's. bundle_id (a home check) and batch_key (a batch row) are unique: stored once. batch_key and video_path
-    (a kept recording) belong to one test, so they come with one test only.
+    (a kept recording) belong to one test, so they come with one test only. A check measured on a patient's device
+    (`device_run`, the run its browser named) is stored once: PostureError (SENT_BEFORE) for the same run, or the
+    very same landmarks, sent again.
     """
     if (batch_key or video_path) and len(tests) != 1:
         raise ValueError("batch_key and video_path name the recording of one test.")
@@ -152,7 +157,8 @@ def record_tests(engine: Engine, pseudonym: str, label: str,
         for record in records:
             record.calibration = asdict(profile) if profile else None
         try:
-            return _record(engine, pseudonym, Label(label), records, visit_date, pain, notes, source, bundle_id)
+            return _record(engine, pseudonym, Label(label), records, visit_date, pain, notes, source, bundle_id,
+                           _device_keys(device_run, tests))
         except IntegrityError:
             # Another writer made the visit or the slot since this transaction looked: add to theirs. A repeated
             # bundle or batch row fails again, and its caller says so.
@@ -161,10 +167,26 @@ def record_tests(engine: Engine, pseudonym: str, label: str,
     raise AssertionError("unreachable")
 
 
+def _device_keys(run: str | None, tests: list[tuple[TestResult, LandmarkSeries | bytes | None]]
+                 ) -> tuple[str, str] | None:
+    """A device's check: its run and a SHA-256 of its landmarks (None for any other recording)."""
+    if run is None:
+        return None
+    digest = hashlib.sha256()
+    for _, series in tests:
+        if isinstance(series, LandmarkSeries):
+            digest.update(np.ascontiguousarray(series.image).tobytes() + np.ascontiguousarray(series.world).tobytes())
+    return run, digest.hexdigest()
+
+
 def _record(engine: Engine, pseudonym: str, label: Label, records: list[RecordedTest], visit_date: date,
-            pain: int | None, notes: str, source: str, bundle_id: str | None) -> int:
+            pain: int | None, notes: str, source: str, bundle_id: str | None,
+            device: tuple[str, str] | None = None) -> int:
     """One transaction of record_tests: find or make the client, visit and session, then add the tests."""
     with writing(engine) as db:
+        if device and db.scalar(select(Session.id).where(or_(Session.device_run == device[0],
+                                                             Session.device_digest == device[1]))):
+            raise PostureError(SENT_BEFORE)
         serialise_on(db, pseudonym)
         client = find_client(db, pseudonym) or Client(pseudonym=pseudonym, conditions=[], notes="")
         visit = next((v for v in client.visits if v.visit_date == visit_date), None) if client.id else None
@@ -173,7 +195,8 @@ def _record(engine: Engine, pseudonym: str, label: Label, records: list[Recorded
         session = next((s for s in visit.sessions if s.label == label), None) if label.in_visit else None
         if session is None:
             session = Session(visit=visit, label=label.value, pain=pain, notes=notes,
-                              software_version=software_version(), source=source, bundle_id=bundle_id)
+                              software_version=software_version(), source=source, bundle_id=bundle_id,
+                              device_run=device and device[0], device_digest=device and device[1])
             db.add(session)
         else:
             _join(session, records, pain, notes)

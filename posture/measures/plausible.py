@@ -1,0 +1,127 @@
+"""Could a person have made these landmarks? The checks on a check measured on a patient's own device.
+
+The pose model ran in the patient's browser, so the server has only the
+landmarks it is sent, and anyone can send any. A video the server tracks
+itself needs none of this: MediaPipe's output is a body by construction. What
+the checks ask of a device's landmarks, each with the figure it rests on
+(`benchmarks/device_body.py` measures them on MediaPipe's own output for the
+realistic renders and the real clips; docs/measurements.md has the table):
+
+- the proportions of MediaPipe's world skeleton (shoulder and hip width, thigh,
+  shank, upper arm, forearm against the trunk, and the trunk's length in metres)
+  lie in the range the model gives people, with room on each side;
+- the big bones (trunk, shoulder and hip width, thighs, shanks) keep their
+  length against the neutral, the first frames: no more than a share of the
+  frames has one off by more than BONE_DRIFT;
+- the picture and the world skeleton agree: the image landmarks are a camera's
+  view of the world ones (an affine projection, fitted per frame, misses by at
+  most MISMATCH of the trunk's length in most frames);
+- no landmark moves faster than a person can, in most frames;
+- the result stays inside what a spine and a hip can do (CEILINGS).
+
+What they cannot catch, said plainly in docs/clinic_server.md: a body built in
+3-D with human proportions and moved as a person moves (as the project's own
+synthetic scenes do), or a real recording's landmarks replayed with its
+angles changed consistently in the picture and the world skeleton.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posture.landmarks import Landmark as L, LandmarkSeries
+from posture.measures.common import TestResult
+
+# Of the trunk's length (mid-shoulders to mid-hips), world landmarks. MediaPipe gave 0.67-0.73, 0.39-0.50, 0.80-0.91,
+# 0.75-0.87, 0.50-0.63 and 0.48-0.55 on 30 recordings (20 realistic renders, 5 samples, 3 real clips, 2 synthetic),
+# and a trunk of 0.44-0.50 m: each range is widened by about a third of the trunk's length each way.
+PROPORTIONS = {"shoulder width": ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), 0.45, 1.0),
+               "hip width": ((L.LEFT_HIP, L.RIGHT_HIP), 0.25, 0.75),
+               "thigh": ((L.LEFT_HIP, L.LEFT_KNEE), 0.55, 1.2),
+               "shank": ((L.LEFT_KNEE, L.LEFT_ANKLE), 0.5, 1.15),
+               "upper arm": ((L.LEFT_SHOULDER, L.LEFT_ELBOW), 0.3, 0.85),
+               "forearm": ((L.LEFT_ELBOW, L.LEFT_WRIST), 0.3, 0.8)}
+TRUNK_M = (0.3, 0.7)
+BIG_BONES = ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP), (L.LEFT_HIP, L.LEFT_KNEE),
+             (L.RIGHT_HIP, L.RIGHT_KNEE), (L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_KNEE, L.RIGHT_ANKLE))
+NEUTRAL_SHARE = 0.1              # the first tenth of the found frames (at least 10) set each bone's own length
+BONE_DRIFT = 1.35                # at most 1.22 in 95% of frames on one person; 1.44 with two people swapping
+MISMATCH = 0.2                   # of the trunk's length in the picture: at most 0.11 seen, 0.09 in 99% of frames
+MAX_SPEED = 25.0                 # trunk lengths a second: 2% of frames walking, 7% with two people swapping
+MOST = 0.85                      # each per-frame rule must hold in this share of the frames
+# Degrees: about twice the normal range (AAOS: thoracolumbar rotation 45, lateral flexion 35, hip flexion 120), and
+# for trunk flexion a pike with the chest on the thighs (about 160 from upright).
+CEILINGS = {"trunk_flexion": 160.0, "hip_flexion": 160.0, "side_bend_left": 60.0, "side_bend_right": 60.0,
+            "rotation_left": 70.0, "rotation_right": 70.0}
+IMPOSSIBLE = ("The landmarks this device sent do not show a body a person could have ({why}): start the check "
+              "again with the camera seeing you whole, or ask your therapist for a check in the clinic.")
+
+
+def device_doubt(series: LandmarkSeries, result: TestResult | None) -> str | None:
+    """Why landmarks measured on a patient's device cannot be a person's, in one sentence; None when nothing
+    says so."""
+    found = np.isfinite(series.world[:, :, 0]).all(axis=1) & np.isfinite(series.image[:, :, 0]).all(axis=1)
+    if found.sum() < 2:
+        return None                                  # nothing measured: the check has refused already
+    why = (_proportions(series.world[found]) or _drift(series.world[found]) or _mismatch(series, found)
+           or _speed(series, found) or _beyond(result))
+    return IMPOSSIBLE.format(why=why) if why else None
+
+
+def _trunk(points: np.ndarray) -> np.ndarray:
+    """Mid-shoulders to mid-hips, per frame."""
+    shoulders = (points[:, L.LEFT_SHOULDER] + points[:, L.RIGHT_SHOULDER]) / 2
+    hips = (points[:, L.LEFT_HIP] + points[:, L.RIGHT_HIP]) / 2
+    return np.linalg.norm(shoulders - hips, axis=-1)
+
+
+def _length(points: np.ndarray, bone: tuple[int, int]) -> np.ndarray:
+    return np.linalg.norm(points[:, bone[0]] - points[:, bone[1]], axis=-1)
+
+
+def _proportions(world: np.ndarray) -> str:
+    trunk = float(np.median(_trunk(world)))
+    if not TRUNK_M[0] <= trunk <= TRUNK_M[1]:
+        return f"a trunk {trunk * 100:.0f} cm long"
+    for name, (bone, low, high) in PROPORTIONS.items():
+        share = float(np.median(_length(world, bone))) / trunk
+        if not low <= share <= high:
+            return f"a {name} {share:.2f} times the trunk's length"
+    return ""
+
+
+def _drift(world: np.ndarray) -> str:
+    neutral = world[:max(10, int(len(world) * NEUTRAL_SHARE))]
+    off = np.zeros(len(world), bool)
+    for bone in BIG_BONES:
+        ratio = _length(world, bone) / max(float(np.median(_length(neutral, bone))), 1e-6)
+        off |= (ratio > BONE_DRIFT) | (ratio < 1 / BONE_DRIFT)
+    return "bones that change length" if off.mean() > 1 - MOST else ""
+
+
+def _mismatch(series: LandmarkSeries, found: np.ndarray) -> str:
+    """The picture's landmarks against the world skeleton's, an affine camera fitted per frame."""
+    image, world = series.image[found][:, 11:29], series.world[found][:, 11:29]
+    ones = np.ones((*world.shape[:2], 1))
+    design = np.concatenate([world, ones], axis=-1)
+    misses = np.empty(len(image))
+    for k in range(len(image)):
+        fit, *_ = np.linalg.lstsq(design[k], image[k], rcond=None)
+        misses[k] = np.sqrt(((image[k] - design[k] @ fit) ** 2).sum(axis=1).mean())
+    trunk_px = max(float(np.median(_trunk(series.image[found]))), 1e-6)
+    return "a picture that does not match its 3-D skeleton" if (misses / trunk_px > MISMATCH).mean() > 1 - MOST else ""
+
+
+def _speed(series: LandmarkSeries, found: np.ndarray) -> str:
+    image, t = series.image[found][:, 11:29], series.t[found]
+    trunk_px = max(float(np.median(_trunk(series.image[found]))), 1e-6)
+    step = np.linalg.norm(np.diff(image, axis=0), axis=-1).max(axis=1)
+    fast = step / np.maximum(np.diff(t), 1e-3) / trunk_px > MAX_SPEED
+    return "limbs moving faster than a person can" if fast.mean() > 1 - MOST else ""
+
+
+def _beyond(result: TestResult | None) -> str:
+    for m in result.measurements if result is not None else ():
+        if m.value is not None and m.name in CEILINGS and abs(m.value) > CEILINGS[m.name]:
+            return f"{m.name.replace('_', ' ')} of {abs(m.value):.0f} degrees, past what a body can do"
+    return ""
