@@ -24,6 +24,29 @@ setup() {
         touch "$stamp"
     fi
     web_assets
+    report_font
+}
+
+report_font() {
+    # The PDF report's font for Chinese, Japanese, Korean and full-width pseudonyms (posture/report_fonts.py; DejaVu
+    # Sans, for every other script it takes, comes with matplotlib). Without it such a pseudonym is refused.
+    [ -e /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] ||
+        apt_install "pseudonyms in Chinese, Japanese or Korean will be refused" fonts-droid-fallback
+}
+
+APT_UPDATED=""
+apt_install() {
+    # Debian packages, as root: the package lists updated once per command; $1 says what is lost without them.
+    local without="$1"
+    shift
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "Installing $* from Debian..." >&2
+        { { [ -n "$APT_UPDATED" ] || apt-get update -qq; } && APT_UPDATED=1 &&
+          DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null; } ||
+            echo "Could not install $*: $without." >&2
+    else
+        echo "$* not installed and this is not root: $without." >&2
+    fi
 }
 
 web_assets() {
@@ -65,14 +88,7 @@ system_packages() {
     [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
     ldconfig -p | grep -q libEGL_mesa.so || missing+=(libegl1 libegl-mesa0)
     ls /usr/lib/*/dri/swrast_dri.so >/dev/null 2>&1 || missing+=(libgl1-mesa-dri)
-    [ ${#missing[@]} -eq 0 ] && return 0
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "Installing ${missing[*]} from Debian..." >&2
-        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-            "${missing[@]}" >/dev/null; } || echo "Could not install ${missing[*]}: those tests will be skipped." >&2
-    else
-        echo "${missing[*]} not installed and this is not root: those tests will be skipped." >&2
-    fi
+    [ ${#missing[@]} -eq 0 ] || apt_install "those tests will be skipped" "${missing[@]}"
 }
 
 case "${1:-}" in

@@ -19,11 +19,11 @@ from conftest import ARTIFACTS, ROOT, bend, true_flexion
 from posture.errors import PostureError
 from posture.measures import analyse
 from posture.change import DEFAULT_MDC95, Reading, compare, verdict
-from posture.store.db import StorageError, migrate, open_database, schema_revision
+from posture.store.db import StorageError, migrate, open_database, schema_revision, writing
 from posture.store.export import readings, sessions_csv, sessions_json
 from posture.store.report import comparison, comparison_pdf
 from posture.store.visits import visit_pair
-from posture.store.models import RecordedTest
+from posture.store.models import Client, RecordedTest
 from posture.store.bundle import BundleError, bundle_session, new_signing_key, sign
 from posture.store.records import (add_client, client_sessions, import_bundle, load_session, pair_client,
                                    record_tests, series_from_bytes, visit_sessions)
@@ -418,3 +418,53 @@ def test_visit_report_pdf_shows_the_table_values(engine, tmp_path):
         image.save(out / f"visit-page{k + 1}.png")
         assert (np.asarray(image.convert("L")) < 128).mean() > 0.002     # something is drawn on every page
     doc.close()
+
+
+def fonts_drawn(textpage) -> set[str]:
+    """The fonts a PDF page's characters are drawn in (without a subset's tag)."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    name, flags, fonts = ctypes.create_string_buffer(256), ctypes.c_int(), set()
+    for k in range(textpage.count_chars()):
+        raw.FPDFText_GetFontInfo(textpage.raw, k, name, 256, ctypes.byref(flags))
+        fonts.add(name.value.decode().split("+")[-1])
+    return fonts
+
+
+NAMES = {"Arabic": "محمد علي", "Hebrew": "שלום כהן", "Chinese": "王小明", "accented Greek": "Ἀθηνᾶ Ωμέγα",
+         "full-width Latin": "ＡＢ１２", "Latin": "Zoë-Ann O'Neil"}
+
+
+@pytest.mark.parametrize("script", NAMES)
+def test_the_report_says_whose_it_is_in_every_script_a_pseudonym_may_have(engine, script):
+    """Each character printed from a font that has it, Arabic joined (the page's picture is kept to look at); a
+    right-to-left name is drawn right to left, so its words come out of the PDF last first, each word as written."""
+    import pypdfium2 as pdfium
+
+    name = NAMES[script]
+    day = date(2026, 3, 2)
+    pre = record_tests(engine, name, "pre", [bend(55.0)], visit_date=day)
+    record_tests(engine, name, "post", [bend(75.0, seed=1)], visit_date=day)
+    sessions = visit_sessions(engine, load_session(engine, pre).visit_id)
+    pdf = comparison_pdf(comparison(*visit_pair(sessions), client_sessions(engine, name)))
+    doc = pdfium.PdfDocument(pdf)
+    first = doc[0].get_textpage().get_text_range().splitlines()[0]
+    right_to_left = script in ("Arabic", "Hebrew")
+    assert first == "Before and after: " + (" ".join(name.split(" ")[::-1]) if right_to_left else name)
+    assert fonts_drawn(doc[0].get_textpage()) <= {"DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique",
+                                                  "DroidSansFallback"}   # none left to a font that lacks it
+    out = ARTIFACTS / "report"
+    out.mkdir(parents=True, exist_ok=True)
+    doc[0].render(scale=1.5).to_pil().crop((0, 0, 900, 160)).save(out / f"pseudonym-{script.replace(' ', '-')}.png")
+    doc.close()
+
+
+def test_a_new_pseudonym_the_report_cannot_print_is_refused_and_an_old_one_still_reports(engine):
+    with pytest.raises(PostureError, match="The report cannot print 'กขค' of this pseudonym"):
+        add_client(engine, "กขค")                          # Thai: no report font has it
+    with writing(engine) as db:                            # a client stored before the rule keeps working
+        db.add(Client(pseudonym="กขค", conditions=[], notes=""))
+    record_tests(engine, "กขค", "pre", [bend(55.0)], visit_date=date(2026, 3, 2))
+    assert len(client_sessions(engine, "กขค")) == 1

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from posture import limits
+from posture import limits, report_fonts
 from posture.calibration import CameraProfile, check_height
 from posture.errors import PostureError
 from posture.landmarks import LandmarkSeries
@@ -110,11 +110,21 @@ def find_client(db, pseudonym: str) -> Client | None:
     return db.scalar(select(Client).where(Client.pseudonym == pseudonym))
 
 
+def new_pseudonym(pseudonym: str) -> str:
+    """A new client's pseudonym: limits.pseudonym, and every character printable in the report, which must say
+    whose it is (a client stored before this rule keeps their pseudonym)."""
+    pseudonym = limits.pseudonym(pseudonym)
+    if missing := report_fonts.unprintable(pseudonym):
+        raise PostureError(f"The report cannot print '{missing}' of this pseudonym, so it would not say whose it "
+                           "is: use Latin, Greek, Cyrillic, Armenian, Georgian, Hebrew, Arabic, Chinese, Japanese or Korean letters.")
+    return pseudonym
+
+
 def add_client(engine: Engine, pseudonym: str, birth_year: int | None = None, conditions: tuple[str, ...] = (),
                notes: str = "", height_cm: float | None = None) -> int:
     """A new client; the pseudonym must be unused."""
     height_cm = check_height(height_cm)
-    pseudonym = limits.pseudonym(pseudonym)
+    pseudonym = new_pseudonym(pseudonym)
     notes = limits.text(notes, "The notes", limits.NOTE_CHARS, allow_newlines=True)
     conditions = tuple(limits.text(c, "A condition", limits.LABEL_CHARS) for c in conditions)
     if birth_year is not None:
@@ -188,7 +198,7 @@ def _record(engine: Engine, pseudonym: str, label: Label, records: list[Recorded
                                                              Session.device_digest == device[1]))):
             raise PostureError(SENT_BEFORE)
         serialise_on(db, pseudonym)
-        client = find_client(db, pseudonym) or Client(pseudonym=pseudonym, conditions=[], notes="")
+        client = find_client(db, pseudonym) or Client(pseudonym=new_pseudonym(pseudonym), conditions=[], notes="")
         visit = next((v for v in client.visits if v.visit_date == visit_date), None) if client.id else None
         if visit is None:
             visit = Visit(client=client, visit_date=visit_date, notes="")

@@ -11,8 +11,8 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from xml.sax.saxutils import escape
 
+from posture import report_fonts
 from posture.change import Change, compare, summary, verdict
 from posture.charts import curves_figure, png, trend_figure
 from posture.draw import skeleton_png
@@ -148,10 +148,15 @@ def comparison_pdf(c: Comparison) -> bytes:
     from reportlab.lib.units import cm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+    report_fonts.register()
     styles = getSampleStyleSheet()
+    for style in (s for s in styles.byName.values() if hasattr(s, "fontName")):   # fonts for every pseudonym
+        style.fontName = {"Helvetica-Bold": report_fonts.BOLD, "Helvetica-Oblique": report_fonts.ITALIC,
+                          "Helvetica-BoldOblique": report_fonts.BOLD}.get(style.fontName, report_fonts.REGULAR)
+        style.shaping = 1                                     # HarfBuzz joins Arabic letters, orders Hebrew's
 
     def text(words: str, style: str = "Normal") -> Paragraph:
-        return Paragraph(escape(words), styles[style])       # user text is text, never markup
+        return Paragraph(report_fonts.markup(words), styles[style])       # user text is text, never markup
 
     story = [text(f"Before and after: {c.client}", "Title"), text(f"Before: {c.before}"), text(f"After: {c.after}"),
              Spacer(1, 0.3 * cm), text("In short", "Heading2")]
@@ -159,7 +164,7 @@ def comparison_pdf(c: Comparison) -> bytes:
     story += [text(note, "Italic") for note in c.notes]
     story += [Spacer(1, 0.3 * cm), text("Every measurement", "Heading2")]
     table = Table([list(TABLE_COLUMNS)] + [list(r.values()) for r in c.rows], repeatRows=1)
-    style = [("FONTSIZE", (0, 0), (-1, -1), 7), ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
+    style = [("FONTNAME", (0, 0), (-1, -1), report_fonts.REGULAR), ("FONTSIZE", (0, 0), (-1, -1), 7), ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
              ("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]
     style += [("BACKGROUND", (8, i + 1), (8, i + 1), colors.HexColor("#d5f5e3" if "improvement" in r["Verdict"]
                                                                       else "#fadbd8"))
