@@ -42,29 +42,29 @@ name = st.text_input("Profile name", "clinic-webcam")
 files = st.file_uploader("Pictures or a video of the board, tilted every way", accept_multiple_files=True,
                          type=["png", "jpg", "jpeg", "mp4", "mov", "webm"])
 if files and st.button("Calibrate the lens", type="primary"):
-    with upload_folder() as tmp, st.spinner("Finding the board in each picture ..."):
-        try:
+    try:
+        with upload_folder() as tmp, st.spinner("Finding the board in each picture ..."):
             found = search_boards(read_pictures(saved_uploads(files, tmp)), board)
             profile = calibrate_lens(found, board, name)
             save_profile(profile, CALIBRATION_DIR)
             st.success(f"Saved '{name}': {found.summary()}; reprojection error "
                        f"{profile.reprojection_error_px:.2f} px.")
-        except PostureError as e:
-            st.error(str(e))
+    except PostureError as e:                # the board not found, or a full temp folder
+        st.error(str(e))
 
 def board_picture_step(upload, button: str, change, said) -> None:
     """A picture of the board changes the named profile (`change(profile, gray, board, picture)`); `said(profile)`
     is the success sentence."""
     if upload and st.button(button):
-        with upload_folder() as tmp:
-            try:
+        try:
+            with upload_folder() as tmp:
                 (path,) = saved_uploads([upload], tmp)
                 gray = next(read_pictures([path]))
                 profile = change(profile_for_picture(name, CALIBRATION_DIR, gray), gray, board, upload.name)
                 save_profile(profile, CALIBRATION_DIR)
                 st.success(said(profile))
-            except PostureError as e:
-                st.error(str(e))
+        except PostureError as e:
+            st.error(str(e))
 
 
 st.subheader("2. True vertical")

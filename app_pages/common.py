@@ -169,10 +169,14 @@ def analyse_upload(upload, test: str, height_cm: float | None) -> Analysis | Non
     if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
         st.error(f"The file is larger than {MAX_UPLOAD_MB} MB: trim the recording to the test itself.")
         return None
-    with upload_folder() as tmp:
-        path = Path(tmp) / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
-        return analyse_recording(path, test, height_cm)
+    try:
+        with upload_folder() as tmp:
+            path = Path(tmp) / Path(upload.name).name
+            path.write_bytes(upload.getvalue())
+            return analyse_recording(path, test, height_cm)
+    except PostureError as e:                # a full temp folder (privacy.TEMP_FULL)
+        st.error(str(e))
+        return None
 
 
 @st.cache_data(show_spinner="Drawing the comparison ...", max_entries=16)

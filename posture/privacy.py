@@ -6,6 +6,7 @@ uploads of a process that was killed mid-analysis from those of one still runnin
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import stat
@@ -17,6 +18,10 @@ from pathlib import Path
 from posture.errors import FileError
 
 OWNER_ONLY = 0o077        # the umask that leaves group and others no access to anything created
+NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+TEMP_FULL = ("The server's temporary folder is full or read-only, so the upload could not be kept for its analysis: "
+             "nothing was analysed or saved; free some space on the server (or set TMPDIR to a larger folder) and "
+             "try again.")
 
 
 def owner_only() -> int:
@@ -52,12 +57,23 @@ def upload_root(base: Path | None = None) -> Path:
 
 @contextmanager
 def upload_folder(base: Path | None = None) -> Iterator[Path]:
-    """A private folder for one upload, removed with its contents when the block ends."""
-    folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=upload_root(base)))
+    """A private folder for one upload, removed with its contents when the block ends. A temp folder that is full
+    or read-only, when the folder is made or while the block writes there, is FileError (TEMP_FULL)."""
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=upload_root(base)))
+    except OSError as e:
+        raise _no_room(e) from e
     try:
         yield folder
+    except OSError as e:
+        raise _no_room(e) from e
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _no_room(error: OSError) -> Exception:
+    """TEMP_FULL for a full or read-only temp folder; any other failure as it was."""
+    return FileError(TEMP_FULL) if error.errno in NO_ROOM else error
 
 
 def sweep_stale_uploads(base: Path | None = None) -> list[Path]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import ssl
+import subprocess
 import time
 import urllib.request
 import uuid
@@ -74,6 +76,29 @@ def wait_for_app(url: str, log: Path, tries: int = 120, context: ssl.SSLContext 
         except OSError:
             time.sleep(1)
     raise RuntimeError(f"the app did not start: {log.read_text()[-2000:]}")
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 8 MB file system (tmpfs, mounted as root; the test is skipped elsewhere); yields (its folder, a function
+    that fills it to the last byte, as a clinic's disk fills while the server runs)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("mounting a small file system needs root")
+
+    def fill() -> None:
+        fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
+        try:
+            while True:
+                os.write(fd, b"\0" * 65536)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+    yield disk, fill
+    subprocess.run(["umount", "-l", str(disk)], check=True)
 
 
 def true_flexion(peak: float, body=None) -> float:

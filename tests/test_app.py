@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages.common import DATABASE_DOWN
 from conftest import FPS, ROOT, bend, true_flexion
 from posture.store.db import open_database
 from posture.store.access import WRONG_LOGIN, WRONG_TOKEN, has_therapist, log_in, new_home_code, revoke_home_codes, set_password
@@ -355,3 +356,29 @@ def test_a_database_that_fails_mid_page_is_one_sentence_never_its_sql(db, monkey
     monkeypatch.setattr(app_pages.common, "list_clients", stopped)
     at = app("clients")
     assert [e.value for e in at.error] == [DATABASE_DOWN] and not at.exception
+
+
+def test_a_full_disk_is_one_sentence_on_every_page_that_writes(small_disk, monkeypatch):
+    """A new home-check link, the offline signing key and a wrong password each ended in a StorageError traceback;
+    each is now one sentence (nothing half-written), and a login whose try cannot be counted is refused."""
+    disk, fill = small_disk
+    db = disk / "clinic.db"
+    monkeypatch.setenv("POSTURE_DB", str(db))
+    engine = open_database(db)
+    record_tests(engine, "AB-1", "pre", [bend(55.0)], visit_date=date(2026, 3, 2))
+    set_password(engine, "Anna", "a long enough password")
+    app("clients")                                   # the server's engine, opened before the disk fills
+    fill()
+    for button in ("New home-check link", "Signing key for offline home-check files"):
+        at = app("clients")
+        next(b for b in at.button if b.label == button).click().run()
+        assert not at.exception and len(at.error) == 1 and "nothing was saved" in at.error[0].value, at.error
+        assert "Traceback" not in at.error[0].value and "/" not in at.error[0].value
+    at = app(therapist=None)
+    fields = {t.label: t for t in at.text_input}
+    fields["Name"].input("Anna")
+    fields["Password"].input("wrong password!")
+    next(b for b in at.button if b.label == "Log in").click().run()
+    assert not at.exception and "therapist" not in at.session_state
+    assert [e.value for e in at.error] == [DATABASE_DOWN]          # a visitor learns nothing of the server
+    assert not client_sessions(open_database(db), "AB-1")[0].visit.client.signing_key

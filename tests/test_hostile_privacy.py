@@ -640,3 +640,16 @@ def test_a_bad_database_address_is_one_sentence(db, words, tmp_path):
     assert done.returncode == 1 and done.stdout == ""
     assert one_sentence(done.stderr).startswith(words) and PASSWORD not in done.stderr
     assert re.fullmatch(r"error: [^\n]+\.\n", done.stderr)
+
+
+def test_an_upload_into_a_full_temp_folder_is_one_sentence_and_leaves_nothing(small_disk):
+    """An upload with a full temp folder was an uncaught OSError: the upload's folder is made, the disk fills."""
+    from posture.privacy import TEMP_FULL
+
+    disk, fill = small_disk
+    with pytest.raises(FileError) as refused:
+        with upload_folder(disk) as folder:
+            fill()
+            (folder / "clip.mp4").write_bytes(b"client video" * 100_000)
+    assert str(refused.value) == TEMP_FULL
+    assert list(upload_root(disk).iterdir()) == []                  # the half-written upload is gone
