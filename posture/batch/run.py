@@ -14,7 +14,7 @@ from posture.batch.folder import (fault, finished, only_batch_writing, record_pa
                                   write_record, write_table)
 from posture.batch.jobs import Job, Row, Settings, analysis_key, content_hash, job_key, label_problem
 from posture.batch.outcome import DONE, MANIFEST, UNEXPECTED, Outcome
-from posture.batch.work import Task, measure_job, on_ray, on_this_machine
+from posture.batch.work import Task, measure_job, on_ray, on_this_machine, recording_named
 from posture.errors import FileError, PostureError
 from posture.export import result_from_dict
 
@@ -205,11 +205,8 @@ class _Plan:
         outcome = save_landmarks(self.run.out, key, measure_job(rows[0].job.test, settings, tracked))
         if outcome.status == DONE:
             self.analyses[key] = outcome
-        first = Path(rows[0].job.video).name
         for row in rows:            # a shared failure names each job's own file, not the first one's
-            own = Path(row.job.video).name
-            self.run.finish(row, outcome if outcome.status == DONE or own == first else
-                            outcome.but(reason=outcome.reason.replace(first, own)))
+            self.run.finish(row, recording_named(outcome, row.job.video))
 
 
 def run_batch(jobs: list[Job], out: str | Path, settings: Settings = Settings(), workers: int | None = None,

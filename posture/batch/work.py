@@ -4,11 +4,13 @@ process. A worker writes nothing and never loads the measures' filters."""
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import nullcontext
+from pathlib import Path
 
 from posture.batch.jobs import Job, Settings
 from posture.batch.outcome import DONE, LOST, TRACKED, Outcome
@@ -42,6 +44,14 @@ def worker_look():
     return _look
 
 
+RECORDING = "\x00recording\x00"     # where a tracking failure names its recording (recording_named fills it in)
+
+
+def recording_named(outcome: Outcome, video: str | Path) -> Outcome:
+    """A failure's sentence naming `video`: jobs of the same content share one tracking, and each names its own."""
+    return outcome.but(reason=outcome.reason.replace(RECORDING, Path(video).name)) if outcome.reason else outcome
+
+
 def track_job(job: Job, settings: Settings, progress=None) -> Outcome:
     """Track one recording: TRACKED with its landmark series, or FAILED with why.
 
@@ -73,7 +83,9 @@ def track_job(job: Job, settings: Settings, progress=None) -> Outcome:
         outcome = Outcome.refused(e)
     if progress is not None:
         progress.put((job.video, None, None))
-    return outcome.but(worker=worker, seconds=round(time.monotonic() - start, 2))
+    name = re.escape(Path(job.video).name)            # the file's name where it stands as a word of its own
+    nameless = re.sub(rf"(?<![\w.-]){name}(?![\w-])", RECORDING, outcome.reason.replace(str(job.video), RECORDING))
+    return outcome.but(worker=worker, seconds=round(time.monotonic() - start, 2), reason=nameless)
 
 
 def measure_job(test: str, settings: Settings, tracked: Outcome) -> Outcome:
