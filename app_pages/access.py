@@ -51,8 +51,9 @@ def therapist() -> str | None:
 
 
 def open_with_code(code: str) -> None:
-    """Reopen the app with the code in its address (as the therapist's link has it)."""
-    st.query_params["code"] = codes.normalise(code)
+    """Open the home check with a code typed on the login page: kept in this session only, never put in the
+    address (where the browser's history would keep it)."""
+    st.session_state[CODE] = codes.normalise(code)
 
 
 def log_out() -> None:

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from app_pages.common import DATABASE_DOWN
 from conftest import FPS, ROOT, bend, true_flexion
 from posture.store.db import open_database
-from posture.store.access import WRONG_LOGIN, WRONG_TOKEN, has_therapist, log_in, new_home_code, revoke_home_codes, set_password
+from posture.store.access import FREE_TRIES, WRONG_LOGIN, WRONG_TOKEN, has_therapist, log_in, new_home_code, revoke_home_codes, set_password
 from posture.store.records import add_client, client_sessions, load_test, record_tests
 from posture.synthetic.camera import sagittal_camera
 from posture.synthetic.scene import forward_bend_poses, landmark_series
@@ -125,6 +125,25 @@ def test_nobody_logged_in_sees_the_login_page_alone(db):
     next(b for b in at.button if b.label == "Log in").click().run()
     assert at.session_state["therapist"] == "Anna" and at.title[0].value == "posture"
     assert [b for b in at.button if b.label == "Load the demo client"]
+
+
+def test_the_login_form_locks_after_five_wrong_passwords_and_says_the_same_whoever_the_name(db):
+    """Through the form, as the tester tried: the sixth wrong password said "Too many wrong passwords" only for a
+    name that exists; now every refusal is one sentence, and the locked account refuses even its right password."""
+    set_password(open_database(db), "Anna", "a long enough password")
+
+    def log_in_as(name: str, password: str) -> AppTest:
+        at = app(therapist=None)
+        at.text_input[1].input(name)
+        at.text_input[2].input(password)
+        next(b for b in at.button if b.label == "Log in").click().run()
+        return at
+
+    for name in ("Anna", "Nobody"):
+        said = [[e.value for e in log_in_as(name, f"wrong password {k}").error] for k in range(FREE_TRIES + 1)]
+        assert said == [[WRONG_LOGIN]] * (FREE_TRIES + 1)
+    locked = log_in_as("Anna", "a long enough password")
+    assert [e.value for e in locked.error] == [WRONG_LOGIN] and "therapist" not in locked.session_state
 
 
 def test_the_first_account_needs_the_set_up_token_the_server_wrote(db):
@@ -341,6 +360,11 @@ def test_a_patients_code_leaves_the_address_bar_at_once(db):
     assert "code" not in at.query_params and {p for p in at.session_state["patient"]} and not at.exception
     at.run()                                                   # the next run still knows the patient, from the session
     assert at.session_state["patient"] == "AB-1" and "code" not in at.query_params
+    typed = app(therapist=None)                                # typed on the login page: never put in the address
+    typed.text_input[0].input(new_home_code(engine, "AB-1").lower())
+    next(b for b in typed.button if b.label == "Open my home check").click().run()
+    assert typed.session_state["patient"] == "AB-1" and "code" not in typed.query_params
+    assert typed.title[0].value == "Your home check"
 
 
 def test_a_database_that_fails_mid_page_is_one_sentence_never_its_sql(db, monkeypatch):
@@ -356,6 +380,22 @@ def test_a_database_that_fails_mid_page_is_one_sentence_never_its_sql(db, monkey
     monkeypatch.setattr(app_pages.common, "list_clients", stopped)
     at = app("clients")
     assert [e.value for e in at.error] == [DATABASE_DOWN] and not at.exception
+
+
+def test_saving_a_height_while_the_database_is_down_is_one_sentence(visit, monkeypatch):
+    """PostgreSQL stopped: saving a height was a traceback."""
+    import sqlalchemy.exc
+
+    import posture.store.visits            # where the page takes set_height from at each run (a page is a script)
+
+    def stopped(*_):
+        raise sqlalchemy.exc.OperationalError("UPDATE clients SET height_cm=...", {}, Exception("server closed"))
+
+    at = app("clients")
+    monkeypatch.setattr(posture.store.visits, "set_height", stopped)
+    at.number_input(key="height-AB-1").set_value(172.0)
+    next(b for b in at.button if b.label == "Save the height").click().run()
+    assert not at.exception and [e.value for e in at.error] == [DATABASE_DOWN]
 
 
 def test_a_full_disk_is_one_sentence_on_every_page_that_writes(small_disk, monkeypatch):

@@ -100,6 +100,9 @@ def test_more_worker_processes_than_any_machine_has_are_refused(saved_bend, caps
         main([*command, "--workers", "1" + "0" * 20])
     assert e.value.code == 2
     assert "processes is more than this tool starts (at most 256)" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:                  # as the tester typed it
+        main([*command, "--workers", "1e20"])
+    assert e.value.code == 2 and "'1e20' is not a whole number of 1 or more" in capsys.readouterr().err
 
 
 def test_a_stride_longer_than_the_recording_says_so(tmp_path, capsys):
@@ -163,7 +166,7 @@ def test_a_home_check_is_not_signed_with_what_cannot_be_a_signing_key(saved_bend
 
 def test_a_reader_that_stops_early_gets_no_broken_pipe_message(saved_bend):
     """`sessions compare --client AB-1 | head` printed "Broken pipe" twice to the hostile tester."""
-    done = subprocess.run(f"{sys.executable} -m posture.cli sessions compare --client AB-1 | true", shell=True,
+    done = subprocess.run(f"{sys.executable} -m posture.cli sessions compare --client AB-1 | head -1", shell=True,
                           capture_output=True, text=True, cwd=saved_bend, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert done.stderr == "", done.stderr
+    assert done.stderr == "" and done.stdout.count("\n") == 1, done.stderr

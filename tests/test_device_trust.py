@@ -118,11 +118,16 @@ def test_forged_landmarks_are_refused_in_one_sentence(tracked, forge, why):
     assert doubt is not None and doubt.startswith(REFUSED) and why in doubt and doubt.count(". ") == 0
 
 
-def test_results_past_what_a_body_can_do_are_refused(tracked):
+@pytest.mark.parametrize("name, value", [("hip_flexion", 179.4), ("side_bend_left", 70.0), ("rotation_right", 83.0),
+                                         ("trunk_flexion", 165.0)])
+def test_results_past_what_a_body_can_do_are_refused(tracked, name, value):
+    """The values the tester's forged checks were accepted with, on landmarks that are otherwise a person's."""
     result = analyse(tracked[0], "forward-bend")
-    hips = replace(result, measurements=tuple(replace(m, value=179.4) if m.name == "hip_flexion" else m
-                                              for m in result.measurements))
-    assert "hip flexion of 179 degrees" in device_doubt(tracked[0], hips)
+    claimed = replace(result, measurements=(*result.measurements, replace(result.measurements[0], name=name,
+                                                                          value=value)))
+    assert f"{name.replace('_', ' ')} of {value:.0f} degrees, past what a body can do" in device_doubt(tracked[0],
+                                                                                                       claimed)
+    assert device_doubt(tracked[0], result) is None
 
 
 def device_check(s, run: str) -> LiveRun:
@@ -188,3 +193,24 @@ def test_the_forged_stick_figure_and_a_replayed_check_are_refused_through_the_ap
         assert SENT_BEFORE in said(replayed) and "your therapist sees" not in said(replayed)
     (home,) = client_sessions(open_database(db), "PT-HOME")
     assert (home.label, home.source, home.device_run) == ("home check", "home", "a-real-run")
+
+
+def twice(s):
+    """The recording played twice (as the browser tests' camera loops it), so that the check sees a whole test."""
+    later = replace(s, t=s.t + (s.t[-1] - s.t[0]) + (s.t[1] - s.t[0]))
+    return s.concat([s, later])
+
+
+def test_a_recording_turned_in_the_picture_and_a_coordinate_out_of_reach_are_refused_through_the_app(db, tracked):
+    """The tester's edit of a 77-degree recording to read 31, and a coordinate of 1e306: nothing stored."""
+    from posture.live_browser import BAD_BATCH
+
+    code, bend = new_home_code(open_database(db), "PT-HOME"), twice(tracked[0])
+    turned = send_home_check(code, as_sent(turned_upper_body(bend, 45.0), range(len(bend)), "turned-run"))
+    assert REFUSED in said(turned) and "does not match its 3-D skeleton" in said(turned)
+    far = as_sent(bend, range(len(bend)), "far-run")
+    far["frames"][5][3][0] = 1e306
+    assert BAD_BATCH in said(send_home_check(code, far))
+    assert client_sessions(open_database(db), "PT-HOME") == []
+    honest = send_home_check(code, as_sent(bend, range(len(bend)), "honest-run"))     # the recording as it was
+    assert "your therapist sees this result now" in said(honest)

@@ -163,6 +163,7 @@ def test_a_patients_home_check_over_https_lands_with_the_therapist(https, chromi
         page = ctx.new_page()
         page.goto(link.group(0))
         wait_for_text(page, "Your home check", timeout_s=60)
+        assert "code=" not in page.url                      # the code left the address bar at once
         links = {a.inner_text().strip().splitlines()[-1]
                  for a in page.locator("[data-testid='stSidebarNav'] a").all()}
         assert links == {"Home check", "My results"}
