@@ -350,6 +350,48 @@ def test_the_server_listens_on_this_computer_only(server):
         socket.create_connection(("127.0.0.2", port), timeout=5)
 
 
+def session_ids(frame) -> list[str]:
+    """The session id in one of the app's websocket messages to the browser (its first, new_session, has it)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    if isinstance(frame, str):
+        return []
+    msg = ForwardMsg.FromString(frame)
+    return [msg.new_session.initialize.session_id] if msg.WhichOneof("type") == "new_session" else []
+
+
+@pytest.mark.slow
+def test_the_upload_endpoint_takes_files_only_from_a_therapists_session(server, browser):
+    """Through the same doors as the tester: the session id from the app's own websocket, then Streamlit's upload
+    endpoint called directly, with the XSRF token its page sets, as any visitor's browser can."""
+    url, tmp, _ = server
+    add_client(open_database(tmp / "clinic.db"), "PT-UP")
+    code = new_home_code(open_database(tmp / "clinic.db"), "PT-UP")
+    with browser.new_context() as context:
+        page, sessions = context.new_page(), []
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda f: sessions.extend(session_ids(f))))
+
+        def put(name: str, size: int = 1000) -> int:
+            xsrf = next(c["value"] for c in context.cookies() if c["name"] == "_streamlit_xsrf")
+            return page.request.put(f"{url}/_stcore/upload_file/{sessions[-1]}/{name}", headers={"X-Xsrftoken": xsrf},
+                                    multipart={"file": {"name": "clip.mp4", "mimeType": "video/mp4",
+                                                        "buffer": b"x" * size}}).status
+
+        page.goto(url)
+        page.get_by_role("heading", name="posture", exact=True).wait_for(timeout=60_000)
+        assert put("visitor") == 403                     # neither logged in nor opened with a code
+        page.goto(f"{url}/?code={code}")
+        page.get_by_text("Home check for PT-UP").wait_for(timeout=60_000)
+        assert put("patient") == 403                     # a patient's pages take no upload
+        log_in(page, url)
+        assert put("therapist") == 204
+        assert [put(f"picture-{k}", 10) for k in range(UPLOAD_FILES - 1)] == [204] * (UPLOAD_FILES - 1)
+        assert put("one-too-many", 10) == 413
+        page.get_by_role("button", name="Log out").click()
+        page.get_by_role("button", name="Log in").wait_for(timeout=60_000)
+        assert put("after-log-out") == 403
+
+
 @pytest.mark.slow
 def test_the_app_removed_the_upload_of_a_killed_analysis_at_start(server, browser):
     url, tmp, _ = server

@@ -438,18 +438,20 @@ NAMES = {"Arabic": "محمد علي", "Hebrew": "שלום כהן", "Chinese": "�
 
 
 @pytest.mark.parametrize("script", NAMES)
-def test_the_report_says_whose_it_is_in_every_script_a_pseudonym_may_have(engine, script):
+def test_the_report_says_whose_it_is_in_every_script_a_pseudonym_may_have(db_url, tmp_path, capsys, script):
     """Each character printed from a font that has it, Arabic joined (the page's picture is kept to look at); a
     right-to-left name is drawn right to left, so its words come out of the PDF last first, each word as written."""
     import pypdfium2 as pdfium
 
-    name = NAMES[script]
+    from conftest import run_cli
+
+    name, engine = NAMES[script], open_database(db_url)
     day = date(2026, 3, 2)
     pre = record_tests(engine, name, "pre", [bend(55.0)], visit_date=day)
     record_tests(engine, name, "post", [bend(75.0, seed=1)], visit_date=day)
-    sessions = visit_sessions(engine, load_session(engine, pre).visit_id)
-    pdf = comparison_pdf(comparison(*visit_pair(sessions), client_sessions(engine, name)))
-    doc = pdfium.PdfDocument(pdf)
+    visit = load_session(engine, pre).visit_id
+    assert run_cli(capsys, "sessions", "--db", db_url, "report", str(visit), "--out", str(tmp_path / "r.pdf"))[0] == 0
+    doc = pdfium.PdfDocument(tmp_path / "r.pdf")     # the command line's report, the app's PDF by the same function
     first = doc[0].get_textpage().get_text_range().splitlines()[0]
     right_to_left = script in ("Arabic", "Hebrew")
     assert first == "Before and after: " + (" ".join(name.split(" ")[::-1]) if right_to_left else name)
