@@ -28,10 +28,12 @@ setup() {
 }
 
 report_font() {
-    # The PDF report's font for Chinese, Japanese, Korean and full-width pseudonyms (posture/report_fonts.py; DejaVu
-    # Sans, for every other script it takes, comes with matplotlib). Without it such a pseudonym is refused.
-    [ -e /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] ||
-        apt_install "pseudonyms in Chinese, Japanese or Korean will be refused" fonts-droid-fallback
+    # The PDF report's fonts for Chinese, Japanese and full-width, and for Korean pseudonyms (posture/report_fonts.py;
+    # DejaVu Sans, for every other script it takes, comes with matplotlib). Without them such a pseudonym is refused.
+    local missing=()
+    [ -e /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || missing+=(fonts-droid-fallback)
+    [ -e /usr/share/fonts/truetype/nanum/NanumGothic.ttf ] || missing+=(fonts-nanum)
+    [ ${#missing[@]} -eq 0 ] || apt_install "pseudonyms in Chinese, Japanese or Korean will be refused" "${missing[@]}"
 }
 
 APT_UPDATED=""

@@ -3,6 +3,9 @@
 The library (posture.store.access) decides; this only reads the request and
 keeps the answer in the server-side session, which the browser cannot write.
 A code is checked again on every run, so a withdrawn one stops working at once.
+Here too: the set-up token printed while no therapist account exists
+(`first_start`), and the guard on Streamlit's upload endpoint, which takes files
+only for a therapist's session (`guard_uploads`, `let_upload`).
 """
 
 from __future__ import annotations
@@ -62,13 +65,20 @@ def log_out() -> None:
 
 @st.cache_resource(show_spinner=False)
 def first_start(database: str) -> None:
-    """Once per server and database: while no therapist account exists, a new set-up token on the console and in
-    its owner-only file (settings.setup_token_file); the login page asks for it."""
-    token = first_start_token(engine(), settings.setup_token_file(database))
+    """Once per server and database (`database` is the cache's key), at the first page anyone opens: while no therapist
+    account exists, a new set-up token on the server's console and in its owner-only file
+    (settings.setup_token_file); the login page asks for it. A file that cannot be written is said on the console,
+    never on a page."""
+    where = settings.setup_token_file(database)
+    try:
+        token = first_start_token(engine(), where)
+    except OSError as e:
+        print(f"\n  First start: the set-up token could not be written to {where} ({e.strerror or e}): make that "
+              "folder writable for this account and restart the app.\n", flush=True)
+        return
     if token:
         print(f"\n  First start: no therapist account yet. The set-up token to create it on the login page is\n\n"
-              f"      {token}\n\n  (also in {settings.setup_token_file(database)}, readable only by this account)\n",
-              flush=True)
+              f"      {token}\n\n  (also in {where}, readable only by this account)\n", flush=True)
 
 
 def link_warning(url: str) -> str | None:
@@ -108,22 +118,28 @@ def let_upload(allowed: bool) -> None:
 
 
 def guard_uploads() -> None:
-    """Once per server (app.private_start): Streamlit's upload endpoint (PUT /_stcore/upload_file/<session>/<file>) accepts a file for
-    any open session, so a visitor with neither a login nor a code could park files in the server's memory. The
-    guard refuses (403) a session without a therapist logged in, and one holding UPLOAD_FILES or UPLOAD_BYTES
-    already; the body itself is capped by server.maxUploadSize, and before it by the reverse proxy
-    (docs/clinic_server.md)."""
+    """Once per server (app.private_start): Streamlit's upload endpoint (PUT /_stcore/upload_file/<session>/<file>)
+    accepts a file for any open session, so a visitor with neither a login nor a code could park files in the
+    server's memory. The guard turns away a session without a therapist logged in before its body is read (the
+    endpoint's own question, is this an open session, answered no: 400), and a therapist's session holding
+    UPLOAD_FILES or UPLOAD_BYTES already (413); a body is capped by server.maxUploadSize, and before it by the
+    reverse proxy (docs/clinic_server.md). Both hooks lean on Streamlit 1.60's internals (pinned in pyproject)."""
     if not Runtime.exists():                # AppTest runs the pages without a server
         return
-    manager = Runtime.instance().uploaded_file_mgr
-    add_file, uploaders = manager.add_file, _uploaders()
+    runtime, uploaders = Runtime.instance(), _uploaders()
+    manager, active = runtime.uploaded_file_mgr, runtime.is_active_session
+    add_file = manager.add_file
+
+    def uploader(session_id: str) -> bool:  # asked by the endpoint alone (Streamlit 1.60), before it reads the body
+        return active(session_id) and session_id in uploaders
 
     def checked(session_id: str, file) -> None:
         if session_id not in uploaders:
             raise HTTPException(status_code=403, detail="Log in as a therapist to upload.")
         held = [f for f in manager.file_storage.get(session_id, {}).values() if f.file_id != file.file_id]
         if len(held) >= UPLOAD_FILES or sum(len(f.data) for f in held) + len(file.data) > UPLOAD_BYTES:
-            raise HTTPException(status_code=413, detail="Too many uploads at once: remove some and try again.")
+            raise HTTPException(status_code=413, detail="This page holds too many uploads: reload it (what is saved "
+                                                        "stays) and upload again.")
         add_file(session_id, file)
 
-    manager.add_file = checked
+    runtime.is_active_session, manager.add_file = uploader, checked

@@ -80,7 +80,7 @@ def _browser_check(key: str, test: str, home: bool, profile: CameraProfile | Non
             if run.browser not in (None, batch.run):     # the component started again: so does the check
                 forget_run(key)
                 run = live_run(key, test, profile, height_cm)
-            run.browser = batch.run
+            run.browser, run.patients_device = batch.run, home
             take_batch(run, batch)
             if too_slow(key, batch, home):
                 st.rerun()

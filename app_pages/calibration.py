@@ -11,7 +11,7 @@ from posture import settings
 from posture.calibration import (Board, board_svg, calibrate_lens, profile_for_picture, save_profile, search_boards,
                                  with_board_roll, with_board_scale)
 from posture.errors import PostureError
-from posture.privacy import upload_folder
+from posture.privacy import keep_upload, upload_folder
 from posture.video import read_pictures
 
 st.title("Calibration")
@@ -30,11 +30,7 @@ st.download_button("Printable board (SVG, print at 100%)", board_svg(board),
 
 
 def saved_uploads(files, folder: Path) -> list[Path]:
-    paths = []
-    for f in files:
-        paths.append(Path(folder) / Path(f.name).name)
-        paths[-1].write_bytes(f.getvalue())
-    return paths
+    return [keep_upload(folder, f.name, f.getvalue()) for f in files]
 
 
 st.subheader("1. Lens")

@@ -14,7 +14,7 @@ from posture.errors import PostureError
 from posture.export import label, measurement_rows, plain_words
 from posture.measures import TESTS, AnalysisConfig, TestResult
 from posture.pipeline import analyse_video
-from posture.privacy import upload_folder
+from posture.privacy import keep_upload, upload_folder
 from posture import settings
 from posture.store.db import open_database, safe_url
 from posture.store.models import SESSION_LABELS
@@ -171,9 +171,7 @@ def analyse_upload(upload, test: str, height_cm: float | None) -> Analysis | Non
         return None
     try:
         with upload_folder() as tmp:
-            path = Path(tmp) / Path(upload.name).name
-            path.write_bytes(upload.getvalue())
-            return analyse_recording(path, test, height_cm)
+            return analyse_recording(keep_upload(tmp, upload.name, upload.getvalue()), test, height_cm)
     except PostureError as e:                # a full temp folder (privacy.TEMP_FULL)
         st.error(str(e))
         return None

@@ -28,7 +28,7 @@ with therapists:
     st.subheader("Therapists")
     if not has_therapist(engine()):
         st.caption("First start: create the therapist account with the set-up token the server printed on its "
-                   "console when it started. Only a hash of the password is kept.")
+                   "console when this page was first opened. Only a hash of the password is kept.")
         with st.form("first-account"):
             token = st.text_input("Set-up token", type="password")
             name = st.text_input("Your name")

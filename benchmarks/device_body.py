@@ -5,9 +5,10 @@ browser runs), and the figures the checks read are printed: the trunk's length,
 each proportion against it, and the shares of frames with a big bone off its
 neutral length, a picture missing its 3-D skeleton, a landmark too fast. The
 last columns say whether the checks would refuse it (none should: these are
-people). Recordings: the five samples and the three real clips, and with
---series every .npz in a folder (the accuracy sweep's clips as
-benchmarks/frame_rate.py --keep leaves them).
+people). Recordings: the five samples and the two real clips in tests/, and
+with --series every .npz and .mp4 in a folder (the accuracy sweep's clips as
+benchmarks/frame_rate.py --keep leaves them, and shared/real_clips' clip of
+two people crossing).
 
     python benchmarks/device_body.py [--series DIR]
 """
@@ -32,13 +33,17 @@ def main() -> None:
     ap.add_argument("--series", type=Path, help="a folder of landmark series (.npz) to check as well")
     args = ap.parse_args()
     rows = [(v.name, landmarks_from_video(v)) for v in VIDEOS if v.exists()]
-    if args.series:
-        rows += [(p.name, LandmarkSeries.load(p)) for p in sorted(args.series.glob("*.npz"))]
+    if args.series:                   # saved series, and recordings to track (shared/real_clips' third clip)
+        rows += [(p.name, LandmarkSeries.load(p) if p.suffix == ".npz" else landmarks_from_video(p))
+                 for p in sorted(args.series.iterdir()) if p.suffix in (".npz", ".mp4")]
     print(f"{time.strftime('%Y-%m-%d')}: {len(rows)} recordings")
     print(f"{'recording':<40}" + "".join(f"{c[:10]:>11}" for c in COLUMNS) + "  refused")
     table = []
     for name, series in rows:
         figures = body_figures(series)
+        if figures is None:
+            print(f"{name[:40]:<40}  nobody found")
+            continue
         table.append(figures)
         print(f"{name[:40]:<40}" + "".join(f"{figures[c]:>11.2f}" for c in COLUMNS)
               + f"  {device_doubt(series, None) or 'no'}")

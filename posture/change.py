@@ -123,8 +123,8 @@ def _count(changes: list[Change], one: str, many: str) -> str:
 def summary(changes: list[Change], pain_before: int | None, pain_after: int | None) -> list[str]:
     """The comparison in plain sentences, real changes first, for the therapist to show the patient."""
     if any(c.unverified for c in changes):
-        lines = ["One of these sessions is a home check measured on the patient's device and not adopted: no change "
-                 "is judged until you adopt it (Clients and history)."]
+        lines = ["One of these sessions is a home check measured on the patient's device and not adopted by the "
+                 "therapist: no change is judged until it is."]
         return lines + ([f"Pain {pain_before}/10 before and {pain_after}/10 after."]
                         if pain_before is not None and pain_after is not None else [])
     real = [c for c in changes if c.real]

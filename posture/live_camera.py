@@ -32,6 +32,8 @@ class LiveRun:
         self.frames_seen = 0
         self.browser: str | None = None             # landmarks from the browser: the component's run they come from
         self.last_seq = -1                          # and the last frame number taken
+        self.patients_device = False                # from a patient's own device: its landmarks must show a person
+        self._doubt: str | None = None              # why they cannot ("" once asked and nothing said so)
 
     def process(self, rgb: np.ndarray, t: float) -> np.ndarray:
         """Take one frame (RGB, seconds) and give back the frame to show."""
@@ -66,14 +68,17 @@ class LiveRun:
 
     def outcome(self) -> tuple[TestResult | None, LandmarkSeries | None, str]:
         """The result, its landmarks and any error, once the check is done (else Nones). Landmarks a patient's device
-        sent must show a body a person could have (measures.plausible), or there is no result."""
+        sent must show a body a person could have (measures.plausible, asked once), or there is no result."""
         with self._lock:
             c = self._check
             if c is None or c.step != DONE:
                 return None, None, ""
             series = c.series()
-            if self.browser is not None and c.result is not None and (doubt := device_doubt(series, c.result)):
-                return None, series, doubt
+            if self.patients_device and c.result is not None:
+                if self._doubt is None:
+                    self._doubt = device_doubt(series, c.result) or ""
+                if self._doubt:
+                    return None, series, self._doubt
             return c.result, series, c.error
 
     def close(self) -> None:

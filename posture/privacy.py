@@ -57,23 +57,31 @@ def upload_root(base: Path | None = None) -> Path:
 
 @contextmanager
 def upload_folder(base: Path | None = None) -> Iterator[Path]:
-    """A private folder for one upload, removed with its contents when the block ends. A temp folder that is full
-    or read-only, when the folder is made or while the block writes there, is FileError (TEMP_FULL)."""
+    """A private folder for one upload, removed with its contents when the block ends (FileError TEMP_FULL when the
+    temp folder is full or read-only); `keep_upload` writes into it."""
     try:
         folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=upload_root(base)))
     except OSError as e:
-        raise _no_room(e) from e
+        if e.errno in NO_ROOM:
+            raise FileError(TEMP_FULL) from e
+        raise
     try:
         yield folder
-    except OSError as e:
-        raise _no_room(e) from e
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _no_room(error: OSError) -> Exception:
-    """TEMP_FULL for a full or read-only temp folder; any other failure as it was."""
-    return FileError(TEMP_FULL) if error.errno in NO_ROOM else error
+def keep_upload(folder: Path, name: str, data: bytes) -> Path:
+    """An upload written into its private folder under its own file name (never a folder of the name's choosing);
+    FileError (TEMP_FULL) when the temp folder is full or read-only."""
+    path = folder / Path(name).name
+    try:
+        path.write_bytes(data)
+    except OSError as e:
+        if e.errno in NO_ROOM:
+            raise FileError(TEMP_FULL) from e
+        raise
+    return path
 
 
 def sweep_stale_uploads(base: Path | None = None) -> list[Path]:

@@ -1,11 +1,12 @@
 """The fonts the PDF report prints with, and whether they can print a text: the report must say whose it is.
 
 DejaVu Sans (matplotlib's own copy, so always here) prints Latin, Greek with
-its accents, Cyrillic, Hebrew and Arabic (joined by HarfBuzz, uharfbuzz);
-Droid Sans Fallback (Debian's fonts-droid-fallback, installed by both of
-dev.sh's commands) prints Chinese, Japanese, Korean and full-width Latin. A
-new client's pseudonym must be printable by them (records.add_client), so
-every report names its client in letters, never in boxes.
+its accents, Cyrillic, Armenian, Georgian, Hebrew and Arabic (joined by
+HarfBuzz, uharfbuzz); Droid Sans Fallback (Debian's fonts-droid-fallback)
+prints Chinese, Japanese and full-width Latin, and Nanum Gothic (Debian's
+fonts-nanum) Korean; both are installed by dev.sh's two commands. A new
+client's pseudonym must be printable by them (records.new_pseudonym), so every
+report names its client in letters, never in boxes.
 """
 
 from __future__ import annotations
@@ -16,15 +17,21 @@ from functools import cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-import matplotlib
-
-_DEJAVU = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 REGULAR, BOLD, ITALIC = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique"
-FALLBACK = "DroidSansFallback"
-FILES = {REGULAR: _DEJAVU / "DejaVuSans.ttf", BOLD: _DEJAVU / "DejaVuSans-Bold.ttf",
-         ITALIC: _DEJAVU / "DejaVuSans-Oblique.ttf",
-         FALLBACK: Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf")}
+FALLBACKS = {"DroidSansFallback": Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
+             "NanumGothic": Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")}
+SCRIPTS = "Latin, Greek, Cyrillic, Armenian, Georgian, Hebrew, Arabic, Chinese, Japanese or Korean"   # what they print
 RIGHT_TO_LEFT = {"R", "AL"}                       # bidirectional classes of Hebrew and Arabic letters
+
+
+@cache
+def files() -> dict[str, Path]:
+    """Each font's file (matplotlib, whose copy of DejaVu this is, is imported only when a report is made)."""
+    import matplotlib
+
+    dejavu = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    return {REGULAR: dejavu / "DejaVuSans.ttf", BOLD: dejavu / "DejaVuSans-Bold.ttf",
+            ITALIC: dejavu / "DejaVuSans-Oblique.ttf", **FALLBACKS}
 
 
 @cache
@@ -32,7 +39,7 @@ def _glyphs(font: str) -> frozenset[int]:
     """The characters a font has a glyph for (none when its file is missing)."""
     from fontTools.ttLib import TTFont
 
-    path = FILES[font]
+    path = files()[font]
     return frozenset(TTFont(path).getBestCmap()) if path.exists() else frozenset()
 
 
@@ -42,7 +49,7 @@ def unprintable(text: str) -> str:
 
 
 def _font_for(c: str) -> str | None:
-    return next((f for f in (REGULAR, FALLBACK) if ord(c) in _glyphs(f)), None)
+    return next((f for f in (REGULAR, *FALLBACKS) if ord(c) in _glyphs(f)), None)
 
 
 def register() -> None:
@@ -52,7 +59,7 @@ def register() -> None:
 
     if REGULAR in pdfmetrics.getRegisteredFontNames():
         return
-    for name, path in FILES.items():
+    for name, path in files().items():
         if path.exists():
             pdfmetrics.registerFont(TTFont(name, str(path)))
     pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=ITALIC, boldItalic=BOLD)

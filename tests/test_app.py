@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 from app_pages.common import DATABASE_DOWN
 from conftest import FPS, ROOT, bend, true_flexion
 from posture.store.db import open_database
-from posture.store.access import FREE_TRIES, WRONG_LOGIN, WRONG_TOKEN, has_therapist, log_in, new_home_code, revoke_home_codes, set_password
+from posture.store.access import (FREE_TRIES, WRONG_LOGIN, WRONG_TOKEN, has_therapist, log_in, new_home_code,
+                                  revoke_home_codes, set_password)
 from posture.store.records import add_client, client_sessions, load_test, record_tests
 from posture.synthetic.camera import sagittal_camera
 from posture.synthetic.scene import forward_bend_poses, landmark_series

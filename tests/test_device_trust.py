@@ -2,9 +2,9 @@
 
 Real bodies pass: MediaPipe's own landmarks of the forward-bend sample and of a real person walking. Forgeries the
 hostile tester sent are refused in one sentence: a stick man, a stick figure drawn flat, a recording's upper body
-turned in the picture only, bones that stretch, limbs that jump, and results past what a spine or a hip can do. Through the app
-(AppTest, the component's value set as the browser sets it), the forged stick figure and a replayed check are
-refused and nothing is stored.
+turned in the picture only, bones that stretch, limbs that jump, and results past what a spine or a hip can do.
+Through the app (AppTest, the component's value set as the browser sets it), the forged stick figure and a
+replayed check are refused and nothing is stored.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def test_results_past_what_a_body_can_do_are_refused(tracked, name, value):
 def device_check(s, run: str) -> LiveRun:
     """A check fed as the browser feeds it: every frame in batches, from the run `run`."""
     live = LiveRun("forward-bend")
-    live.browser = run
+    live.browser, live.patients_device = run, True
     for start in range(0, len(s), 40):
         take_batch(live, browser_batch(as_sent(s, range(start, min(len(s), start + 40)), run)))
     return live
@@ -145,7 +145,10 @@ def test_a_device_check_of_a_forged_figure_has_no_result_only_its_sentence():
     assert result is None and error.startswith(REFUSED)
     result, _, error = device_check(s, "r-real").outcome()
     assert result is not None and not error
-    direct = LiveRun("forward-bend")                         # the server's own camera path is not doubted
+    clinic = device_check(stick_man(s), "r-clinic")          # a therapist's own device (in the clinic) is not
+    clinic.patients_device = False                           # doubted, nor the server's own camera path
+    assert clinic.outcome()[0] is not None
+    direct = LiveRun("forward-bend")
     for k in range(len(s)):
         direct.feed(s.t[k], s.image[k], s.visibility[k], s.world[k], s.width, s.height)
     assert direct.outcome()[0] is not None
@@ -193,6 +196,11 @@ def test_the_forged_stick_figure_and_a_replayed_check_are_refused_through_the_ap
         assert SENT_BEFORE in said(replayed) and "your therapist sees" not in said(replayed)
     (home,) = client_sessions(open_database(db), "PT-HOME")
     assert (home.label, home.source, home.device_run) == ("home check", "home", "a-real-run")
+    next(b for b in first.button if b.label == "Start a new check").click().run()     # the patient measures again
+    first.session_state["pose-live-forward-bend"] = as_sent(bend_series(seed=4), range(len(s)), "a-second-run")
+    first.run()
+    assert "your therapist sees this result now" in said(first)
+    assert len(client_sessions(open_database(db), "PT-HOME")) == 2
 
 
 def twice(s):

@@ -139,6 +139,9 @@ SIGNED_BUT_IMPOSSIBLE = {
                                             "is withheld and has a value"),
     "a value of 40 from trials of 120": (
         lambda d: first_measurement(d).update(value=40.0, trials=[120.0, 121.0, 122.0]), "is not the median"),
+    "a trunk flexion of 165 degrees": (lambda d: first_measurement(d).update(name="trunk_flexion", value=165.0,
+                                                                       trials=[164.0, 165.0, 166.0], maximum=166.0),
+                                 "past what a body can do"),
     "a camera angle of 1e300": (lambda d: d["payload"]["session"]["tests"][0].update(camera_angle_deg=1e300),
                                 "is not believable"),
     "landmarks that are not a landmark file": (

@@ -81,7 +81,8 @@ def chromium(tmp_path_factory):
     y4m = to_y4m(video, tmp_path_factory.mktemp("camera") / "bend30.y4m", repeat=2)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            *QUIET, f"--host-resolver-rules=MAP {HOST} {ADDRESS}", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            *QUIET, f"--host-resolver-rules=MAP {HOST} {ADDRESS}", "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-video-capture={y4m}"])
         yield browser
         browser.close()

@@ -15,9 +15,9 @@ from posture.synthetic.scene import forward_bend_poses, landmark_series, still_p
 from posture.synthetic.skeleton import Pose
 
 
-def bend_series():
+def bend_series(seed: int = 3):
     return landmark_series(still_poses(Pose(arms="gravity"), FPS, 1.5) + forward_bend_poses(65.0, FPS),
-                           sagittal_camera(), FPS, noise_px=1.0, rng=np.random.default_rng(3))
+                           sagittal_camera(), FPS, noise_px=1.0, rng=np.random.default_rng(seed))
 
 
 def as_sent(s, frames: range, run: str = "r1") -> dict:

@@ -433,8 +433,9 @@ def fonts_drawn(textpage) -> set[str]:
     return fonts
 
 
-NAMES = {"Arabic": "محمد علي", "Hebrew": "שלום כהן", "Chinese": "王小明", "accented Greek": "Ἀθηνᾶ Ωμέγα",
-         "full-width Latin": "ＡＢ１２", "Latin": "Zoë-Ann O'Neil"}
+NAMES = {"Arabic": "محمد علي", "Hebrew": "שלום כהן", "Chinese": "王小明", "Japanese": "山田 はなこ",
+         "Korean": "김민준", "accented Greek": "Ἀθηνᾶ Ωμέγα", "full-width Latin": "ＡＢ１２",
+         "Latin": "Zoë-Ann O'Neil"}
 
 
 @pytest.mark.parametrize("script", NAMES)
@@ -445,7 +446,11 @@ def test_the_report_says_whose_it_is_in_every_script_a_pseudonym_may_have(db_url
 
     from conftest import run_cli
 
+    from posture.report_fonts import unprintable
+
     name, engine = NAMES[script], open_database(db_url)
+    if unprintable(name):                                # Debian's fallback fonts: dev.sh installs them as root
+        pytest.skip(f"the report's font for {script} is not installed here")
     day = date(2026, 3, 2)
     pre = record_tests(engine, name, "pre", [bend(55.0)], visit_date=day)
     record_tests(engine, name, "post", [bend(75.0, seed=1)], visit_date=day)
@@ -456,7 +461,7 @@ def test_the_report_says_whose_it_is_in_every_script_a_pseudonym_may_have(db_url
     right_to_left = script in ("Arabic", "Hebrew")
     assert first == "Before and after: " + (" ".join(name.split(" ")[::-1]) if right_to_left else name)
     assert fonts_drawn(doc[0].get_textpage()) <= {"DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique",
-                                                  "DroidSansFallback"}   # none left to a font that lacks it
+                                                  "DroidSansFallback", "NanumGothic"}   # none left to one lacking it
     out = ARTIFACTS / "report"
     out.mkdir(parents=True, exist_ok=True)
     doc[0].render(scale=1.5).to_pil().crop((0, 0, 900, 160)).save(out / f"pseudonym-{script.replace(' ', '-')}.png")

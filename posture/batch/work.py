@@ -44,12 +44,16 @@ def worker_look():
     return _look
 
 
-RECORDING = "\x00recording\x00"     # where a tracking failure names its recording (recording_named fills it in)
+# Where a tracking failure named its recording, by its path or by its name (recording_named puts the job's own back).
+RECORDING_PATH, RECORDING_NAME = "\x00recording path\x00", "\x00recording name\x00"
 
 
 def recording_named(outcome: Outcome, video: str | Path) -> Outcome:
     """A failure's sentence naming `video`: jobs of the same content share one tracking, and each names its own."""
-    return outcome.but(reason=outcome.reason.replace(RECORDING, Path(video).name)) if outcome.reason else outcome
+    if not outcome.reason:
+        return outcome
+    return outcome.but(reason=outcome.reason.replace(RECORDING_PATH, str(video))
+                       .replace(RECORDING_NAME, Path(video).name))
 
 
 def track_job(job: Job, settings: Settings, progress=None) -> Outcome:
@@ -84,7 +88,8 @@ def track_job(job: Job, settings: Settings, progress=None) -> Outcome:
     if progress is not None:
         progress.put((job.video, None, None))
     name = re.escape(Path(job.video).name)            # the file's name where it stands as a word of its own
-    nameless = re.sub(rf"(?<![\w.-]){name}(?![\w-])", RECORDING, outcome.reason.replace(str(job.video), RECORDING))
+    nameless = re.sub(rf"(?<![\w.-]){name}(?![\w-])", RECORDING_NAME,
+                      outcome.reason.replace(str(job.video), RECORDING_PATH))
     return outcome.but(worker=worker, seconds=round(time.monotonic() - start, 2), reason=nameless)
 
 

@@ -6,8 +6,10 @@ lock the account for a time that doubles with each further one, kept in the
 database so that a restart does not reset it. A patient gets a code from the
 therapist: it opens the home check and that client's own results, nothing
 else, until it expires or is withdrawn. Codes are long random strings, so a
-SHA-256 hash of each is what is kept. The command line is local and needs
-neither.
+SHA-256 hash of each is what is kept. The very first account takes a one-time
+set-up token the server wrote owner-only beside the database (who may make it
+is never decided by where a request seems to come from). The command line is
+local and needs neither.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ CODE_DAYS = 30
 # Every refused login, whoever the name and whether or not the account is locked: a name cannot be found out.
 WRONG_LOGIN = ("Wrong name or password, or too many wrong tries: check them, or wait a few minutes (the wait "
                "doubles with each wrong try) and try again.")
-WRONG_TOKEN = ("That is not the set-up token this server printed when it started: copy it from the server's console "
+WRONG_TOKEN = ("That is not the set-up token this server printed: copy it from the server's console "
                "(or its .setup-token file beside the database).")
 BAD_CODE = "This code is not valid: check it, or ask your therapist for a new one."
 

@@ -28,6 +28,7 @@ from posture.errors import PostureError
 from posture.export import result_from_dict
 from posture.landmarks import LandmarkSeries
 from posture.measures import TESTS, Measurement, TestResult
+from posture.measures.plausible import past_a_body
 from posture.trials import repeatability
 from posture.store import codes
 from posture.store.models import Label, Session
@@ -172,6 +173,9 @@ def _check_measurement(m: Measurement, names: set[str], test: str) -> None:
     for v in (m.value, m.spread, m.maximum, *m.trials):
         if v is not None:
             limits.number(v, f"{m.name}", -bound, bound, f" {m.unit}")
+    if any(past_a_body(m.name, v) for v in (m.value, m.maximum, *m.trials)):
+        raise ValueError(f"{m.name.replace('_', ' ')} of {abs(m.value or m.maximum or 0):.0f} degrees is past what a "
+                         "body can do")
     limits.number(m.quality, "A quality", 0.0, 1.0)
     limits.text(m.reason, "A reason", limits.NOTE_CHARS)
     if len(m.flags) > MAX_TRIALS or len(m.trials) > MAX_TRIALS:

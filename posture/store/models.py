@@ -90,8 +90,9 @@ class Session(Base):
     source: Mapped[str] = mapped_column(String(20), default="video")   # how it was begun: video, live, visit, home
     bundle_id: Mapped[str | None] = mapped_column(String(40), unique=True, index=True)   # set when imported from a bundle
     protocol: Mapped[list | None] = mapped_column(JSON)          # the battery of tests planned for this session
-    device_run: Mapped[str | None] = mapped_column(String(40), unique=True, index=True)     # measured on a patient's
-    device_digest: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)  # device: once each
+    # A check measured on a patient's device: its run, and a SHA-256 of its landmarks, each stored once.
+    device_run: Mapped[str | None] = mapped_column(String(40), unique=True, index=True)
+    device_digest: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     visit: Mapped[Visit] = relationship(back_populates="sessions")
     tests: Mapped[list[RecordedTest]] = relationship(back_populates="session", cascade="all, delete-orphan",
                                                    order_by="RecordedTest.id")

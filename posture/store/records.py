@@ -116,7 +116,7 @@ def new_pseudonym(pseudonym: str) -> str:
     pseudonym = limits.pseudonym(pseudonym)
     if missing := report_fonts.unprintable(pseudonym):
         raise PostureError(f"The report cannot print '{missing}' of this pseudonym, so it would not say whose it "
-                           "is: use Latin, Greek, Cyrillic, Armenian, Georgian, Hebrew, Arabic, Chinese, Japanese or Korean letters.")
+                           f"is: use {report_fonts.SCRIPTS} letters.")
     return pseudonym
 
 
@@ -178,20 +178,23 @@ def record_tests(engine: Engine, pseudonym: str, label: str,
 
 
 def _device_keys(run: str | None, tests: list[tuple[TestResult, LandmarkSeries | bytes | None]]
-                 ) -> tuple[str, str] | None:
-    """A device's check: its run and a SHA-256 of its landmarks (None for any other recording)."""
+                 ) -> tuple[str, str | None] | None:
+    """A device's check: its run and a SHA-256 of its landmarks (None for any other recording, and no digest for a
+    check without landmarks)."""
     if run is None:
         return None
+    series = [s for _, s in tests if isinstance(s, LandmarkSeries)]
+    if not series:
+        return run, None
     digest = hashlib.sha256()
-    for _, series in tests:
-        if isinstance(series, LandmarkSeries):
-            digest.update(np.ascontiguousarray(series.image).tobytes() + np.ascontiguousarray(series.world).tobytes())
+    for s in series:
+        digest.update(np.ascontiguousarray(s.image).tobytes() + np.ascontiguousarray(s.world).tobytes())
     return run, digest.hexdigest()
 
 
 def _record(engine: Engine, pseudonym: str, label: Label, records: list[RecordedTest], visit_date: date,
             pain: int | None, notes: str, source: str, bundle_id: str | None,
-            device: tuple[str, str] | None = None) -> int:
+            device: tuple[str, str | None] | None = None) -> int:
     """One transaction of record_tests: find or make the client, visit and session, then add the tests."""
     with writing(engine) as db:
         if device and db.scalar(select(Session.id).where(or_(Session.device_run == device[0],

@@ -164,7 +164,8 @@ def comparison_pdf(c: Comparison) -> bytes:
     story += [text(note, "Italic") for note in c.notes]
     story += [Spacer(1, 0.3 * cm), text("Every measurement", "Heading2")]
     table = Table([list(TABLE_COLUMNS)] + [list(r.values()) for r in c.rows], repeatRows=1)
-    style = [("FONTNAME", (0, 0), (-1, -1), report_fonts.REGULAR), ("FONTSIZE", (0, 0), (-1, -1), 7), ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
+    style = [("FONTNAME", (0, 0), (-1, -1), report_fonts.REGULAR), ("FONTSIZE", (0, 0), (-1, -1), 7),
+             ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
              ("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]
     style += [("BACKGROUND", (8, i + 1), (8, i + 1), colors.HexColor("#d5f5e3" if "improvement" in r["Verdict"]
                                                                       else "#fadbd8"))
