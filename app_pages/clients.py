@@ -14,7 +14,7 @@ from posture.store.report import trend_chart, trend_points, trend_title
 from posture.store.access import CODE_DAYS, home_codes, new_home_code, revoke_home_codes
 from posture.store.models import CONDITIONS
 from posture.store.records import add_client, import_bundle, pair_client
-from posture.store.models import ADOPTABLE, Label
+from posture.store.models import ADOPTABLE
 from posture.store.visits import adopt_home_check, set_height
 
 
@@ -82,8 +82,8 @@ def session_table(sessions: list) -> None:
                                 "From": s.source} for s in sessions]), hide_index=True)
 
 
-session_table([s for s in sessions if s.label != Label.HOME_CHECK])
-home = [s for s in sessions if s.label == Label.HOME_CHECK]
+session_table([s for s in sessions if not s.unadopted])
+home = [s for s in sessions if s.unadopted]
 if home:
     st.subheader("Home checks from the patient")
     st.caption("Measured by the patient at home: kept apart from the clinic's sessions until you adopt one.")

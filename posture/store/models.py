@@ -93,6 +93,11 @@ class Session(Base):
     # A check measured on a patient's device: its run, and a SHA-256 of its landmarks, each stored once.
     device_run: Mapped[str | None] = mapped_column(String(40), unique=True, index=True)
     device_digest: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+
+    @property
+    def unadopted(self) -> bool:
+        """A patient's home check the therapist has not adopted: kept apart, never judged (adopting relabels it)."""
+        return self.label == Label.HOME_CHECK
     visit: Mapped[Visit] = relationship(back_populates="sessions")
     tests: Mapped[list[RecordedTest]] = relationship(back_populates="session", cascade="all, delete-orphan",
                                                    order_by="RecordedTest.id")

@@ -21,7 +21,7 @@ from posture.measures import TESTS
 from posture.measures.common import Withheld
 from posture.measures.registry import default_mdc95
 from posture.store.export import readings
-from posture.store.models import Label, Session
+from posture.store.models import Session
 from posture.store.records import StoredTest, stored_tests
 
 UNSCALED = ("Distances are not in centimetres: no height was known for this client and the camera has no scale. "
@@ -41,7 +41,7 @@ def session_title(s: Session) -> str:
     """'pre, 2026-03-02 09:15, pain 6/10 (session 3)'; a home check not adopted says it was measured on the patient's
     device."""
     pain = f", pain {s.pain}/10" if s.pain is not None else ""
-    device = " (measured on the patient's device, not adopted)" if s.label == Label.HOME_CHECK else ""
+    device = " (measured on the patient's device, not adopted)" if s.unadopted else ""
     return f"{s.label}{device}, {s.visit.visit_date} {s.recorded_at:%H:%M}{pain} (session {s.id})"
 
 
@@ -91,7 +91,7 @@ def last_per_test(session: Session) -> dict[str, StoredTest]:
 
 def comparison(before: Session, after: Session, history: list[Session]) -> Comparison:
     """The comparison of two sessions of one client; `history` (every session of the client) gives the trends."""
-    changes = compare(readings(before), readings(after), unverified=Label.HOME_CHECK in (before.label, after.label))
+    changes = compare(readings(before), readings(after), unverified=before.unadopted or after.unadopted)
     tests_b, tests_a = last_per_test(before), last_per_test(after)
     names = {before.id: f"{before.label} #{before.id}", after.id: f"{after.label} #{after.id}"}
     curves, peaks = [], []

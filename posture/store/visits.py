@@ -132,7 +132,7 @@ def adopt_home_check(engine: Engine, session_id: int, label: str = Label.FOLLOW_
         raise PostureError(f"A home check can be adopted as pre, post or follow-up, not '{label}'.")
     with writing(engine) as db:
         session = db.get(Session, session_id)
-        if session is None or session.label != Label.HOME_CHECK:
+        if session is None or not session.unadopted:
             raise PostureError(f"Session {session_id} is not a home check waiting to be adopted.")
         serialise_on(db, session.visit.client.pseudonym)
         if Label(label).in_visit and any(s.label == label for s in session.visit.sessions):
@@ -149,7 +149,7 @@ def comparable_pair(sessions: list[Session]) -> tuple[Session, Session] | None:
     """
     visits: dict[int, list[Session]] = {}
     for s in sessions:
-        if s.tests and s.label != Label.HOME_CHECK:
+        if s.tests and not s.unadopted:
             visits.setdefault(s.visit_id, []).append(s)
     paired = [v for v in visits.values() if len(v) >= 2]
     if not paired:
