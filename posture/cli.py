@@ -41,9 +41,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         raise FileError(f"--save-landmarks {args.save_landmarks} is no landmark file name: end it in .npz (a file "
                         "of that name is what is written).")
     if args.save:                       # said before the analysis, not after it
-        from posture.store.records import check_session_fields
+        from posture.store.db import open_database
+        from posture.store.records import check_session_fields, storable_pseudonym
 
-        limits.pseudonym(args.save)
+        storable_pseudonym(open_database(args.db), args.save)
         check_session_fields(args.label, args.pain, args.visit_date or date.today(), args.notes)
     config = AnalysisConfig(roll_deg=args.roll_deg or 0.0, calibrated=args.roll_deg is not None,
                             cm_per_px=args.cm_per_px)

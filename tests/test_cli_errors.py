@@ -170,3 +170,14 @@ def test_a_reader_that_stops_early_gets_no_broken_pipe_message(saved_bend):
                           capture_output=True, text=True, cwd=saved_bend, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.stderr == "" and done.stdout.count("\n") == 1, done.stderr
+
+
+def test_a_new_pseudonym_the_report_cannot_print_is_refused_before_the_analysis(saved_bend, capsys, monkeypatch):
+    import posture.pipeline
+
+    def never(*_, **__):
+        raise AssertionError("the analysis ran before the pseudonym was checked")
+
+    monkeypatch.setattr(posture.pipeline, "analyse_video", never)
+    refused(capsys, ["analyze", "bend.npz", "--test", "forward-bend", "--save", "กขค"],
+            "The report cannot print 'กขค' of this pseudonym")

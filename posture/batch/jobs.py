@@ -139,17 +139,18 @@ def job_key(job: Job, sha: str, settings: Settings) -> str:
                     "client": job.client, "session": job.session})
 
 
-def label_problem(job: Job) -> str:
-    """Why a job's session could not be stored under its client and label ('' when it can), said before any
-    analysis."""
+def label_problem(job: Job, engine) -> str:
+    """Why a job's session could not be stored under its client and label in `engine` ('' when it can), said before
+    any analysis."""
     from posture.store.models import SESSION_LABELS, Label
+    from posture.store.records import storable_pseudonym
 
     label = job.session or Label.PRE
     if label not in SESSION_LABELS:
         return (f"'{terminal_safe(label[:40])}' in the manifest's session column is not a session label: use one of "
                 f"{', '.join(SESSION_LABELS)}.")
     try:
-        limits.pseudonym(job.client or "unnamed")
+        storable_pseudonym(engine, job.client or "unnamed")
     except PostureError as e:
         return f"The manifest's client column: {e}"
     return ""

@@ -183,7 +183,7 @@ class _Plan:
                 self.run.fail(job, "the file does not exist or cannot be read", FileError.kind)
                 continue
             row = Row(job, sha, job_key(job, sha, self.run.settings), analysis_key(sha, job.test, self.run.settings))
-            problem = label_problem(job) if self.run.engine is not None and job.client else ""
+            problem = label_problem(job, self.run.engine) if self.run.engine is not None and job.client else ""
             if problem:
                 self.run.fail(job, problem, MANIFEST, sha)
             elif row.key in self.earlier:

@@ -120,6 +120,15 @@ def new_pseudonym(pseudonym: str) -> str:
     return pseudonym
 
 
+def storable_pseudonym(engine: Engine, pseudonym: str) -> str:
+    """The pseudonym a save would store under, checked before an analysis: a stored client's as it is, a new one by
+    new_pseudonym (PostureError otherwise)."""
+    checked = limits.pseudonym(pseudonym)
+    with reading(engine) as db:
+        known = find_client(db, checked) is not None
+    return checked if known else new_pseudonym(checked)
+
+
 def add_client(engine: Engine, pseudonym: str, birth_year: int | None = None, conditions: tuple[str, ...] = (),
                notes: str = "", height_cm: float | None = None) -> int:
     """A new client; the pseudonym must be unused."""
