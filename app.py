@@ -34,7 +34,6 @@ st.set_page_config(page_title="posture", page_icon="🧍", layout="wide")
 
 def serve() -> None:
     """The pages this visitor may open: a patient's own, a therapist's, or the login page alone."""
-    first_start(settings.database())
     client = patient()              # a home-check code opens one client's check and results, and nothing else
     let_upload(client is None and therapist() is not None)
     if client is not None:
@@ -58,6 +57,7 @@ def serve() -> None:
                  st.Page("app_pages/compare.py", title="Compare", icon="⚖️"),
                  st.Page("app_pages/calibration.py", title="Calibration", icon="📏")]
     else:                           # nobody yet: the therapist pages are not even listed
+        first_start(settings.database())         # no account yet: the set-up token, on the console
         pages = [st.Page("app_pages/login.py", title="Log in", icon="🔑", default=True)]
     st.navigation(pages).run()
 
