@@ -124,11 +124,13 @@ def measured(page, done: str, tries: int = 3) -> str:
     """What the live check ended with: `done`, or its refusal. A refusal for too few frames a second during the
     movement is met as a therapist meets it, with Try again: this machine's headless Chromium runs the pose model at
     about 12 frames a second (artifacts/live_paths.json), near the analysis's 10-fps floor, and a busy moment dips
-    under it. Any other refusal, or the floor every time, is the answer."""
+    under it. Any other refusal, or the floor every time, is the answer, with its reason (the line that says it)."""
     for attempt in range(tries):
         said = wait_for_text(page, done, "could not be measured", timeout_s=180)
-        if said == done or FRAME_RATE_FLOOR not in page.inner_text("body") or attempt == tries - 1:
+        if said == done:
             return said
+        if FRAME_RATE_FLOOR not in page.inner_text("body") or attempt == tries - 1:
+            return next((line for line in page.inner_text("body").splitlines() if said in line), said)
         page.get_by_role("button", name="Try again").click()
         end = time.monotonic() + 60
         while "could not be measured" in page.inner_text("body") and time.monotonic() < end:
