@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from dataclasses import asdict, dataclass
 
@@ -90,7 +91,18 @@ def rows(result: TestResult) -> list[MeasurementRow]:
     return [MeasurementRow(m) for m in result.measurements]
 
 
-UNIT_WORDS = {"deg": "degrees"}
+UNIT_WORDS = {"deg": ("degree", "degrees")}          # one, and any other number
+
+
+def whole(x: float) -> int:
+    """To the nearest whole number, halves away from zero, as people round (4.5 is 5; Python's round says 4)."""
+    return int(math.copysign(math.floor(abs(x) + 0.5), x))
+
+
+def unit_words(unit: str, n: int) -> str:
+    """A unit as a patient reads it after the whole number `n`: '1 degree', '2 degrees', '3 cm'."""
+    one, many = UNIT_WORDS.get(unit, (unit, unit))
+    return one if abs(n) == 1 else many
 
 
 def plain_words(result: TestResult) -> list[str]:
@@ -107,8 +119,9 @@ def plain_words(result: TestResult) -> list[str]:
         elif plus_minus is None or m.flags:
             lines.append(f"{label(m.name)}: measured; your therapist will go through it with you.")
         else:
-            unit = UNIT_WORDS.get(m.unit, m.unit)
-            lines.append(f"{label(m.name)}: {m.value:.0f} {unit}, give or take {max(plus_minus, 1):.0f}.")
+            value = whole(m.value)
+            lines.append(f"{label(m.name)}: {value} {unit_words(m.unit, value)}, give or take "
+                         f"{whole(max(plus_minus, 1))}.")
     return lines
 
 

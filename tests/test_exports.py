@@ -142,3 +142,19 @@ def test_a_patient_reads_each_value_rounded_with_its_give_or_take_and_no_bare_nu
     other_unit = replace(bend, measurements=[replace(flexion, unit="% hip width", flags=())])
     (line,) = plain_words(other_unit)
     assert f"{flexion.value:.0f}" not in line and "your therapist" in line
+
+
+def test_a_patients_numbers_round_as_people_round_them_and_agree_with_their_unit(flagged):
+    """4.5 read as 4 and 5.5 as 6 (Python rounds halves to even); "1 degrees"."""
+    from dataclasses import replace
+
+    from posture.export import plain_words, whole
+
+    assert [whole(x) for x in (4.5, 5.5, 2.5, 0.49, -4.5, 7.0)] == [5, 6, 3, 0, -5, 7]
+    bend = flagged[0][0]
+    flexion = replace(bend.get("trunk_flexion"), flags=())
+    u = uncertainty("trunk_flexion", "deg")
+    said = {v: plain_words(replace(bend, measurements=[replace(flexion, value=v)]))[0] for v in (40.5, 1.2, -0.6)}
+    assert said == {40.5: f"Trunk flexion: 41 degrees, give or take {whole(u)}.",
+                    1.2: f"Trunk flexion: 1 degree, give or take {whole(u)}.",
+                    -0.6: f"Trunk flexion: -1 degree, give or take {whole(u)}."}

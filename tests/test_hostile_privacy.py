@@ -300,6 +300,7 @@ def test_every_page_loads_only_from_the_app_itself(server, browser):
         page.get_by_text("Demo client loaded").wait_for(timeout=120_000)     # every page then has data to show
         for path, title in PAGES.items():
             visit(path, title)
+            assert page.get_by_text("Deploy", exact=True).count() == 0      # no offer of Streamlit's cloud
         code = new_home_code(open_database(db), "PT-PRIV")                  # the patient's view, by their link
         page.goto(f"{url}/?code={code}")
         page.get_by_role("heading", name="Your home check", exact=True).wait_for(timeout=60_000)
@@ -384,6 +385,7 @@ def test_the_upload_endpoint_takes_files_only_from_a_therapists_session(server, 
         page.goto(f"{url}/?code={code}")
         page.get_by_text("Home check for PT-UP").wait_for(timeout=60_000)
         assert put("patient") == 400                     # a patient's pages take no upload
+        assert page.get_by_text("Deploy", exact=True).count() == 0      # nor offer Streamlit's cloud
         log_in(page, url)
         assert put("therapist") == 204
         assert [put(f"picture-{k}", 10) for k in range(UPLOAD_FILES - 1)] == [204] * (UPLOAD_FILES - 1)
