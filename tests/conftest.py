@@ -78,6 +78,18 @@ def wait_for_app(url: str, log: Path, tries: int = 120, context: ssl.SSLContext 
     raise RuntimeError(f"the app did not start: {log.read_text()[-2000:]}")
 
 
+def fill_to_the_last_byte(folder: Path) -> None:
+    """A file in `folder` that grows until its file system is full."""
+    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(fd, b"\0" * 65536)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 @pytest.fixture
 def small_disk(tmp_path):
     """A real 8 MB file system (tmpfs, mounted as root; the test is skipped elsewhere); yields (its folder, a function
@@ -87,17 +99,7 @@ def small_disk(tmp_path):
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(disk)], capture_output=True).returncode:
         pytest.skip("mounting a small file system needs root")
 
-    def fill() -> None:
-        fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
-        try:
-            while True:
-                os.write(fd, b"\0" * 65536)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
-
-    yield disk, fill
+    yield disk, lambda: fill_to_the_last_byte(disk)
     subprocess.run(["umount", "-l", str(disk)], check=True)
 
 

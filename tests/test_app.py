@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from app_pages.common import DATABASE_DOWN
 from conftest import FPS, ROOT, bend, true_flexion
+from posture import settings
 from posture.store.db import open_database
 from posture.store.access import (FREE_TRIES, WRONG_LOGIN, WRONG_TOKEN, has_therapist, log_in, new_home_code,
                                   revoke_home_codes, set_password)
@@ -151,7 +152,7 @@ def test_the_first_account_needs_the_set_up_token_the_server_wrote(db):
     """Where a request seems to come from decides nothing (a forwarder on the server makes any request look local):
     the first account takes the token the server printed and wrote owner-only beside the database."""
     at = app(therapist=None)
-    token_file = db.with_name(db.name + ".setup-token")
+    token_file = settings.setup_token_file(db)
     assert token_file.stat().st_mode & 0o777 == 0o600
     token = token_file.read_text().strip()
     assert len(token) >= 24

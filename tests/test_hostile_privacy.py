@@ -684,7 +684,7 @@ def test_an_uploaded_files_name_is_shown_as_the_characters_it_holds(server, brow
 def test_an_upload_when_the_temp_folder_is_full_is_one_sentence_on_the_page(server, browser):
     """The tester's upload with a full temp folder was an uncaught OSError: here the server's upload folder is a real
     file system, filled to the last byte while the server runs."""
-    from conftest import sample
+    from conftest import fill_to_the_last_byte, sample
     from posture.privacy import TEMP_FULL
 
     url, tmp, _ = server
@@ -693,14 +693,10 @@ def test_an_upload_when_the_temp_folder_is_full_is_one_sentence_on_the_page(serv
                       capture_output=True).returncode:
         pytest.skip("mounting a small file system needs root")
     try:
-        filler = os.open(uploads / "filler", os.O_WRONLY | os.O_CREAT)
-        with pytest.raises(OSError):
-            while True:
-                os.write(filler, b"\0" * 65536)
-        os.close(filler)
         with browser.new_context(viewport={"width": 1280, "height": 1000}) as context:
             page = context.new_page()
-            log_in(page, url, "analyse")
+            log_in(page, url, "analyse")        # the server's first page sweeps its upload folder: fill it after
+            fill_to_the_last_byte(uploads)
             page.get_by_text("Upload a recording").click()
             page.locator("input[type=file]").set_input_files(str(sample("posture_front")[0]))
             page.get_by_role("button", name="Analyse").click()

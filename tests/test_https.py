@@ -27,6 +27,7 @@ import pytest
 from conftest import (ARTIFACTS, DEVICE_PATH_ANY_SPEED, PASSWORD, ROOT, THERAPIST, bend, log_in, sample,
                       wait_for_app)
 from posture.pipeline import analyse_video
+from posture import settings
 from posture.store.db import open_database
 from posture.store.records import add_client, client_sessions, record_tests
 from test_e2e import BROWSER_POSE, CHROMIUM, FLEXION_TOLERANCE, QUIET, SHOTS, choose, new_client, wait_for_text
@@ -136,7 +137,7 @@ def test_a_patients_home_check_over_https_lands_with_the_therapist(https, chromi
         page = context.new_page()
         page.goto(url)
         wait_for_text(page, "set-up token the server printed", timeout_s=60)
-        token = db.with_name(db.name + ".setup-token").read_text().strip()
+        token = settings.setup_token_file(db).read_text().strip()
         assert token in console.read_text()
         page.get_by_label("Set-up token").fill(token)
         page.get_by_label("Your name").fill(THERAPIST)

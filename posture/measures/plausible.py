@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from posture.landmarks import Landmark as L, LandmarkSeries
+from posture.measures.angles import trunk_length
 from posture.measures.common import TestResult
 
 # Of the trunk's length (mid-shoulders to mid-hips), world landmarks. MediaPipe gave 0.67-0.73, 0.40-0.50, 0.80-0.93,
@@ -80,7 +81,7 @@ def body_figures(series: LandmarkSeries) -> dict[str, float] | None:
     trunk = float(np.median(_trunk(world)))
     figures = {"trunk_m": trunk}
     figures |= {name: float(np.median(_length(world, bone))) / trunk for name, (bone, _, _) in PROPORTIONS.items()}
-    trunk_px = max(float(np.median(_trunk(image))), 1e-6)
+    trunk_px = max(float(np.median(trunk_length(series[found]))), 1e-6)
     figures["drifting"] = float(_drifting(world).mean())
     figures["mismatched"] = float((_misses(image, world) / trunk_px > MISMATCH).mean())
     step = np.linalg.norm(np.diff(image[:, BODY], axis=0), axis=-1).max(axis=1)
@@ -89,7 +90,7 @@ def body_figures(series: LandmarkSeries) -> dict[str, float] | None:
 
 
 def _trunk(points: np.ndarray) -> np.ndarray:
-    """Mid-shoulders to mid-hips, per frame."""
+    """Mid-shoulders to mid-hips, per frame, of the world skeleton (angles.trunk_length is the picture's)."""
     shoulders = (points[:, L.LEFT_SHOULDER] + points[:, L.RIGHT_SHOULDER]) / 2
     hips = (points[:, L.LEFT_HIP] + points[:, L.RIGHT_HIP]) / 2
     return np.linalg.norm(shoulders - hips, axis=-1)
@@ -137,12 +138,13 @@ def _per_frame(figures: dict[str, float]) -> str:
 
 
 def _beyond(result: TestResult | None) -> str:
-    for m in result.measurements if result is not None else ():
-        if past_a_body(m.name, m.value):
-            return f"{m.name.replace('_', ' ')} of {abs(m.value):.0f} degrees, past what a body can do"
-    return ""
+    return next(filter(None, (past_a_body(m.name, m.value)
+                              for m in (result.measurements if result is not None else ()))), "")
 
 
-def past_a_body(name: str, value: float | None) -> bool:
-    """A measured angle beyond what a spine or a hip can reach (CEILINGS): a device's claim, never a person's."""
-    return value is not None and name in CEILINGS and abs(value) > CEILINGS[name]
+def past_a_body(name: str, value: float | None) -> str:
+    """Words for a measured angle beyond what a spine or a hip can reach (CEILINGS): a device's claim, never a
+    person's; '' for any other."""
+    if value is None or name not in CEILINGS or abs(value) <= CEILINGS[name]:
+        return ""
+    return f"{name.replace('_', ' ')} of {abs(value):.0f} degrees, past what a body can do"

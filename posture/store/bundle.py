@@ -173,9 +173,8 @@ def _check_measurement(m: Measurement, names: set[str], test: str) -> None:
     for v in (m.value, m.spread, m.maximum, *m.trials):
         if v is not None:
             limits.number(v, f"{m.name}", -bound, bound, f" {m.unit}")
-    if any(past_a_body(m.name, v) for v in (m.value, m.maximum, *m.trials)):
-        raise ValueError(f"{m.name.replace('_', ' ')} of {abs(m.value or m.maximum or 0):.0f} degrees is past what a "
-                         "body can do")
+    if beyond := next(filter(None, (past_a_body(m.name, v) for v in (m.value, m.maximum, *m.trials))), ""):
+        raise ValueError(beyond)
     limits.number(m.quality, "A quality", 0.0, 1.0)
     limits.text(m.reason, "A reason", limits.NOTE_CHARS)
     if len(m.flags) > MAX_TRIALS or len(m.trials) > MAX_TRIALS:
