@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from posture.export import label
 from posture.measures import MEASURES, TestResult
-from posture.measures.registry import LARGER, SMALLER, default_mdc95, uncertainty
+from posture.measures.registry import LARGER, SMALLER, default_mdc95
 from posture.trials import mdc95
 
 NOT_ADOPTED = "no verdict: measured on the patient's device, not adopted"
@@ -37,11 +37,13 @@ class Reading:
     unit: str
     trials: tuple[float, ...] = ()
     spread: float | None = None
+    uncertainty: float | None = None
 
 
 def readings(results: list[TestResult]) -> list[Reading]:
     """Every measurement of some test results, as the comparison needs them."""
-    return [Reading(r.test, m.name, m.value, m.unit, m.trials, m.spread) for r in results for m in r.measurements]
+    return [Reading(r.test, m.name, m.value, m.unit, m.trials, m.spread, m.uncertainty)
+            for r in results for m in r.measurements]
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Change:
     mdc: float | None
     mdc_source: str            # "trials" or "default"
     unverified: bool = False   # a side is a patient's home check the therapist has not adopted: never judged
+    uncertainty: float | None = None   # the larger +/- of the two values as their analyses stated them
 
     @property
     def difference(self) -> float | None:
@@ -65,11 +68,6 @@ class Change:
     def real(self) -> bool:
         return (not self.unverified and self.difference is not None and self.mdc is not None
                 and abs(self.difference) > self.mdc)
-
-    @property
-    def uncertainty(self) -> float | None:
-        """+/- of each value as measured on realistic renders (registry), None when not measured in this unit."""
-        return uncertainty(self.name, self.unit)
 
 
 def change_mdc(before: Reading, after: Reading) -> tuple[float | None, str]:
@@ -162,7 +160,8 @@ def compare(before: list[Reading], after: list[Reading], unverified: bool = Fals
         ref = ra or rb
         mdc, source = change_mdc(rb, ra) if rb and ra else (None, "default")
         vb, va = rb.value if rb else None, ra.value if ra else None
-        out.append(Change(ref.test, ref.name, ref.unit, vb, va, mdc, source, unverified))
+        stated = [r.uncertainty for r in (rb, ra) if r is not None and r.uncertainty is not None]
+        out.append(Change(ref.test, ref.name, ref.unit, vb, va, mdc, source, unverified, max(stated, default=None)))
     return out
 
 

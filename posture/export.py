@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 from posture.measures import TESTS, Measurement, TestResult
 from posture.measures.common import Withheld
-from posture.measures.registry import default_mdc95, uncertainty
+from posture.measures.registry import default_mdc95
 
 # The columns of one measurement in every CSV (a result, a client's history, a batch).
 ROW_COLUMNS = ["measurement", "value", "uncertainty", "unit", "quality", "trials", "spread", "maximum", "mdc95",
@@ -52,9 +52,9 @@ class MeasurementRow:
 
     @property
     def uncertainty(self) -> float | None:
-        """+/- of a shown value, as measured on realistic renders (None when withheld or not measured)."""
+        """+/- of a shown value, as its analysis stated it (None when withheld or not measured)."""
         m = self.measurement
-        return None if m.value is None else uncertainty(m.name, m.unit)
+        return None if m.value is None else m.uncertainty
 
     @property
     def shown(self) -> str:
@@ -68,8 +68,7 @@ class MeasurementRow:
         """Plain data: the measurement's fields (the inverse is result_from_dict) and both MDC95s."""
         return asdict(self.measurement) | {"flags": list(self.measurement.flags),
                                            "trials": list(self.measurement.trials),
-                                           "mdc95": self.mdc95, "mdc95_default": self.mdc95_default,
-                                           "uncertainty": self.uncertainty}
+                                           "mdc95": self.mdc95, "mdc95_default": self.mdc95_default}
 
     def as_csv(self) -> dict:
         """ROW_COLUMNS: numbers to 3 decimals, None when missing (an empty CSV cell); trials space-separated, flags '; '-separated."""
@@ -203,8 +202,8 @@ def result_from_dict(d: dict) -> TestResult:
     ms = tuple(Measurement(str(m["name"]), _number(m["value"]), str(m["unit"]), float(_number(m["quality"])),
                            str(m.get("reason", "")), tuple(map(str, m.get("flags", []))),
                            tuple(_number(v) for v in m.get("trials", [])), _number(m.get("spread")),
-                           _number(m.get("maximum")), _withheld(m))
+                           _number(m.get("maximum")), _withheld(m), _number(m.get("uncertainty")))
                for m in d["measurements"])
     return TestResult(str(d["test"]), str(d["view"]), ms, tuple(map(str, d.get("notes", []))),
                       float(d["detected_share"]), tuple(tuple(int(i) for i in f) for f in d.get("trial_frames", [])),
-                      _number(d.get("camera_angle_deg")))
+                      _number(d.get("camera_angle_deg")), str(d.get("protocol", "")))

@@ -12,8 +12,8 @@ import pytest
 from conftest import FPS
 from posture.cli import main
 from posture.export import ROW_COLUMNS, result_csv, result_dict, result_from_dict
-from posture.measures import analyse
-from posture.measures.registry import uncertainty
+from posture.analysis import analyse_landmarks
+from posture.measures.registry import UNCERTAINTY_UNITS
 from posture.store.db import open_database
 from posture.store.export import sessions_csv, sessions_json
 from posture.store.records import client_sessions, load_test, record_tests
@@ -26,7 +26,7 @@ def flagged():
     """A forward bend with the knees bent 30 degrees (flagged) and a rotation with the pelvis turning (pelvis withheld)."""
     bend = landmark_series(forward_bend_poses(70.0, FPS, knee_deg=30.0), sagittal_camera(), FPS)
     turn = landmark_series(rotation_poses(40.0, FPS, pelvis_share=0.5), frontal_camera(), FPS)
-    out = [(analyse(bend, "forward-bend"), bend), (analyse(turn, "rotation"), turn)]
+    out = [(analyse_landmarks(bend, "forward-bend").result, bend), (analyse_landmarks(turn, "rotation").result, turn)]
     assert "knees bent" in out[0][0].get("trunk_flexion").flags[0]
     assert "not measured" in out[1][0].get("pelvis_yaw_left").reason
     assert out[1][0].get("pelvis_yaw_left").withheld == "not-measurable"            # the code beside the words
@@ -34,26 +34,27 @@ def flagged():
 
 
 def expected(result):
-    """name -> (flags, own MDC95, default MDC95) as every export must carry them."""
+    """name -> (flags, own MDC95, default MDC95, the analysis's +/-) as every export must carry them."""
     from posture.change import default_mdc95
 
-    return {m.name: ("; ".join(m.flags), m.mdc95, default_mdc95(m.name, m.unit)) for m in result.measurements}
+    return {m.name: ("; ".join(m.flags), m.mdc95, default_mdc95(m.name, m.unit), m.uncertainty)
+            for m in result.measurements}
 
 
 def check_csv_rows(rows: list[dict], results) -> None:
     want = {k: v for r in results for k, v in expected(r).items()}
     assert {r["measurement"] for r in rows} == set(want)
     for row in rows:
-        flags, own, default = want[row["measurement"]]
+        flags, own, default, plus_minus = want[row["measurement"]]
         assert row["flags"] == flags
+        assert row["uncertainty"] == ("" if plus_minus is None else pytest.approx(plus_minus, abs=1e-3))
+        # a shown value in degrees or cm carries a +/-; a withheld one none
+        assert (plus_minus is not None) == (row["value"] not in ("", None) and row["unit"] in UNCERTAINTY_UNITS)
         assert row["mdc95"] == ("" if own is None else pytest.approx(own, abs=1e-3))
         assert row["mdc95_default"] == ("" if default is None else pytest.approx(default, abs=1e-3))
-    flagged_names = {name for name, (flags, _, _) in want.items() if flags}
+    flagged_names = {name for name, (flags, *_) in want.items() if flags}
     assert {r["measurement"] for r in rows if r["flags"]} == flagged_names
     assert all(r["mdc95_default"] != "" for r in rows)
-    for row in rows:             # a shown value carries its +/- from the spec; a withheld one none
-        plus_minus = uncertainty(row["measurement"], row["unit"]) if row["value"] else None
-        assert row["uncertainty"] == ("" if plus_minus is None else pytest.approx(plus_minus))
     assert any(r["uncertainty"] != "" for r in rows)
     bends = [r for r in rows if r["measurement"] == "trunk_flexion"]
     assert all(r["mdc95"] != "" for r in bends)          # three trials give a test its own MDC95
@@ -71,8 +72,9 @@ def check_json_measurements(measurements: list[dict], results) -> None:
     want = {k: v for r in results for k, v in expected(r).items()}
     assert {m["name"] for m in measurements} == set(want)
     for m in measurements:
-        flags, own, default = want[m["name"]]
+        flags, own, default, plus_minus = want[m["name"]]
         assert "; ".join(m["flags"]) == flags and m["mdc95"] == own and m["mdc95_default"] == default
+        assert m["uncertainty"] == plus_minus
 
 
 def test_result_csv_and_json(flagged):
@@ -135,11 +137,11 @@ def test_a_patient_reads_each_value_rounded_with_its_give_or_take_and_no_bare_nu
     assert flexion.flags                   # knees bent: left for the therapist to explain
     assert "Trunk flexion: measured; your therapist will go through it with you." in plain_words(bend)
     plain = replace(bend, measurements=[replace(flexion, flags=())])
-    u = uncertainty("trunk_flexion", "deg")
+    u = flexion.uncertainty
     assert f"Trunk flexion: {flexion.value:.0f} degrees, give or take {u:.0f}." in plain_words(plain)
     assert "Pelvis yaw left: not measured this time." in plain_words(turn)
-    # A value with no measured uncertainty (here, the same value in a unit the renders did not measure) is not shown.
-    other_unit = replace(bend, measurements=[replace(flexion, unit="% hip width", flags=())])
+    # A value with no measured uncertainty (a unit the renders did not measure: the analysis states none) is not shown.
+    other_unit = replace(bend, measurements=[replace(flexion, unit="% hip width", flags=(), uncertainty=None)])
     (line,) = plain_words(other_unit)
     assert f"{flexion.value:.0f}" not in line and "your therapist" in line
 
@@ -153,7 +155,7 @@ def test_a_patients_numbers_round_as_people_round_them_and_agree_with_their_unit
     assert [whole(x) for x in (4.5, 5.5, 2.5, 0.49, -4.5, 7.0)] == [5, 6, 3, 0, -5, 7]
     bend = flagged[0][0]
     flexion = replace(bend.get("trunk_flexion"), flags=())
-    u = uncertainty("trunk_flexion", "deg")
+    u = flexion.uncertainty
     said = {v: plain_words(replace(bend, measurements=[replace(flexion, value=v)]))[0] for v in (40.5, 1.2, -0.6)}
     assert said == {40.5: f"Trunk flexion: 41 degrees, give or take {whole(u)}.",
                     1.2: f"Trunk flexion: 1 degree, give or take {whole(u)}.",

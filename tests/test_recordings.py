@@ -181,3 +181,16 @@ def test_a_tracking_jump_is_set_aside_before_the_clock_not_blended_into_it():
     away = (regular.t > 3.95) & (regular.t < 8.0 - 1e-6)
     assert (regular.excluded[away] == Excluded.JUMPED).all() and not regular.detected[away].any()
     assert regular.detected[regular.t < 3.9].all()
+
+
+def test_a_repetition_that_lasts_to_the_last_frame_is_judged_on_its_frame_rate_not_a_traceback():
+    """A trial's end is one past its last frame: a recording that stops as the subject comes back up gave an
+    IndexError (a bar-held rotation, seated, on the held-out renders) instead of a measurement or a refusal."""
+    from posture.errors import FrameRateError
+    from posture.measures.clock import check_frame_rate
+
+    quick = np.arange(90) / 30.0
+    check_frame_rate(quick, quick, ((30, 60, 90),))               # 30 fps to the very end: measured
+    slow = np.arange(20) / 5.0
+    with pytest.raises(FrameRateError, match="only 5 frames a second"):
+        check_frame_rate(slow, slow, ((5, 12, 20),))

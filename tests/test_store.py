@@ -140,10 +140,12 @@ def test_migration_from_the_first_schema_keeps_the_data(db_url):
     old.dispose()
 
     engine = open_database(url)
-    assert schema_revision(engine) == "0008"
+    assert schema_revision(engine) == "0009"
     s = client_sessions(engine, "OLD-1")[0]
     assert (s.pain, s.source, s.tests[0].measurements[0].value) == (4, "video", 64.5)
     assert s.tests[0].measurements[0].trials == [63.0, 64.5, 66.0]
+    # a value stored before each value kept its own +/- keeps the one it was shown with then (the registry's 5.5)
+    assert s.tests[0].measurements[0].uncertainty == 5.5
     record_tests(engine, "OLD-1", "post", [bend(70.0)], visit_date=date(2026, 1, 5))     # the new schema works
     assert counts(engine)["measurements"] > 1
 
@@ -170,7 +172,7 @@ def test_the_upgrade_gathers_a_visit_split_by_earlier_versions_losing_nothing(db
     old.dispose()
 
     engine = open_database(db_url)
-    assert schema_revision(engine) == "0008"
+    assert schema_revision(engine) == "0009"
     pre, post = client_sessions(engine, "OLD-1")
     assert (pre.label, post.label, pre.visit_id, post.visit_id) == ("pre", "post", 901, 901)
     assert ([t.id for t in pre.tests], [t.id for t in post.tests]) == ([901, 902], [903, 904])

@@ -55,11 +55,12 @@ def measure(series: LandmarkSeries, test: str, config: AnalysisConfig = Analysis
     check_camera_angle(angle, spec.view, spec.max_camera_deg)
     check_movement(series, frames, spec.must_stay, spec.title.lower())
     still = frames if spec.moves else still_period(series, config)
-    if spec.arms_at_sides:
+    protocol = spec.protocol(series, still) if spec.protocol else ""      # refuses a way it cannot measure
+    if spec.arms_at_sides and not spec.protocol:
         check_arms_at_sides(series, still, spec.arms_at_sides)
     if start:                         # the share of the frames measured, from the neutral on
         share = check_person(series, WHOLE_BODY, config.min_detected)
-    checked = Subject(series, still, share, check_view(series, still, spec.view))
+    checked = Subject(series, still, share, check_view(series, still, spec.view), protocol)
     result = spec.analyse(checked, config)
     if start:
         result = replace(result, trial_frames=tuple((a + start, b + start, c + start)

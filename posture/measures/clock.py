@@ -99,8 +99,8 @@ def check_frame_rate(recorded_t: np.ndarray, ticks: np.ndarray, trial_frames: tu
     """FrameRateError unless every repetition was recorded at MIN_MOVEMENT_FPS or more (its real frames; the trials'
     frame numbers count the analysis's ticks). At 7.5, 6 and 5 fps the renders' hip or knee flexion left their +/-;
     at 10 and more nothing changed (docs/measurements.md)."""
-    for start, _, end in trial_frames:
-        rate = round(frame_rate_during(recorded_t, ticks[start], ticks[end]))       # a camera's own jitter aside
+    for start, _, end in trial_frames:            # end is past the repetition's last frame
+        rate = round(frame_rate_during(recorded_t, ticks[start], ticks[end - 1]))   # a camera's own jitter aside
         if rate < MIN_MOVEMENT_FPS:
             raise too_few_frames(rate)
 

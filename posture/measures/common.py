@@ -64,7 +64,11 @@ _OLD_REASONS = (("needs a scale", Withheld.NEEDS_SCALE), ("withheld: quality", W
 
 @dataclass(frozen=True)
 class Measurement:
-    """One clinical number; `value` is None when withheld: `withheld` says why as a code, `reason` in words."""
+    """One clinical number; `value` is None when withheld: `withheld` says why as a code, `reason` in words.
+
+    uncertainty: the +/- shown with the value, in its unit (uncertainty.py: from what the recording was like); None
+    when withheld or not measured in this unit.
+    """
 
     name: str
     value: float | None
@@ -76,6 +80,7 @@ class Measurement:
     spread: float | None = None
     maximum: float | None = None
     withheld: Withheld | None = None
+    uncertainty: float | None = None
 
     @property
     def mdc95(self) -> float | None:
@@ -94,6 +99,7 @@ class TestResult:
     detected_share: float = 1.0
     trial_frames: tuple[tuple[int, int, int], ...] = field(default=())
     camera_angle_deg: float | None = None     # how far the camera was from the test's view (None: not known)
+    protocol: str = ""                        # how the test was done, when there is more than one way (rotation)
 
     def get(self, name: str) -> Measurement:
         for m in self.measurements:
@@ -114,12 +120,13 @@ class Subject:
     """What measures.measure() made sure of before a test measures, handed to the test's function, which only
     measures: the subject alone (left and right repaired), from the neutral on; the still frames (a movement's
     neutral, indices; a posture's still period, a slice); the share of frames the subject was found in; how well the
-    camera suits the test's view (0.5 to 1)."""
+    camera suits the test's view (0.5 to 1); how the test was done, when it can be done more than one way."""
 
     series: LandmarkSeries
     still: np.ndarray | slice
     share: float
     fit: float
+    protocol: str = ""
 
 
 WHOLE_BODY = {

@@ -72,6 +72,8 @@ class TestSpec:
     must_stay: tuple[MustStay, ...] = ()     # what the movement leaves alone; else it is another movement
     arms_at_sides: str = ""          # the refusal when the arms do not hang at the sides ({side}: which); '' free
     # ^ checked on a movement's neutral and a posture's still period, offline and live
+    protocol: Callable[[LandmarkSeries, np.ndarray], str] | None = None
+    # ^ a test done more than one way: which way, from the neutral (or a refusal); replaces arms_at_sides offline
 
     @property
     def moves(self) -> bool:
@@ -118,7 +120,8 @@ def _rotation(series: LandmarkSeries, forward: float | None, roll: float,
               neutral: LandmarkSeries | None) -> np.ndarray:
     """Against still neutral frames: `neutral` live, else the series' opening second."""
     if neutral is None:
-        return rot.trunk_rotation(series, neutral_frames(series), roll)
+        still = neutral_frames(series)
+        return rot.trunk_rotation(series, still, roll, bar=rot.holds_bar(series, still))
     return rot.rotation_against(series, neutral, roll)
 
 
@@ -148,7 +151,8 @@ SPECS = (
              "is comfortable, back to the middle, then to the other side.", "camera in front",
              "Keep your hips still and your arms hanging loose.", rot.MIN_EXCURSION_DEG, rot.DIRECTIONS,
              2, settle_angle=rot.world_rotation, max_camera_deg=15.0,
-             must_stay=(SQUAT, BOW, WALK, ARM_RAISE, SIDE_LEAN), arms_at_sides=rot.ARMS_NOT_AT_SIDES),
+             must_stay=(SQUAT, BOW, WALK, ARM_RAISE, SIDE_LEAN), arms_at_sides=rot.ARMS_NOT_AT_SIDES,
+             protocol=rot.protocol),
     TestSpec("posture-frontal", "Standing posture, from the front", FRONTAL, standing_frontal, _shoulder_tilt,
              "Shoulder tilt",
              (MeasureSpec("shoulder_tilt", 2.5, LEVEL, 3.0), MeasureSpec("pelvic_tilt", 2.5, LEVEL, 5.0),

@@ -19,12 +19,29 @@ from posture.geometry import wrap180
 from posture.landmarks import Landmark as L, LandmarkSeries
 from posture.measures.common import (FRONTAL, AnalysisConfig, Measurement, Subject, TestResult, Withheld,
                                      frame_quality, roll_note, summarise_trials)
+from posture.errors import TrialError
 from posture.measures.angles import trunk_length, world_yaw
+from posture.measures.checks import arm_off_side, arm_positions
 from posture.measures.movement import around, find_movement
 from posture.trials import FilterConfig, lowpass
 
 ARMS_NOT_AT_SIDES = ("The {side} arm did not hang at the side at the start: for this test both arms hang loose at "
                      "the sides, so that they turn with the upper body; record it again that way.")
+NO_PROTOCOL = ("The arms were neither hanging at the sides nor holding a bar across the shoulders at the start: "
+               "for this test do one or the other, so that the arms turn with the upper body; record it again that way.")
+CROSSED_REFUSED = ("Arms crossed on the chest cannot be measured from one camera in front: the forearms hide the elbows "
+                   "and wrists, and test recordings read {mae:.0f} degrees off on average; let the arms hang at the "
+                   "sides or hold a bar across the shoulders, and record it again.")
+CROSSED_MAE_DEG = 13.9       # held-out renders, benchmarks/held_out.py (docs/accuracy.md)
+HANGING, BAR, CROSSED = "arms hanging", "a bar across the shoulders", "arms crossed on the chest"
+SEATED, STANDING = "seated", "standing"
+BAR_HIGH = 0.95             # a bar's wrists this far above the hips at least, in trunk lengths (the shoulders: 1.0)
+OWN_SIDE = 0.45             # and each wrist this far out on its own side of the shoulders' midline
+CROSSED_SIDE = 0.25         # crossed: each wrist less far out than this (on the other side: negative)
+# With a bar the arms' foreshortening reads the turn short, alike on both halves of the realistic renders: the
+# peak is multiplied by this, fitted on the fitting half (benchmarks/held_out.py).
+BAR_SCALE = 1.0
+SEATED_THIGH = 0.6          # seated, facing the camera: the thigh's picture at most this share of the shank's
 ARMS_AGREE_DEG = 15.0       # the shoulders' own reading of the turn may differ from the arms' by this much
 PELVIS_NOT_MEASURED = ("not measured: from one camera in front, the pose model's hips turn with the shoulders "
                        "(read 7 to 27 degrees with the pelvis still); keep the hips still by the protocol")
@@ -33,6 +50,49 @@ DIRECTIONS = (1, -1)         # + to the subject's left
 TRUNK = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
 ARM_PAIRS = ((L.LEFT_ELBOW, L.RIGHT_ELBOW), (L.LEFT_WRIST, L.RIGHT_WRIST))
 SHOULDERS = ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER),)
+
+
+def _facing(series: LandmarkSeries, still: np.ndarray) -> float:
+    """+1 when the subject's left is to the right of the picture (facing the camera), -1 in a mirror image."""
+    return float(np.sign(np.nanmedian(series.image[still, L.LEFT_SHOULDER, 0]
+                                      - series.image[still, L.RIGHT_SHOULDER, 0])))
+
+
+def _wrists_out(series: LandmarkSeries, still: np.ndarray) -> tuple[float, float]:
+    """Each wrist's distance out on its own side of the shoulders' midline, in trunk lengths (negative: across)."""
+    mid = series.midpoint(L.LEFT_SHOULDER, L.RIGHT_SHOULDER)[:, 0]
+    trunk, facing = trunk_length(series), _facing(series, still)
+    return tuple(float(np.nanmedian((sign * facing * (series.image[:, wrist, 0] - mid) / trunk)[still]))
+                 for wrist, sign in ((L.LEFT_WRIST, 1), (L.RIGHT_WRIST, -1)))
+
+
+def holds_bar(series: LandmarkSeries, still: np.ndarray) -> bool:
+    """Both wrists at the shoulders' height or above, each well out on its own side: a bar across the shoulders."""
+    high = [float(np.nanmedian(h[still])) for _, h in arm_positions(series).values()]
+    return min(high) >= BAR_HIGH and min(_wrists_out(series, still)) >= OWN_SIDE
+
+
+def seated(series: LandmarkSeries, still: np.ndarray) -> bool:
+    """Sitting facing the camera: the thighs point at it, so their picture is short beside the shanks'."""
+    thigh = np.linalg.norm(series.midpoint(L.LEFT_HIP, L.RIGHT_HIP) - series.midpoint(L.LEFT_KNEE, L.RIGHT_KNEE),
+                           axis=-1)
+    shank = np.linalg.norm(series.midpoint(L.LEFT_KNEE, L.RIGHT_KNEE) - series.midpoint(L.LEFT_ANKLE, L.RIGHT_ANKLE),
+                           axis=-1)
+    return bool(np.nanmedian((thigh / shank)[still]) < SEATED_THIGH)
+
+
+def protocol(series: LandmarkSeries, still: np.ndarray) -> str:
+    """How the rotation was done, from the neutral: 'arms hanging' or 'a bar across the shoulders', then ', seated'
+    or ', standing'. Refuses the arms crossed on the chest (too far off, CROSSED_MAE_DEG) and anything else."""
+    if not arm_off_side(series, still):
+        arms = HANGING
+    elif holds_bar(series, still):
+        arms = BAR
+    elif max(_wrists_out(series, still)) < CROSSED_SIDE:
+        raise TrialError(CROSSED_REFUSED.format(mae=CROSSED_MAE_DEG))
+    else:
+        raise TrialError(NO_PROTOCOL)
+    return f"{arms}, {SEATED if seated(series, still) else STANDING}"
 
 
 def world_rotation(series: LandmarkSeries, roll: float = 0.0) -> np.ndarray:
@@ -59,15 +119,31 @@ def foreshortening_rotation(series: LandmarkSeries, neutral: np.ndarray, config:
     return turn_from_width(ratio, float(np.nanmedian(ratio[neutral])))
 
 
+def bar_turn(series: LandmarkSeries, neutral: np.ndarray, config: FilterConfig = FilterConfig()) -> np.ndarray:
+    """Which way the trunk turns with a bar behind the neck, per frame (+1 to the subject's left, -1 right, 0).
+
+    The bar lies behind the axis the trunk turns about, so in the picture it slides the other way from the turn,
+    against the shoulders' midpoint (about a fifth of a trunk length at 35 degrees). The model's 3-D depth, which
+    gives the direction with the arms hanging, barely moves with the hands raised (docs/accuracy.md).
+    """
+    shift = (series.midpoint(L.LEFT_WRIST, L.RIGHT_WRIST)[:, 0]
+             - series.midpoint(L.LEFT_SHOULDER, L.RIGHT_SHOULDER)[:, 0]) / trunk_length(series)
+    return -_facing(series, neutral) * np.sign(lowpass(shift - np.nanmedian(shift[neutral]), series.t, config))
+
+
 def trunk_rotation(series: LandmarkSeries, neutral: np.ndarray, roll: float = 0.0,
-                   config: FilterConfig = FilterConfig()) -> np.ndarray:
-    """Per-frame rotation, degrees, + to the subject's left: the size of (b) with the sign of (a), low-pass filtered.
+                   config: FilterConfig = FilterConfig(), bar: bool = False) -> np.ndarray:
+    """Per-frame rotation, degrees, + to the subject's left: the size of (b) with the sign of (a), low-pass filtered
+    (with a bar held across the shoulders, the sign of bar_turn).
 
     Filtered here, before the arccos (steep near neutral), not afterwards.
     """
-    a = world_rotation(series, roll)
-    return (np.sign(lowpass(a - np.nanmedian(a[neutral]), series.t, config))
-            * foreshortening_rotation(series, neutral, config))
+    if bar:
+        sign = bar_turn(series, neutral, config)
+    else:
+        a = world_rotation(series, roll)
+        sign = np.sign(lowpass(a - np.nanmedian(a[neutral]), series.t, config))
+    return sign * foreshortening_rotation(series, neutral, config)
 
 
 def rotation_against(series: LandmarkSeries, reference: LandmarkSeries, roll: float = 0.0) -> np.ndarray:
@@ -83,7 +159,8 @@ def rotation(subject: Subject, config: AnalysisConfig = AnalysisConfig()) -> Tes
     shoulders on realistic bodies (7 to 27 degrees read with the pelvis still).
     """
     series, neutral = subject.series, subject.still   # the arms hang at the sides there: measure() checks it
-    move = find_movement(trunk_rotation(series, neutral, config.roll_deg, config.filter), series, config,
+    bar = subject.protocol.startswith(BAR)
+    move = find_movement(trunk_rotation(series, neutral, config.roll_deg, config.filter, bar), series, config,
                          min_excursion=MIN_EXCURSION_DEG, directions=DIRECTIONS, filtered=True)
     # The shoulders' own foreshortening reads too little of a turn (docs/accuracy.md): it only confirms the arms'.
     shoulders = foreshortening_rotation(series, neutral, config.filter, SHOULDERS)
@@ -94,6 +171,7 @@ def rotation(subject: Subject, config: AnalysisConfig = AnalysisConfig()) -> Tes
         windows = [move.peak_window(t, series, config.peak_hold_s) for t in trials]
         peaks = [abs(t.peak_value) for t in trials]
         apart = [abs(p - around(shoulders, w)) for p, w in zip(peaks, windows)]
+        peaks = [p * BAR_SCALE for p in peaks] if bar else peaks
         quality = float(np.median([around(trunk_q, w) for w in windows])) if trials else 0.0
         m = summarise_trials(f"rotation_{side}", "deg", peaks, quality, config.min_quality)
         if trials and not all(np.isfinite(a) and a <= ARMS_AGREE_DEG for a in apart):
@@ -104,5 +182,6 @@ def rotation(subject: Subject, config: AnalysisConfig = AnalysisConfig()) -> Tes
         ms.append(m)
         ms.append(Measurement(f"pelvis_yaw_{side}", None, "deg", quality, reason=PELVIS_NOT_MEASURED,
                               withheld=Withheld.NOT_MEASURABLE))
-    return TestResult("rotation", FRONTAL, tuple(ms), roll_note(config) + move.notes, subject.share,
-                      tuple((t.start, t.peak, t.end) for t in move.trials))
+    done = (f"Protocol: {subject.protocol}.",) if subject.protocol else ()
+    return TestResult("rotation", FRONTAL, tuple(ms), done + roll_note(config) + move.notes, subject.share,
+                      tuple((t.start, t.peak, t.end) for t in move.trials), protocol=subject.protocol)

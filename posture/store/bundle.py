@@ -150,6 +150,7 @@ def _checked_result(result: TestResult) -> TestResult:
                          f"{limits.terminal_safe(result.view)[:40]!r}")
     if not 0 <= result.detected_share <= 1 or len(result.notes) > MAX_NOTES:
         raise ValueError("its detection share or notes are impossible")
+    limits.text(result.protocol, "A protocol", 80)
     if result.camera_angle_deg is not None:
         limits.number(result.camera_angle_deg, "The camera's angle", -90.0, 90.0, " degrees")
     if len(result.trial_frames) > MAX_TRIALS or any(not 0 <= a <= b <= c for a, b, c in result.trial_frames):
@@ -183,6 +184,10 @@ def _check_measurement(m: Measurement, names: set[str], test: str) -> None:
         limits.text(flag, "A flag", limits.NOTE_CHARS)
     if m.withheld is not None and m.value is not None:
         raise ValueError(f"{m.name} is withheld and has a value")
+    if m.uncertainty is not None:
+        if m.value is None:
+            raise ValueError(f"{m.name} has a +/- but no value")
+        limits.number(m.uncertainty, f"{m.name}'s +/-", 0.0, bound, f" {m.unit}")
     if m.trials:
         rep = repeatability(m.trials)
         maximum = np.nan if m.maximum is None else m.maximum

@@ -115,6 +115,7 @@ class RecordedTest(Base):
     notes: Mapped[list] = mapped_column(JSON, default=list)
     trial_frames: Mapped[list] = mapped_column(JSON, default=list)    # [start, peak, end] per repetition
     camera_angle_deg: Mapped[float | None] = mapped_column(Float)     # the camera's distance from the view
+    protocol: Mapped[str] = mapped_column(String(80), default="")    # how the test was done (rotation: the arms)
     landmarks: Mapped[bytes | None] = mapped_column(LargeBinary)      # compressed .npz of the series
     batch_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)   # the batch row it came from
     video_path: Mapped[str | None] = mapped_column(Text)         # the recording, only when the user asked to keep it
@@ -140,6 +141,7 @@ class MeasurementRecord(Base):
     spread: Mapped[float | None] = mapped_column(Float)
     maximum: Mapped[float | None] = mapped_column(Float)
     withheld: Mapped[str | None] = mapped_column(String(20))     # why the value is not shown, as a code (Withheld)
+    uncertainty: Mapped[float | None] = mapped_column(Float)     # the +/- stated with the value when it was measured
     test: Mapped[RecordedTest] = relationship(back_populates="measurements")
 
 

@@ -50,10 +50,12 @@ def test_record(result: TestResult, series: LandmarkSeries | bytes | None) -> Re
     return RecordedTest(
         test=result.test, view=result.view, detected_share=result.detected_share, notes=list(result.notes),
         trial_frames=[list(map(int, f)) for f in result.trial_frames], camera_angle_deg=result.camera_angle_deg,
+        protocol=result.protocol,
         landmarks=series if series is None or isinstance(series, bytes) else series_bytes(series),
         measurements=[MeasurementRecord(name=m.name, value=m.value, unit=m.unit, quality=m.quality, reason=m.reason,
                                         flags=list(m.flags), trials=list(m.trials), spread=m.spread,
-                                        maximum=m.maximum, withheld=m.withheld) for m in result.measurements])
+                                        maximum=m.maximum, withheld=m.withheld, uncertainty=m.uncertainty)
+                      for m in result.measurements])
 
 
 def stored_result(record: RecordedTest) -> TestResult:
@@ -61,9 +63,10 @@ def stored_result(record: RecordedTest) -> TestResult:
     return TestResult(
         test=record.test, view=record.view, detected_share=record.detected_share, notes=tuple(record.notes),
         trial_frames=tuple(tuple(int(i) for i in f) for f in record.trial_frames),
-        camera_angle_deg=record.camera_angle_deg,
+        camera_angle_deg=record.camera_angle_deg, protocol=record.protocol or "",
         measurements=tuple(Measurement(m.name, m.value, m.unit, m.quality, m.reason, tuple(m.flags), tuple(m.trials),
-                                       m.spread, m.maximum, Withheld(m.withheld) if m.withheld else None)
+                                       m.spread, m.maximum, Withheld(m.withheld) if m.withheld else None,
+                                       m.uncertainty)
                            for m in record.measurements))
 
 

@@ -79,8 +79,9 @@ class Pose:
     neck_forward: neck inclined forward of the trunk (forward head posture).
     knee_flexion: both knees, 0 is straight.
     hip_shift_back: pelvis moved back behind the ankles, metres (as in a bend).
-    arms: 'trunk' hangs the arms along the trunk, 'gravity' straight down, 'crossed' on the chest
-    (the realistic body only).
+    arms: 'trunk' hangs the arms along the trunk, 'gravity' straight down; the realistic body only: 'crossed' on
+    the chest, 'bar' holding a bar across the back of the shoulders (hands wide, elbows down).
+    seated: on a stool, thighs level and shanks upright (the realistic body only).
     step, x_offset: the left foot this far ahead of the right, the whole body moved this far to its
     left (metres; walking, realistic body only).
     """
@@ -99,6 +100,7 @@ class Pose:
     arm_abduction: float = 8.0
     step: float = 0.0
     x_offset: float = 0.0
+    seated: bool = False
 
 
 def rot_x(deg: float) -> np.ndarray:

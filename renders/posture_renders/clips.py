@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from posture.synthetic.camera import Camera, frontal_camera, sagittal_camera
-from posture_renders.human import Shape, pose_human, shaped_body
-from posture_renders.raster import Clothes, Room, render_scene
+from posture.landmarks import Landmark as L
+from posture_renders.human import PosedHuman, Shape, pose_human, shaped_body
+from posture_renders.raster import Box, Clothes, Rod, Room, render_scene
 from posture.synthetic.scene import (forward_bend_poses, measured_truth, rotation_poses, side_bend_poses,
                                      still_poses, trial_profile)
 from posture.synthetic.skeleton import Pose, rot_y
@@ -31,6 +32,8 @@ class ClipSpec:
     azimuth_deg: the camera moved this far round the subject from the test's view (+ towards its left).
     bystander: a second person standing still this far to the subject's left (metres; 0 for none).
     mirrored: the file is flipped left-right, as a selfie camera saves it.
+    seated: the whole clip on a stool (thighs level). arms: as Pose.arms, for the whole clip.
+    image_width, image_height, focal_px: the camera's picture and lens (pixels).
     """
 
     name: str
@@ -53,6 +56,10 @@ class ClipSpec:
     azimuth_deg: float = 0.0
     bystander: float = 0.0
     mirrored: bool = False
+    seated: bool = False
+    image_width: int = 480
+    image_height: int = 640
+    focal_px: float = 560.0
     extra: dict = field(default_factory=dict)     # keyword arguments of the movement's poses
     about: dict = field(default_factory=dict)     # labels for reports (body, camera set-up)
 
@@ -65,6 +72,7 @@ def camera_for(spec: ClipSpec) -> Camera:
     kw = dict(distance=spec.distance, height=spec.camera_height, pitch_deg=spec.pitch_deg,
               roll_deg=spec.roll_deg)
     cam = sagittal_camera(side=spec.side, **kw) if spec.view == "sagittal" else frontal_camera(**kw)
+    cam = replace(cam, width=spec.image_width, height=spec.image_height, focal_px=spec.focal_px)
     if spec.azimuth_deg:
         turn = rot_y(spec.azimuth_deg)
         cam = replace(cam, position=tuple(turn @ np.asarray(cam.position)), target=tuple(turn @ np.asarray(cam.target)))
@@ -101,7 +109,8 @@ def clip_poses(spec: ClipSpec) -> list[Pose]:
         poses = rotation_poses(spec.peak_deg, spec.fps, max(spec.trials // 2, 1), **spec.extra)
     else:
         poses = still_poses(spec.stance, spec.fps, seconds=4.0)
-    return [replace(p, arms=spec.arms) if spec.arms != "trunk" and p.arms == "trunk" else p for p in poses]
+    poses = [replace(p, arms=spec.arms) if spec.arms != "trunk" and p.arms == "trunk" else p for p in poses]
+    return [replace(p, seated=True) for p in poses] if spec.seated else poses
 
 
 def cm_per_px(spec: ClipSpec, cam: Camera) -> float:
@@ -143,11 +152,29 @@ def render_clip(spec: ClipSpec) -> Iterator[tuple[np.ndarray, dict]]:
         other_shape = Shape(height=1.80, gender=1.0 - round(spec.shape.gender), weight=0.6)
         other = pose_human(Pose(x_offset=spec.bystander, arm_abduction=10.0), shaped_body(other_shape))
         others = [(other, other_shape, Clothes(shirt=(120, 120, 60), trousers=(90, 80, 70), sleeves="long"))]
+    room = _with_stool(spec.room, pose_human(replace(clip_poses(spec)[0], trunk_rotation=0.0), body)) \
+        if spec.seated else spec.room
     for i, pose in enumerate(clip_poses(spec)):
         posed = pose_human(pose, body)
-        rgb = render_scene([(posed, spec.shape, spec.clothes)] + others, cam, spec.room, rng)
+        rods = (_bar(posed.landmarks),) if pose.arms == "bar" else ()
+        rgb = render_scene([(posed, spec.shape, spec.clothes)] + others, cam, room, rng, rods)
         yield (rgb[:, ::-1].copy() if spec.mirrored else rgb,
                {"t": round(i / spec.fps, 4), "pose": asdict(pose), "truth": measured_truth(posed.landmarks)})
+
+
+def _with_stool(room: Room, seated: PosedHuman) -> Room:
+    """The room with a stool under a seated person's hips: its top a little below the hip joints."""
+    hips = (seated.landmarks[L.LEFT_HIP] + seated.landmarks[L.RIGHT_HIP]) / 2
+    top = hips[1] - 0.09
+    return replace(room, furniture=room.furniture + (
+        Box((hips[0] - 0.2, 0.0, hips[2] - 0.22), (hips[0] + 0.2, top, hips[2] + 0.12), (95, 75, 60)),))
+
+
+def _bar(landmarks: np.ndarray) -> Rod:
+    """The bar in both hands, reaching 12 cm beyond each."""
+    left, right = landmarks[L.LEFT_WRIST], landmarks[L.RIGHT_WRIST]
+    along = (left - right) / np.linalg.norm(left - right)
+    return Rod(tuple(right - 0.12 * along), tuple(left + 0.12 * along))
 
 
 def make_clip(spec: ClipSpec, folder: Path) -> Path:

@@ -320,7 +320,10 @@ def pose_human(pose: Pose, body: Body) -> PosedHuman:
     for s in ("L", "R"):
         rig.local[f"clavicle.{s}"] = rot_z(np.degrees(np.arctan(np.tan(np.radians(pose.shoulder_tilt)) * half / reach)))
     T = rig.transforms()
-    if pose.knee_flexion > 0:
+    if pose.seated:
+        rig.root_shift = rig.root_shift + _seat_drop(rig)
+        T = rig.transforms()
+    elif pose.knee_flexion > 0:
         rig.root_shift = rig.root_shift + _knee_drop(rig, pose, rig.apply(T, j["joint-l-upper-leg"], "root"))
         T = rig.transforms()
     _pose_legs(rig, T, yaw, pose)
@@ -341,11 +344,19 @@ def _pose_legs(rig: _Rig, T: np.ndarray, yaw: np.ndarray, pose: Pose) -> None:
         thigh, shank = np.linalg.norm(knee0 - hip0), np.linalg.norm(ankle0 - knee0)
         hip = rig.apply(T, hip0, "root")
         sx = np.sign(ankle0[0])
-        ankle = yaw @ np.array([sx * STANCE / 2 + pose.x_offset, ankle0[1], ankle0[2] + sx * pose.step / 2])
+        reach = thigh if pose.seated else sx * pose.step / 2    # seated: the feet a thigh's length ahead
+        ankle = yaw @ np.array([sx * STANCE / 2 + pose.x_offset, ankle0[1], ankle0[2] + reach])
         knee = _knee(hip, ankle, thigh, shank, forward)
         rig.world[f"upperleg01.{S}"] = _swing(knee0 - hip0, knee - hip)
         rig.world[f"lowerleg01.{S}"] = _swing(ankle0 - knee0, ankle - knee)
         rig.world[f"foot.{S}"] = yaw
+
+
+def _seat_drop(rig: _Rig) -> np.ndarray:
+    """How far the hips come down to sit with the thighs level: to the knee's height over the planted ankle."""
+    j = rig.body.joints
+    shank = np.linalg.norm(j["joint-l-ankle"] - j["joint-l-knee"])
+    return np.array([0.0, j["joint-l-ankle"][1] + shank - j["joint-l-upper-leg"][1], 0.0])
 
 
 def _knee_drop(rig: _Rig, pose: Pose, hip: np.ndarray) -> np.ndarray:
@@ -374,6 +385,8 @@ def _pose_arms(rig: _Rig, T: np.ndarray, pose: Pose) -> None:
         upper = np.cos(a) * down + np.sin(a) * out
         if pose.arms == "crossed":
             upper = _unit(down * 0.55 + forward * 0.75 - out * 0.35)
+        elif pose.arms == "bar":      # upper arms out and a little back, so that the hands reach the bar
+            upper = _unit(out * 0.85 + chest @ np.array([0.0, -0.45, 0.0]) - forward * 0.3)
         R_upper = _swing(el0 - sh0, upper)
         # Palms towards the thighs: turn the arm about its own axis so that the elbow bends forward.
         R_upper = _twist_to(R_upper, upper, wr0 - el0, forward)
@@ -381,6 +394,8 @@ def _pose_arms(rig: _Rig, T: np.ndarray, pose: Pose) -> None:
         fore = _unit(upper + forward * 0.12)
         if pose.arms == "crossed":
             fore = _unit(-out * 1.0 + forward * 0.15 + chest @ np.array([0.0, 0.35, 0.0]))
+        elif pose.arms == "bar":      # elbows bent, forearms up and back to a bar behind the neck
+            fore = _unit(chest @ np.array([0.0, 1.0, 0.0]) + out * 0.2 - forward * 0.3)
         rig.world[f"lowerarm01.{S}"] = _swing(wr0 - el0, fore)
 
 

@@ -263,6 +263,29 @@ def _box_triangles(box: Box) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(pos), np.asarray(nrm, float)
 
 
+@dataclass(frozen=True)
+class Rod:
+    """A square bar from `start` to `end` (world metres), `thickness` across: what a patient holds."""
+
+    start: tuple[float, float, float]
+    end: tuple[float, float, float]
+    thickness: float = 0.03
+    colour: tuple[int, int, int] = (150, 110, 70)
+
+
+def _rod_vertices(rod: Rod) -> np.ndarray:
+    """Interleaved vertices of a rod: an axis-aligned box of its length, turned onto its axis."""
+    a, b = np.asarray(rod.start, float), np.asarray(rod.end, float)
+    axis = (b - a) / np.linalg.norm(b - a)
+    side = np.cross(axis, [0.0, 1.0, 0.0] if abs(axis[1]) < 0.9 else [1.0, 0.0, 0.0])
+    side /= np.linalg.norm(side)
+    turn = np.stack([axis, np.cross(side, axis), side], axis=1)      # box x, y, z -> world
+    h = rod.thickness / 2
+    pos, nrm = _box_triangles(Box((0.0, -h, -h), (float(np.linalg.norm(b - a)), h, h), rod.colour))
+    col = np.tile(np.array(rod.colour, float) / 255, (len(pos), 1))
+    return np.hstack([pos @ turn.T + a, nrm @ turn.T, col, np.zeros((len(pos), 3))]).astype("f4")
+
+
 def _boxes_vertices(boxes: list[Box] | tuple[Box, ...]) -> np.ndarray:
     """Interleaved pos, normal, colour, uv, skin for boxes."""
     parts = [np.zeros((0, 12))]
@@ -307,11 +330,12 @@ def _person_vertices(human: PosedHuman, shape: Shape, clothes: Clothes) -> np.nd
 
 
 def render_scene(people: list[tuple[PosedHuman, Shape, Clothes]], cam: Camera, room: Room = Room(),
-                 rng: np.random.Generator | None = None) -> np.ndarray:
-    """One RGB frame (height x width x 3, uint8): the room and each (posed body, shape, clothes)."""
+                 rng: np.random.Generator | None = None, rods: tuple[Rod, ...] = ()) -> np.ndarray:
+    """One RGB frame (height x width x 3, uint8): the room, each (posed body, shape, clothes) and what they hold."""
     ctx, prog, depth_prog, detail, shadow, shadow_fbo = _gl()
     walls = _boxes_vertices(_walls(room))
-    data = np.vstack([walls, _boxes_vertices(room.furniture)] + [_person_vertices(h, key, c) for h, key, c in people])
+    data = np.vstack([walls, _boxes_vertices(room.furniture), *map(_rod_vertices, rods)]
+                     + [_person_vertices(h, key, c) for h, key, c in people])
     light = _light_matrix(room)
     vbo = ctx.buffer(data.tobytes())
     stride = "3f 3f 3f 2f 1f"

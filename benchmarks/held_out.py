@@ -1,0 +1,291 @@
+"""The stated uncertainty judged out of sample: fitted on some bodies and cameras, judged on others.
+
+Two halves of realistic renders that share no body and no camera set-up:
+- the fitting half: the accuracy sweep's 4 bodies and 3 camera set-ups
+  (benchmarks/accuracy.py), every test, plus forward bends of 45 and 100 degrees
+  and the rotation protocols (a bar across the shoulders, the arms crossed on
+  the chest, each standing and seated);
+- the held-out half: 4 other bodies (150 to 185 cm), 3 other camera set-ups (2.0 m
+  away, low and tipped down; 3.6 m and high at 360 x 480 pixels, the fewest pixels
+  per trunk; 2.8 m rolled -3 degrees at 720 x 1280), other clothes, forward bends
+  of 45 to 100 degrees, and the same protocols.
+Each moving clip is rendered at 30 frames a second and tracked at 30, 15 and 10
+(every 1st, 2nd, 3rd frame; the pose model's tracker sees only those). Every
+landmark series is kept (--keep), so that the analysis can be judged again
+without tracking (--reuse).
+
+The uncertainties and corrections in posture/measures/uncertainty.py were set
+on the fitting half only (--half fit prints what they rest on). This prints,
+per measurement and half: numbers shown, MAE, bias, worst error, the share
+within the stated +/-, the median +/- beside the default MDC95; the coverage of
+all shown values; trunk flexion's error against the size of the bend; and each
+rotation protocol's MAE or refusals.
+
+    python benchmarks/held_out.py [--keep DIR] [--reuse] [--half fit held-out] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from accuracy import BODIES, CAMERAS, CLOTHES, render, sweep
+from frame_rate import tracked
+from posture.analysis import analyse_landmarks
+from posture.errors import PostureError
+from posture.measures import AnalysisConfig
+from posture.measures.registry import default_mdc95
+from posture_renders.clips import ClipSpec
+from posture_renders.human import Shape
+from posture_renders.raster import Clothes
+from posture.synthetic.skeleton import Pose
+
+HELD_BODIES = {
+    "woman 150 cm, slim": Shape(1.50, gender=0.0, weight=0.3),
+    "woman 175 cm, average": Shape(1.75, gender=0.0, weight=0.55, muscle=0.5),
+    "man 165 cm, heavy": Shape(1.65, gender=1.0, weight=0.9, muscle=0.3),
+    "man 185 cm, slim": Shape(1.85, gender=1.0, weight=0.2, muscle=0.6),
+}
+HELD_CAMERAS = {
+    "2.0 m, 0.9 m high, tipped down 5 deg": dict(distance=2.0, camera_height=0.9, pitch_deg=5.0),
+    "3.6 m, 1.6 m high, 360 x 480": dict(distance=3.6, camera_height=1.6, image_width=360, image_height=480,
+                                         focal_px=420.0),
+    "2.8 m, rolled -3 deg, 720 x 1280": dict(distance=2.8, camera_height=1.1, roll_deg=-3.0, image_width=720,
+                                             image_height=1280, focal_px=1050.0),
+}
+FIT_CAMERAS = {name: dict(distance=d, camera_height=h, roll_deg=r) for name, (d, h, r) in CAMERAS.items()}
+HELD_CLOTHES = [
+    Clothes(shirt=(200, 180, 60), trousers=(50, 50, 55), skin=(120, 85, 60), hair=(15, 12, 10)),
+    Clothes(shirt=(90, 60, 120), trousers=(150, 140, 120), hair=(200, 170, 120), sleeves="long", shirt_fit=0.03),
+    Clothes(shirt=(40, 40, 40), trousers=(80, 90, 130), skin=(225, 185, 160), legs="shorts"),
+    Clothes(shirt=(180, 200, 220), trousers=(30, 35, 50), skin=(190, 140, 105), hair=(60, 40, 25),
+            shirt_fit=0.01),
+]
+HELD_STANCES = {
+    "posture-frontal": [Pose(shoulder_tilt=-4.0, pelvic_obliquity=2.0, head_tilt=5.0),
+                        Pose(shoulder_tilt=3.0, pelvic_obliquity=3.0, trunk_lateral=-2.0),
+                        Pose(shoulder_tilt=-1.0, head_tilt=-6.0), Pose(pelvic_obliquity=-3.0, trunk_lateral=3.0)],
+    "posture-sagittal": [Pose(neck_forward=16.0), Pose(neck_forward=26.0, trunk_flexion=-2.0),
+                         Pose(neck_forward=10.0, trunk_flexion=4.0), Pose(neck_forward=22.0, trunk_flexion=1.0)],
+}
+HELD_PEAKS = {"forward-bend": [45.0, 65.0, 85.0, 100.0], "side-bend": [15.0, 28.0, 38.0, 22.0],
+              "rotation": [25.0, 50.0, 38.0, 45.0]}
+EXTRA_BENDS = (45.0, 100.0)           # the fitting half's bends span 45 to 100 degrees too
+PROTOCOLS = {"bar, standing": dict(arms="bar"), "bar, seated": dict(arms="bar", seated=True),
+             "crossed arms, standing": dict(arms="crossed"), "crossed arms, seated": dict(arms="crossed", seated=True)}
+PROTOCOL_PEAKS = (35.0, 48.0)
+RATES = {30: 1, 15: 2, 10: 3}         # frames a second: every k-th frame of the 30-fps render
+KINDS = ("forward-bend", "side-bend", "rotation", "posture-frontal", "posture-sagittal")
+
+
+def held_out_sweep() -> list[ClipSpec]:
+    """The held-out half: every test on every held-out body, the cameras rotating as in the accuracy sweep."""
+    specs = []
+    for t, kind in enumerate(KINDS):
+        for b, (body, shape) in enumerate(HELD_BODIES.items()):
+            camera = list(HELD_CAMERAS)[(b + t) % 3]
+            kw = dict(shape=shape, clothes=HELD_CLOTHES[(b + t) % 4], seed=100 + 10 * t + b, trials=2, fps=30.0,
+                      side=("right", "left")[b % 2], about={"body": body, "camera": camera}, **HELD_CAMERAS[camera])
+            if kind in HELD_STANCES:
+                specs.append(ClipSpec(f"held-{kind}{b}", kind, stance=HELD_STANCES[kind][b], **kw))
+            else:
+                specs.append(ClipSpec(f"held-{kind}{b}", kind, peak_deg=HELD_PEAKS[kind][b], **kw))
+    return specs
+
+
+def fitting_sweep() -> list[ClipSpec]:
+    """The fitting half: the accuracy sweep rendered at 30 fps (as benchmarks/frame_rate.py keeps it)."""
+    return [replace(s, fps=30.0, name=f"{s.name}_30fps") for s in sweep(False)]
+
+
+def extras(half: str) -> list[ClipSpec]:
+    """Bends at both ends of the range, and each rotation protocol on two bodies, in one half."""
+    bodies, cameras = (HELD_BODIES, HELD_CAMERAS) if half == "held-out" else (BODIES, FIT_CAMERAS)
+    clothes = HELD_CLOTHES if half == "held-out" else CLOTHES
+    names, cams = list(bodies), list(cameras)
+    out = []
+    for k, peak in enumerate(EXTRA_BENDS):
+        body, camera = names[k + 1], cams[k]
+        out.append(ClipSpec(f"{half}-bend{peak:.0f}", "forward-bend", peak_deg=peak, shape=bodies[body],
+                            clothes=clothes[k], seed=200 + k, trials=2, fps=30.0, side=("left", "right")[k],
+                            about={"body": body, "camera": camera}, **cameras[camera]))
+    for p, (protocol, how) in enumerate(PROTOCOLS.items()):
+        for k, peak in enumerate(PROTOCOL_PEAKS):
+            body, camera = names[(p + 2 * k) % 4], cams[(p + k) % 3]
+            out.append(ClipSpec(f"{half}-{protocol.replace(', ', '-').replace(' ', '-')}{k}", "rotation",
+                                peak_deg=peak, shape=bodies[body], clothes=clothes[(p + k) % 4], seed=300 + 10 * p + k,
+                                trials=2, fps=30.0, about={"body": body, "camera": camera, "protocol": protocol},
+                                **how, **cameras[camera]))
+    return out
+
+
+def halves() -> dict[str, list[ClipSpec]]:
+    return {"fit": fitting_sweep() + extras("fit"), "held-out": held_out_sweep() + extras("held-out")}
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One number shown for one clip at one frame rate, against the renderer's truth."""
+
+    half: str
+    clip: str
+    fps: float
+    name: str
+    unit: str
+    value: float
+    truth: float
+    plus_minus: float | None
+    protocol: str
+
+    @property
+    def error(self) -> float:
+        return self.value - self.truth
+
+    @property
+    def within(self) -> bool | None:
+        return None if self.plus_minus is None else abs(self.error) <= self.plus_minus + 1e-9
+
+
+def judge(half: str, spec: ClipSpec, folder: Path, reuse: bool) -> tuple[list[Shown], list[dict]]:
+    """Every number shown for the clip at each frame rate, and each refusal."""
+    video = render(spec, folder, reuse)
+    truth = json.loads(video.with_suffix(".json").read_text())["expected"]
+    config = AnalysisConfig(roll_deg=spec.roll_deg, calibrated=bool(spec.roll_deg))
+    shown, refused = [], []
+    protocol = spec.about.get("protocol", "arms hanging" if spec.test == "rotation" else "")
+    for fps, stride in RATES.items():
+        series = tracked(video, stride, folder, reuse)
+        try:
+            result = analyse_landmarks(series, spec.test, config, height_cm=spec.shape.height * 100).result
+        except PostureError as e:
+            refused.append({"half": half, "clip": spec.name, "fps": fps, "protocol": protocol, "refused": str(e)})
+            continue
+        for m in result.measurements:
+            if m.value is not None and m.name in truth:
+                shown.append(Shown(half, spec.name, fps, m.name, m.unit, m.value, truth[m.name], m.uncertainty,
+                                   protocol))
+    return shown, refused
+
+
+def measurement_table(shown: list[Shown]) -> list[str]:
+    rows = ["| measurement | numbers | MAE | bias | worst | within +/- | median +/- | default MDC95 |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    by_name = defaultdict(list)
+    for x in shown:
+        by_name[x.name].append(x)
+    for name, xs in sorted(by_name.items()):
+        e = [x.error for x in xs]
+        stated = [x for x in xs if x.within is not None]
+        median_pm = statistics.median(x.plus_minus for x in stated) if stated else None
+        rows.append(f"| {name} | {len(xs)} | {statistics.fmean(map(abs, e)):.1f} | {statistics.fmean(e):+.1f} | "
+                    f"{max(e, key=abs):+.1f} | {sum(x.within for x in stated)} of {len(stated)} | "
+                    f"{'-' if median_pm is None else f'{median_pm:.1f}'} | {default_mdc95(name, xs[0].unit)} |")
+    return rows
+
+
+def bend_trend(shown: list[Shown]) -> str:
+    """Trunk flexion's error against the size of the bend: the least-squares slope per 10 degrees."""
+    xs = [x for x in shown if x.name == "trunk_flexion"]
+    if len(xs) < 3:
+        return "too few bends"
+    slope, intercept = np.polyfit([x.truth for x in xs], [x.error for x in xs], 1)
+    return (f"error = {intercept:+.2f} {slope * 10:+.2f} per 10 degrees of bend "
+            f"(at 45: {intercept + 45 * slope:+.1f}, at 100: {intercept + 100 * slope:+.1f})")
+
+
+def half_up(x: float) -> float:
+    """Rounded up to the next 0.5."""
+    return float(np.ceil(x * 2 - 1e-9) / 2)
+
+
+def stated_key(x: Shown) -> str:
+    """What a +/- is stated for: the measurement, and for rotation the way the arms were held."""
+    arms = x.protocol.split(",")[0]
+    return f"{x.name} ({arms})" if x.name.startswith("rotation_") else x.name
+
+
+def fit(folder: Path, reuse: bool) -> None:
+    """What the corrections and the +/- rest on, from the fitting half alone (its numbers, uncorrected first)."""
+    from posture.measures import forward_bend, rotation
+
+    forward_bend.FLEXION_BIAS, rotation.BAR_SCALE = (0.0, 0.0), 1.0
+    raw = [x for spec in halves()["fit"] for x in judge("fit", spec, folder, reuse)[0]]
+    bends = [x for x in raw if x.name == "trunk_flexion"]
+    slope, intercept = np.polyfit([x.value for x in bends], [x.error for x in bends], 1)
+    bars = [x for x in raw if x.name.startswith("rotation_") and x.protocol.startswith(rotation.BAR)]
+    scale = float(np.median([x.truth / x.value for x in bars]))
+    print(f"trunk flexion, uncorrected: error = {intercept:+.3f} {slope:+.4f} x peak ({len(bends)} numbers)")
+    print(f"rotation with a bar, uncorrected: truth / shown, median {scale:.3f} ({len(bars)} numbers)")
+    forward_bend.FLEXION_BIAS, rotation.BAR_SCALE = (round(intercept, 2), round(slope, 4)), round(scale, 3)
+    shown = [x for spec in halves()["fit"] for x in judge("fit", spec, folder, reuse)[0]]
+    by_key = defaultdict(list)
+    for x in shown:
+        by_key[stated_key(x)].append(x.error)
+    print("\n| stated for | numbers | bias | SD | largest | +/- (bias + 2 SD or the largest, up to 0.5) |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for key, e in sorted(by_key.items()):
+        bias, sd = statistics.fmean(e), statistics.stdev(e) if len(e) > 1 else 0.0
+        largest = max(map(abs, e))
+        print(f"| {key} | {len(e)} | {bias:+.2f} | {sd:.2f} | {largest:.1f} | "
+              f"{half_up(max(abs(bias) + 2 * sd, largest)):.1f} |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--keep", type=Path, help="keep the renders and landmark series in this folder")
+    ap.add_argument("--reuse", action="store_true", help="with --keep: take what an earlier run kept")
+    ap.add_argument("--half", nargs="+", default=["fit", "held-out"], choices=["fit", "held-out"])
+    ap.add_argument("--json", type=Path, help="write every shown number and refusal to this JSON file")
+    ap.add_argument("--fit", action="store_true", help="print what the corrections and +/- rest on (fitting half)")
+    args = ap.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="posture-held-out-"))
+    if args.fit:
+        return fit(folder, args.reuse)
+    started = time.time()
+    shown: dict[str, list[Shown]] = defaultdict(list)
+    refused: list[dict] = []
+    for half, specs in halves().items():
+        if half not in args.half:
+            continue
+        for spec in specs:
+            got, no = judge(half, spec, folder, args.reuse)
+            shown[half] += got
+            refused += no
+            print(f"  {half} {spec.name}: {len(got)} shown, {len(no)} refused ({time.time() - started:.0f} s)",
+                  flush=True)
+    print(f"\n{time.strftime('%Y-%m-%d')}, {time.time() - started:.0f} s")
+    for half, xs in shown.items():
+        stated = [x for x in xs if x.within is not None]
+        print(f"\n### {half} half: {sum(x.within for x in stated)} of {len(stated)} shown values within their "
+              f"stated +/- ({100 * sum(x.within for x in stated) / max(len(stated), 1):.0f}%)\n")
+        print("\n".join(measurement_table(xs)))
+        print(f"\ntrunk flexion against the bend: {bend_trend(xs)}")
+        for fps in RATES:
+            at = [x for x in stated if x.fps == fps]
+            print(f"at {fps} fps: {sum(x.within for x in at)} of {len(at)} within")
+    print("\n| half | rotation protocol | shown | MAE | worst | refused |\n| --- | --- | --- | --- | --- | --- |")
+    for half in shown:
+        for protocol in ("arms hanging", *PROTOCOLS):
+            xs = [x for x in shown[half] if x.protocol == protocol]
+            no = [r for r in refused if r["half"] == half and r["protocol"] == protocol]
+            mae = f"{statistics.fmean(abs(x.error) for x in xs):.1f}" if xs else "-"
+            worst = f"{max((x.error for x in xs), key=abs):+.1f}" if xs else "-"
+            print(f"| {half} | {protocol} | {len(xs)} | {mae} | {worst} | {len(no)} |")
+    for r in refused:
+        print(f"refused: {r['half']} {r['clip']} at {r['fps']} fps: {r['refused']}")
+    if args.json:
+        args.json.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"),
+                                         "shown": [x.__dict__ for x in (shown["fit"] + shown["held-out"])],
+                                         "refused": refused}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
