@@ -40,7 +40,7 @@ import numpy as np
 
 from posture.errors import PostureError
 from posture.measures import AnalysisConfig
-from posture.measures.registry import default_mdc95, uncertainty
+from posture.measures.registry import default_mdc95
 from posture.pipeline import landmarks_from_video
 from posture.pose import Detection, MediaPipePose, PoseEstimator
 from posture.analysis import analyse_landmarks
@@ -236,6 +236,7 @@ class Shown:
     value: float
     quality: float
     error: float | None
+    plus_minus: float | None = None     # the +/- the analysis stated
 
     @property
     def wrong(self) -> bool:
@@ -244,8 +245,7 @@ class Shown:
     @property
     def within(self) -> bool | None:
         """Inside the stated uncertainty (None when none is stated)."""
-        plus_minus = uncertainty(self.name, self.unit)
-        return None if plus_minus is None or self.error is None else abs(self.error) <= plus_minus
+        return None if self.plus_minus is None or self.error is None else abs(self.error) <= self.plus_minus
 
 
 def expected_for(spec: ClipSpec, truth: dict) -> dict[str, float]:
@@ -263,7 +263,8 @@ def shown_numbers(clip: str, result, expected: dict[str, float] | None) -> list[
         if m.value is None:
             continue
         true = None if expected is None else expected.get(m.name)
-        out.append(Shown(clip, m.name, m.unit, m.value, m.quality, None if true is None else m.value - true))
+        out.append(Shown(clip, m.name, m.unit, m.value, m.quality, None if true is None else m.value - true,
+                         m.uncertainty))
     return out
 
 

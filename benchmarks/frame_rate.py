@@ -32,7 +32,6 @@ from posture.analysis import analyse_landmarks
 from posture.errors import PostureError
 from posture.landmarks import LandmarkSeries
 from posture.measures import AnalysisConfig, clock
-from posture.measures.registry import uncertainty
 from posture.pipeline import landmarks_from_video
 
 RATES = {30: 1, 15: 2, 10: 3, 7.5: 4, 6: 5, 5: 6}      # frames a second: every k-th frame of the 30-fps render
@@ -80,9 +79,8 @@ def main() -> None:
             for name, m in shown.items():
                 error = m.value - truth[name]
                 errors[fps][name].append(error)
-                plus_minus = uncertainty(name, m.unit)
-                if plus_minus is not None:
-                    outside[fps].append(abs(error) > plus_minus)
+                if m.uncertainty is not None:
+                    outside[fps].append(abs(error) > m.uncertainty)
             rows.append({"clip": spec.name, "fps": fps, "errors": {n: shown[n].value - truth[n] for n in shown},
                          "notes": list(result.notes)})
         print(f"{spec.name}: done ({time.time() - started:.0f} s)", flush=True)

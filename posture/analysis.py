@@ -17,7 +17,6 @@ from posture.measures.clock import check_frame_rate, on_regular_clock
 from posture.measures.recognise import recognise_test
 from posture.measures.registry import AUTO
 from posture.measures.stretch import measure_usable
-from posture.measures.uncertainty import recording_of, stated
 from posture.prepare import Preparation
 
 
@@ -64,5 +63,4 @@ def analyse_prepared(series: LandmarkSeries, test: str, prep: Preparation,
     measured = measure_usable(series, test, config)
     if TESTS[test].moves:
         check_frame_rate(recorded_t, series.t, measured.result.trial_frames)
-    result = stated(measured.result, recording_of(recorded_t, measured.result.protocol))
-    return Analysis(test, series, result, recognised, measured.start)
+    return Analysis(test, series, measured.result, recognised, measured.start)

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import ARTIFACTS, DEVICE_PATH_ANY_SPEED, LINKS, ROOT, log_in, sample, therapist_account, wait_for_app
 from pg import free_port
-from posture.measures.registry import uncertainty
+from posture.measures.uncertainty import plus_minus as plus_minus_of
 from posture.pipeline import analyse_video
 from posture.store.db import open_database
 from posture.store.records import client_sessions
@@ -180,7 +180,7 @@ def test_upload_on_the_analyse_page_and_save(server, playwright):
         row = page.locator("table tr", has_text="Shoulder tilt").first.inner_text().split("\t")
         shown, plus_minus = row[1].strip().split(" ± ")          # every shown number carries its uncertainty
         assert float(shown) == pytest.approx(truth["expected"]["shoulder_tilt"], abs=3.0)
-        assert float(plus_minus) == uncertainty("shoulder_tilt", "deg")
+        assert float(plus_minus) == plus_minus_of("shoulder_tilt", "deg")
         assert "Standing posture, from the front" in page.inner_text("body")   # recognised from view and stillness
         page.get_by_role("button", name="Save").click()
         wait_for_text(page, "Saved in session")

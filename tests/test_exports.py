@@ -13,7 +13,7 @@ from conftest import FPS
 from posture.cli import main
 from posture.export import ROW_COLUMNS, result_csv, result_dict, result_from_dict
 from posture.analysis import analyse_landmarks
-from posture.measures.registry import UNCERTAINTY_UNITS
+from posture.measures.uncertainty import UNITS as UNCERTAINTY_UNITS
 from posture.store.db import open_database
 from posture.store.export import sessions_csv, sessions_json
 from posture.store.records import client_sessions, load_test, record_tests

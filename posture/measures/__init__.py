@@ -14,6 +14,7 @@ from posture.measures.posture import still_period
 from posture.measures.registry import MEASURES, TESTS, MeasureSpec, TestSpec, spec_for
 from posture.measures.stillness import check_length, find_neutral, neutral_frames
 from posture.measures.subject import keep_subject
+from posture.measures.uncertainty import stated
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,8 @@ def measure(series: LandmarkSeries, test: str, config: AnalysisConfig = Analysis
         result = replace(result, trial_frames=tuple((a + start, b + start, c + start)
                                                     for a, b, c in result.trial_frames))
     angle_shown = round(angle, 1) if np.isfinite(angle) else None
-    return Measured(checked, start, angle, replace(result, notes=result.notes + notes, camera_angle_deg=angle_shown))
+    return Measured(checked, start, angle, stated(replace(result, notes=result.notes + notes,
+                                                           camera_angle_deg=angle_shown)))
 
 
 def analyse(series: LandmarkSeries, test: str, config: AnalysisConfig = AnalysisConfig()) -> TestResult:

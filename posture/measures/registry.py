@@ -31,10 +31,7 @@ AngleFunction = Callable[[LandmarkSeries, "float | None", float, "LandmarkSeries
 
 @dataclass(frozen=True)
 class MeasureSpec:
-    """One measurement a test reports.
-
-    uncertainty: the largest error on the realistic sweep (benchmarks/accuracy.py, 2026-11-24), rounded up to
-    0.5; shown with every value as "value +/- uncertainty" (only in degrees and cm, the units it was measured in).
+    """One measurement a test reports (its +/- is stated by uncertainty.py, from the recording).
 
     default_mdc95: the conservative MDC95 between sessions when the sessions have
     too few trials of their own (units of the measurement; see docs/measurements.md).
@@ -44,7 +41,6 @@ class MeasureSpec:
     name: str
     default_mdc95: float | None      # None: the unit's fallback (its unit varies with the scale)
     better: str = LEVEL
-    uncertainty: float | None = None     # +/- in degrees or cm, measured on realistic renders (None: not measured)
 
 
 @dataclass(frozen=True)
@@ -125,28 +121,28 @@ def _rotation(series: LandmarkSeries, forward: float | None, roll: float,
     return rot.rotation_against(series, neutral, roll)
 
 
-def _per_side(*measures: tuple[str, float, str, float | None]) -> tuple[MeasureSpec, ...]:
-    """Left then right of each (prefix, default MDC95, better, uncertainty), in the order the analysis reports them."""
-    return tuple(MeasureSpec(f"{prefix}_{side}", mdc, better, plus_minus) for side in ("left", "right")
-                 for prefix, mdc, better, plus_minus in measures)
+def _per_side(*measures: tuple[str, float, str]) -> tuple[MeasureSpec, ...]:
+    """Left then right of each (prefix, default MDC95, better), in the order the analysis reports them."""
+    return tuple(MeasureSpec(f"{prefix}_{side}", mdc, better) for side in ("left", "right")
+                 for prefix, mdc, better in measures)
 
 
 SPECS = (
     TestSpec("forward-bend", "Forward bend", SAGITTAL, fb.forward_bend, _inclination,
              "Trunk flexion",
-             (MeasureSpec("trunk_flexion", 8.0, LARGER, 5.5), MeasureSpec("hip_flexion", 8.0, LARGER, 5.5),
-              MeasureSpec("fingertip_to_floor", 4.5, SMALLER, 3.5), MeasureSpec("knee_flexion_at_peak", 5.0, LEVEL, 3.5)),
+             (MeasureSpec("trunk_flexion", 8.0, LARGER), MeasureSpec("hip_flexion", 8.0, LARGER),
+              MeasureSpec("fingertip_to_floor", 4.5, SMALLER), MeasureSpec("knee_flexion_at_peak", 5.0, LEVEL)),
              "Bend forward slowly, as far as is comfortable, with your knees straight, then stand up again.",
              "camera at your side", min_excursion=fb.MIN_EXCURSION_DEG, sides=fb.DIRECTIONS, reps_per_side=3,
              must_stay=(WALK,)),
     TestSpec("side-bend", "Side bend", FRONTAL, sb.side_bend, _lateral_lean, "Side bend",
-             _per_side(("side_bend", 5.0, LARGER, 2.0), ("fingertip_travel", 3.0, LARGER, None)),
+             _per_side(("side_bend", 5.0, LARGER), ("fingertip_travel", 3.0, LARGER)),
              "Slide one hand down the side of your leg as far as is comfortable, come back up, then bend to "
              "the other side.", "camera in front",
              "Slide one hand down the side of your leg as far as is comfortable.", sb.MIN_EXCURSION_DEG,
              tuple(sb.SIDES), 2, must_stay=(SQUAT, BOW, WALK)),
     TestSpec("rotation", "Trunk rotation", FRONTAL, rot.rotation, _rotation, "Trunk rotation",
-             _per_side(("rotation", 8.0, LARGER, 4.0), ("pelvis_yaw", 5.0, LEVEL, None)),
+             _per_side(("rotation", 8.0, LARGER), ("pelvis_yaw", 5.0, LEVEL)),
              "Keep your hips still and your arms hanging loose, and turn your upper body to one side as far as "
              "is comfortable, back to the middle, then to the other side.", "camera in front",
              "Keep your hips still and your arms hanging loose.", rot.MIN_EXCURSION_DEG, rot.DIRECTIONS,
@@ -155,13 +151,13 @@ SPECS = (
              protocol=rot.protocol),
     TestSpec("posture-frontal", "Standing posture, from the front", FRONTAL, standing_frontal, _shoulder_tilt,
              "Shoulder tilt",
-             (MeasureSpec("shoulder_tilt", 2.5, LEVEL, 3.0), MeasureSpec("pelvic_tilt", 2.5, LEVEL, 5.0),
-              MeasureSpec("trunk_lateral_lean", 2.0, LEVEL, 1.5), MeasureSpec("head_tilt", 3.0, LEVEL, 4.5),
-              MeasureSpec("lateral_shift", 1.5, LEVEL, 1.0)), STILL, arms_at_sides=ARMS_NOT_RELAXED),
+             (MeasureSpec("shoulder_tilt", 2.5, LEVEL), MeasureSpec("pelvic_tilt", 2.5, LEVEL),
+              MeasureSpec("trunk_lateral_lean", 2.0, LEVEL), MeasureSpec("head_tilt", 3.0, LEVEL),
+              MeasureSpec("lateral_shift", 1.5, LEVEL)), STILL, arms_at_sides=ARMS_NOT_RELAXED),
     TestSpec("posture-sagittal", "Standing posture, from the side", SAGITTAL, standing_sagittal, _inclination,
              "Trunk inclination",
-             (MeasureSpec("head_forward_angle", 5.0, LARGER, None), MeasureSpec("trunk_inclination", 3.0, LEVEL, 5.0),
-              *(MeasureSpec(f"plumb_{p}", None, LEVEL, u) for p, u in (("ear", 4.5), ("shoulder", 1.5), ("hip", 4.5), ("knee", 2.0)))),
+             (MeasureSpec("head_forward_angle", 5.0, LARGER), MeasureSpec("trunk_inclination", 3.0, LEVEL),
+              *(MeasureSpec(f"plumb_{p}", None, LEVEL) for p in ("ear", "shoulder", "hip", "knee"))),
              STILL, arms_at_sides=ARMS_NOT_RELAXED),
 )
 
@@ -176,15 +172,6 @@ def default_mdc95(name: str, unit: str) -> float | None:
     if spec is not None and spec.default_mdc95 is not None:
         return spec.default_mdc95
     return FALLBACK_MDC95.get(unit)
-
-
-UNCERTAINTY_UNITS = ("deg", "cm")
-
-
-def uncertainty(name: str, unit: str) -> float | None:
-    """+/- of a measurement as measured on the realistic renders, in its unit (None: not measured in this unit)."""
-    spec = MEASURES.get(name)
-    return spec.uncertainty if spec is not None and unit in UNCERTAINTY_UNITS else None
 
 
 def spec_for(name: str) -> TestSpec:

@@ -41,7 +41,7 @@ CROSSED_SIDE = 0.25         # crossed: each wrist less far out than this (on the
 # With a bar the arms' foreshortening reads the turn short, alike on both halves of the realistic renders: the
 # peak is multiplied by this, fitted on the fitting half (benchmarks/held_out.py).
 BAR_SCALE = 1.0
-SEATED_THIGH = 0.6          # seated, facing the camera: the thigh's picture at most this share of the shank's
+SEATED_THIGH_DEG = 25.0     # seated: the thighs this far from vertical at least (renders: 40 to 64 seated, 1 to 5 standing)
 ARMS_AGREE_DEG = 15.0       # the shoulders' own reading of the turn may differ from the arms' by this much
 PELVIS_NOT_MEASURED = ("not measured: from one camera in front, the pose model's hips turn with the shoulders "
                        "(read 7 to 27 degrees with the pelvis still); keep the hips still by the protocol")
@@ -73,12 +73,11 @@ def holds_bar(series: LandmarkSeries, still: np.ndarray) -> bool:
 
 
 def seated(series: LandmarkSeries, still: np.ndarray) -> bool:
-    """Sitting facing the camera: the thighs point at it, so their picture is short beside the shanks'."""
-    thigh = np.linalg.norm(series.midpoint(L.LEFT_HIP, L.RIGHT_HIP) - series.midpoint(L.LEFT_KNEE, L.RIGHT_KNEE),
-                           axis=-1)
-    shank = np.linalg.norm(series.midpoint(L.LEFT_KNEE, L.RIGHT_KNEE) - series.midpoint(L.LEFT_ANKLE, L.RIGHT_ANKLE),
-                           axis=-1)
-    return bool(np.nanmedian((thigh / shank)[still]) < SEATED_THIGH)
+    """Sitting: the thighs (the model's 3-D hip to knee) lie more than SEATED_THIGH_DEG from vertical."""
+    w = series.world
+    thigh = (w[:, L.LEFT_KNEE] + w[:, L.RIGHT_KNEE] - w[:, L.LEFT_HIP] - w[:, L.RIGHT_HIP])[still] / 2
+    from_vertical = np.degrees(np.arctan2(np.linalg.norm(thigh[:, [0, 2]], axis=-1), np.abs(thigh[:, 1])))
+    return bool(np.nanmedian(from_vertical) > SEATED_THIGH_DEG)
 
 
 def protocol(series: LandmarkSeries, still: np.ndarray) -> str:

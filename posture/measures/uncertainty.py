@@ -1,57 +1,46 @@
-"""The +/- shown with each number, from what is known about the recording it was measured on.
+"""The +/- shown with each number: how far off it can be, from what is known about how it was measured.
 
-How wrong a number can be depends on the recording: trunk flexion's error grows
-with the size of the bend, every movement's with a lower frame rate, and
-rotation's with the protocol (arms hanging or a bar across the shoulders). Each
-measurement's +/- is therefore a small model of the recording, fitted on one
-half of the realistic renders and judged on the other, which shares no body and
-no camera set-up with it (benchmarks/held_out.py; docs/accuracy.md gives both
-halves). The target is that 95% of shown values lie within their +/-.
+Each figure was set on one half of the realistic renders and judged on the
+other, which shares no body and no camera set-up with it (benchmarks/held_out.py;
+docs/accuracy.md gives both halves): per measurement, the fitting half's bias
+plus twice its spread, or its largest error if larger, rounded up to 0.5. The
+aim is that 95% of shown values lie within their +/-. What the error was found to
+depend on is what the +/- depends on: rotation's on the way the arms are held.
+The frame rate is not among them: from 30 down to 10 frames a second the
+errors did not change, and below 10 a movement is refused (clock.py).
 
-Pure: a result and the recording's facts in, the result with each shown value's +/- out.
+Pure: a result in, the result with each shown value's +/- out.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
-import numpy as np
+from dataclasses import replace
 
 from posture.measures.common import TestResult
-from posture.measures.registry import MEASURES, UNCERTAINTY_UNITS
+from posture.measures.rotation import BAR
 
-FULL_RATE_FPS = 30.0        # the frame rate the base +/- holds at; a slower recording adds per halving
+UNITS = ("deg", "cm")        # the units the renders measured the error in; a value in another unit has no +/-
 
-
-@dataclass(frozen=True)
-class Recording:
-    """What is known about a recording that a number's error depends on.
-
-    fps: frames the camera recorded a second (before any regular clock). protocol: how the test was done, when it
-    can be done more than one way (rotation: rotation.HANGING, rotation.BAR).
-    """
-
-    fps: float
-    protocol: str = ""
+PLUS_MINUS = {
+    "trunk_flexion": 5.5, "hip_flexion": 5.5, "fingertip_to_floor": 3.5, "knee_flexion_at_peak": 3.5,
+    "side_bend_left": 2.0, "side_bend_right": 2.0, "rotation_left": 4.0, "rotation_right": 4.0,
+    "shoulder_tilt": 3.0, "pelvic_tilt": 5.0, "trunk_lateral_lean": 1.5, "head_tilt": 4.5, "lateral_shift": 1.0,
+    "trunk_inclination": 5.0, "plumb_ear": 4.5, "plumb_shoulder": 1.5, "plumb_hip": 4.5, "plumb_knee": 2.0,
+}
+WITH_A_BAR = {"rotation_left": 6.0, "rotation_right": 6.0}     # rotation with a bar across the shoulders
 
 
-def recording_of(recorded_t: np.ndarray, protocol: str = "") -> Recording:
-    """The facts of a recording from its frames' times as recorded."""
-    steps = np.diff(np.asarray(recorded_t, float))
-    steps = steps[steps > 0]
-    return Recording(float(1.0 / np.median(steps)) if len(steps) else FULL_RATE_FPS, protocol)
-
-
-def plus_minus(name: str, unit: str, value: float, recording: Recording) -> float | None:
-    """The +/- of one shown value in its unit, rounded up to 0.5 (None: not measured in this unit)."""
-    spec = MEASURES.get(name)
-    if spec is None or spec.uncertainty is None or unit not in UNCERTAINTY_UNITS:
+def plus_minus(name: str, unit: str, protocol: str = "") -> float | None:
+    """The +/- of a shown value in its unit (None: not measured in this unit, or not at all)."""
+    if unit not in UNITS:
         return None
-    return spec.uncertainty
+    if protocol.startswith(BAR) and name in WITH_A_BAR:
+        return WITH_A_BAR[name]
+    return PLUS_MINUS.get(name)
 
 
-def stated(result: TestResult, recording: Recording) -> TestResult:
+def stated(result: TestResult) -> TestResult:
     """The result with each shown value's +/- (withheld values have none)."""
     return replace(result, measurements=tuple(
-        replace(m, uncertainty=None if m.value is None else plus_minus(m.name, m.unit, m.value, recording))
+        replace(m, uncertainty=None if m.value is None else plus_minus(m.name, m.unit, result.protocol))
         for m in result.measurements))
