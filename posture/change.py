@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from posture.export import label
 from posture.measures import MEASURES, TestResult
 from posture.measures.registry import LARGER, SMALLER, default_mdc95
+from posture.measures.rotation import same_way
 from posture.trials import mdc95
 
 NOT_ADOPTED = "no verdict: measured on the patient's device, not adopted"
@@ -38,11 +39,12 @@ class Reading:
     trials: tuple[float, ...] = ()
     spread: float | None = None
     uncertainty: float | None = None
+    protocol: str = ""         # how the test was done, when it can be done more than one way
 
 
 def readings(results: list[TestResult]) -> list[Reading]:
     """Every measurement of some test results, as the comparison needs them."""
-    return [Reading(r.test, m.name, m.value, m.unit, m.trials, m.spread, m.uncertainty)
+    return [Reading(r.test, m.name, m.value, m.unit, m.trials, m.spread, m.uncertainty, r.protocol)
             for r in results for m in r.measurements]
 
 
@@ -59,6 +61,7 @@ class Change:
     mdc_source: str            # "trials" or "default"
     unverified: bool = False   # a side is a patient's home check the therapist has not adopted: never judged
     uncertainty: float | None = None   # the larger +/- of the two values as their analyses stated them
+    other_way: str = ""        # the two were done different ways ('bar ... against arms hanging'): never judged
 
     @property
     def difference(self) -> float | None:
@@ -66,7 +69,7 @@ class Change:
 
     @property
     def real(self) -> bool:
-        return (not self.unverified and self.difference is not None and self.mdc is not None
+        return (not self.unverified and not self.other_way and self.difference is not None and self.mdc is not None
                 and abs(self.difference) > self.mdc)
 
 
@@ -98,6 +101,8 @@ def verdict(c: Change) -> str:
         return "measured only once"
     if c.unverified:
         return NOT_ADOPTED
+    if c.other_way:
+        return f"no verdict: done different ways ({c.other_way})"
     if c.mdc is None:
         return "no MDC known"
     if not c.real:
@@ -126,10 +131,11 @@ def summary(changes: list[Change], pain_before: int | None, pain_after: int | No
         return lines + ([f"Pain {pain_before}/10 before and {pain_after}/10 after."]
                         if pain_before is not None and pain_after is not None else [])
     real = [c for c in changes if c.real]
-    steady = [c for c in changes if c.difference is not None and c.mdc is not None and not c.real]
-    no_mdc = [c for c in changes if c.difference is not None and c.mdc is None]
+    apart = [c for c in changes if c.difference is not None and c.other_way]
+    steady = [c for c in changes if c.difference is not None and c.mdc is not None and not c.real and not c.other_way]
+    no_mdc = [c for c in changes if c.difference is not None and c.mdc is None and not c.other_way]
     once = [c for c in changes if (c.before is None) != (c.after is None)]
-    if not real and not steady and not no_mdc:
+    if not real and not steady and not no_mdc and not apart:
         lines = ["Nothing was measured both times, so nothing is compared."]
     elif not real:
         lines = ["No measurement changed by more than the test varies by itself."] if steady else []
@@ -138,6 +144,9 @@ def summary(changes: list[Change], pain_before: int | None, pain_after: int | No
         if steady:
             others = f"The other {len(steady)} measurements" if len(steady) > 1 else "The other measurement"
             lines.append(f"{others} stayed within what the test varies by itself: no real change.")
+    if apart:
+        lines.append(f"{_count(apart, 'was', 'were')} done a different way each time ({apart[0].other_way}), so "
+                     "not compared: " + ", ".join(label(c.name).lower() for c in apart) + ".")
     if no_mdc:
         lines.append(f"{_count(no_mdc, 'has', 'have')} no known MDC, so no verdict: "
                      + ", ".join(label(c.name).lower() for c in no_mdc) + ".")
@@ -161,7 +170,10 @@ def compare(before: list[Reading], after: list[Reading], unverified: bool = Fals
         mdc, source = change_mdc(rb, ra) if rb and ra else (None, "default")
         vb, va = rb.value if rb else None, ra.value if ra else None
         stated = [r.uncertainty for r in (rb, ra) if r is not None and r.uncertainty is not None]
-        out.append(Change(ref.test, ref.name, ref.unit, vb, va, mdc, source, unverified, max(stated, default=None)))
+        other_way = (f"{rb.protocol or 'before protocols'} against {ra.protocol}"
+                     if rb and ra and not same_way(rb.protocol, ra.protocol) else "")
+        out.append(Change(ref.test, ref.name, ref.unit, vb, va, mdc, source, unverified, max(stated, default=None),
+                          other_way))
     return out
 
 

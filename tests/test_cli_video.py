@@ -105,6 +105,23 @@ def test_rotation_sample_sides():
     assert got["rotation_left"]["trials"] and got["rotation_right"]["trials"]
 
 
+def test_rotation_with_a_bar_across_the_shoulders_seated_is_measured_within_its_stated_uncertainty():
+    """The protocol clinicians use: a bar behind the neck, seated so that the pelvis stays put. The tool says how it
+    was done, and each side is within the +/- it states for a bar (the renderer's posed joints are the truth)."""
+    from posture.measures.uncertainty import WITH_A_BAR
+
+    video, truth = sample("rotation_bar_seated")
+    run = posture("analyze", video, "--test", "rotation", "--json")
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert "Protocol: a bar across the shoulders, seated." in result["notes"]
+    got = {m["name"]: m for m in result["measurements"]}
+    for side in ("left", "right"):
+        m = got[f"rotation_{side}"]
+        assert m["uncertainty"] == WITH_A_BAR[f"rotation_{side}"]
+        assert m["value"] == pytest.approx(truth["expected"][f"rotation_{side}"], abs=m["uncertainty"])
+
+
 def test_rotation_sample_pelvis_yaw_is_withheld():
     # MediaPipe's world hips turn with the shoulders: the still pelvis of this sample read 17 deg of yaw at a
     # 40 deg turn. A number that wrong is never shown; the reason is.

@@ -8,6 +8,7 @@ not still, a camera turned away, a squat instead of the test.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -240,6 +241,22 @@ def test_rotation_needs_the_arms_hanging_at_the_sides_or_holding_a_bar():
     lifted = [replace(p, arm_abduction=85.0) for p in poses]
     with pytest.raises(TrialError, match="neither hanging at the sides nor holding a bar across the shoulders"):
         analyse(landmark_series(lifted, frontal_camera(), FPS), "rotation")
+
+
+def test_rotation_with_the_arms_crossed_on_the_chest_is_refused_with_the_figures_and_what_to_do():
+    """MediaPipe's landmarks of a realistic body turning 35 degrees each way, seated, arms crossed (fitting half of
+    benchmarks/held_out.py, 15 fps): refused in one sentence that names the other two ways."""
+    from posture.analysis import analyse_landmarks
+    from posture.landmarks import LandmarkSeries
+    from posture.measures.rotation import CROSSED_MAE_DEG
+
+    series = LandmarkSeries.load(Path(__file__).parent / "landmarks" / "rotation_crossed_arms_seated.npz")
+    with pytest.raises(TrialError) as refused:
+        analyse_landmarks(series, "rotation")
+    words = str(refused.value)
+    assert words.startswith("Arms crossed on the chest cannot be measured from one camera in front")
+    assert f"{CROSSED_MAE_DEG:.0f} degrees off on average" in words
+    assert "let the arms hang at the sides or hold a bar across the shoulders" in words
 
 
 POSTURE_CAMERAS = {"posture-frontal": frontal_camera, "posture-sagittal": sagittal_camera}

@@ -190,3 +190,18 @@ def test_a_home_check_not_adopted_is_compared_but_never_judged(engine):
     adopted = comparison(before, after, [before, after])
     flexion = next(r for r in adopted.rows if r["Measurement"] == "Trunk flexion")
     assert flexion["Verdict"] == "real improvement" and "patient's device" not in session_title(after)
+
+
+def test_a_rotation_done_another_way_is_listed_but_never_judged():
+    """Seated with a bar against standing with the arms hanging is a change of method: no verdict, and the summary
+    says why. A rotation stored before protocols were recognised had its arms hanging, so it still compares."""
+    from posture.change import Reading, compare, summary, verdict
+
+    def turn(value: float, protocol: str) -> Reading:
+        return Reading("rotation", "rotation_left", value, "deg", protocol=protocol)
+
+    (apart,) = compare([turn(30.0, "arms hanging, standing")], [turn(45.0, "a bar across the shoulders, seated")])
+    assert not apart.real and verdict(apart).startswith("no verdict: done different ways")
+    assert any("done a different way each time" in line and "rotation left" in line for line in summary([apart], None, None))
+    (old,) = compare([turn(30.0, "")], [turn(45.0, "arms hanging, seated")])
+    assert old.real and verdict(old) == "real improvement"

@@ -70,6 +70,7 @@ class TestSpec:
     # ^ checked on a movement's neutral and a posture's still period, offline and live
     protocol: Callable[[LandmarkSeries, np.ndarray], str] | None = None
     # ^ a test done more than one way: which way, from the neutral (or a refusal); replaces arms_at_sides offline
+    protocols: tuple[str, ...] = ("",)   # every way it can say (a result stored before protocols has '')
 
     @property
     def moves(self) -> bool:
@@ -148,7 +149,7 @@ SPECS = (
              "Keep your hips still and your arms hanging loose.", rot.MIN_EXCURSION_DEG, rot.DIRECTIONS,
              2, settle_angle=rot.world_rotation, max_camera_deg=15.0,
              must_stay=(SQUAT, BOW, WALK, ARM_RAISE, SIDE_LEAN), arms_at_sides=rot.ARMS_NOT_AT_SIDES,
-             protocol=rot.protocol),
+             protocol=rot.protocol, protocols=rot.PROTOCOLS),
     TestSpec("posture-frontal", "Standing posture, from the front", FRONTAL, standing_frontal, _shoulder_tilt,
              "Shoulder tilt",
              (MeasureSpec("shoulder_tilt", 2.5, LEVEL), MeasureSpec("pelvic_tilt", 2.5, LEVEL),

@@ -35,12 +35,13 @@ CROSSED_REFUSED = ("Arms crossed on the chest cannot be measured from one camera
 CROSSED_MAE_DEG = 13.9       # held-out renders, benchmarks/held_out.py (docs/accuracy.md)
 HANGING, BAR, CROSSED = "arms hanging", "a bar across the shoulders", "arms crossed on the chest"
 SEATED, STANDING = "seated", "standing"
+# Every protocol a result can name: the arms, then how the subject stood when the 3-D thighs were seen ('' before
+# protocols were recognised).
+PROTOCOLS = ("", HANGING, BAR, *(f"{arms}, {pose}" for arms in (HANGING, BAR) for pose in (STANDING, SEATED)))
 BAR_HIGH = 0.95             # a bar's wrists this far above the hips at least, in trunk lengths (the shoulders: 1.0)
 OWN_SIDE = 0.45             # and each wrist this far out on its own side of the shoulders' midline
 CROSSED_SIDE = 0.25         # crossed: each wrist less far out than this (on the other side: negative)
-# With a bar the arms' foreshortening reads the turn short, alike on both halves of the realistic renders: the
-# peak is multiplied by this, fitted on the fitting half (benchmarks/held_out.py).
-BAR_SCALE = 1.0
+CROSSED_LOW = 0.3           # and above the hips by this much (renders: 0.67 to 0.93), below a bar's height
 SEATED_THIGH_DEG = 25.0     # seated: the thighs this far from vertical at least (renders: 40 to 64 seated, 1 to 5 standing)
 ARMS_AGREE_DEG = 15.0       # the shoulders' own reading of the turn may differ from the arms' by this much
 PELVIS_NOT_MEASURED = ("not measured: from one camera in front, the pose model's hips turn with the shoulders "
@@ -66,32 +67,61 @@ def _wrists_out(series: LandmarkSeries, still: np.ndarray) -> tuple[float, float
                  for wrist, sign in ((L.LEFT_WRIST, 1), (L.RIGHT_WRIST, -1)))
 
 
+def _wrists_high(series: LandmarkSeries, still: np.ndarray) -> np.ndarray:
+    """Each wrist's height above its hip, in trunk lengths (the shoulders stand at about 1)."""
+    return np.array([np.nanmedian(high[still]) for _, high in arm_positions(series).values()])
+
+
 def holds_bar(series: LandmarkSeries, still: np.ndarray) -> bool:
     """Both wrists at the shoulders' height or above, each well out on its own side: a bar across the shoulders."""
-    high = [float(np.nanmedian(h[still])) for _, h in arm_positions(series).values()]
-    return min(high) >= BAR_HIGH and min(_wrists_out(series, still)) >= OWN_SIDE
+    high, out = _wrists_high(series, still), np.array(_wrists_out(series, still))
+    return bool(np.all(high >= BAR_HIGH) and np.all(out >= OWN_SIDE))      # NaN: not seen, so no
 
 
-def seated(series: LandmarkSeries, still: np.ndarray) -> bool:
-    """Sitting: the thighs (the model's 3-D hip to knee) lie more than SEATED_THIGH_DEG from vertical."""
+def crossed(series: LandmarkSeries, still: np.ndarray) -> bool:
+    """Both wrists across the midline, between the hips and the shoulders: the arms crossed on the chest."""
+    high, out = _wrists_high(series, still), np.array(_wrists_out(series, still))
+    return bool(np.all(out < CROSSED_SIDE) and np.all((high > CROSSED_LOW) & (high < BAR_HIGH)))
+
+
+def seated(series: LandmarkSeries, still: np.ndarray) -> bool | None:
+    """Sitting: the thighs (the model's 3-D hip to knee) lie more than SEATED_THIGH_DEG from vertical (None: the
+    3-D landmarks were not seen)."""
     w = series.world
     thigh = (w[:, L.LEFT_KNEE] + w[:, L.RIGHT_KNEE] - w[:, L.LEFT_HIP] - w[:, L.RIGHT_HIP])[still] / 2
     from_vertical = np.degrees(np.arctan2(np.linalg.norm(thigh[:, [0, 2]], axis=-1), np.abs(thigh[:, 1])))
+    if not np.isfinite(from_vertical).any():
+        return None
     return bool(np.nanmedian(from_vertical) > SEATED_THIGH_DEG)
+
+
+def arms_of(protocol: str) -> str:
+    """The way the arms were held, from a protocol's words (HANGING, BAR; '' when not recognised)."""
+    return protocol.split(",")[0]
+
+
+def same_way(a: str, b: str) -> bool:
+    """Two results done the same way, so that their difference is a change of the body, not of the method. A result
+    stored before protocols were recognised ('') had its arms hanging; seated and standing differ only when both
+    are known."""
+    (arms_a, _, pose_a), (arms_b, _, pose_b) = a.partition(", "), b.partition(", ")
+    return (arms_a or HANGING) == (arms_b or HANGING) and (not pose_a or not pose_b or pose_a == pose_b)
 
 
 def protocol(series: LandmarkSeries, still: np.ndarray) -> str:
     """How the rotation was done, from the neutral: 'arms hanging' or 'a bar across the shoulders', then ', seated'
-    or ', standing'. Refuses the arms crossed on the chest (too far off, CROSSED_MAE_DEG) and anything else."""
+    or ', standing' (nothing when the 3-D thighs were not seen). Refuses the arms crossed on the chest (too far off,
+    CROSSED_MAE_DEG) and anything else."""
     if not arm_off_side(series, still):
         arms = HANGING
     elif holds_bar(series, still):
         arms = BAR
-    elif max(_wrists_out(series, still)) < CROSSED_SIDE:
+    elif crossed(series, still):
         raise TrialError(CROSSED_REFUSED.format(mae=CROSSED_MAE_DEG))
     else:
         raise TrialError(NO_PROTOCOL)
-    return f"{arms}, {SEATED if seated(series, still) else STANDING}"
+    sits = seated(series, still)
+    return arms if sits is None else f"{arms}, {SEATED if sits else STANDING}"
 
 
 def world_rotation(series: LandmarkSeries, roll: float = 0.0) -> np.ndarray:
@@ -158,7 +188,7 @@ def rotation(subject: Subject, config: AnalysisConfig = AnalysisConfig()) -> Tes
     shoulders on realistic bodies (7 to 27 degrees read with the pelvis still).
     """
     series, neutral = subject.series, subject.still   # the arms hang at the sides there: measure() checks it
-    bar = subject.protocol.startswith(BAR)
+    bar = arms_of(subject.protocol) == BAR
     move = find_movement(trunk_rotation(series, neutral, config.roll_deg, config.filter, bar), series, config,
                          min_excursion=MIN_EXCURSION_DEG, directions=DIRECTIONS, filtered=True)
     # The shoulders' own foreshortening reads too little of a turn (docs/accuracy.md): it only confirms the arms'.
@@ -170,7 +200,6 @@ def rotation(subject: Subject, config: AnalysisConfig = AnalysisConfig()) -> Tes
         windows = [move.peak_window(t, series, config.peak_hold_s) for t in trials]
         peaks = [abs(t.peak_value) for t in trials]
         apart = [abs(p - around(shoulders, w)) for p, w in zip(peaks, windows)]
-        peaks = [p * BAR_SCALE for p in peaks] if bar else peaks
         quality = float(np.median([around(trunk_q, w) for w in windows])) if trials else 0.0
         m = summarise_trials(f"rotation_{side}", "deg", peaks, quality, config.min_quality)
         if trials and not all(np.isfinite(a) and a <= ARMS_AGREE_DEG for a in apart):

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from posture.measures.common import TestResult
-from posture.measures.rotation import BAR
+from posture.measures.rotation import BAR, arms_of
 
 UNITS = ("deg", "cm")        # the units the renders measured the error in; a value in another unit has no +/-
 
@@ -34,7 +34,7 @@ def plus_minus(name: str, unit: str, protocol: str = "") -> float | None:
     """The +/- of a shown value in its unit (None: not measured in this unit, or not at all)."""
     if unit not in UNITS:
         return None
-    if protocol.startswith(BAR) and name in WITH_A_BAR:
+    if arms_of(protocol) == BAR and name in WITH_A_BAR:
         return WITH_A_BAR[name]
     return PLUS_MINUS.get(name)
 

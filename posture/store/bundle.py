@@ -29,6 +29,7 @@ from posture.export import result_from_dict
 from posture.landmarks import LandmarkSeries
 from posture.measures import TESTS, Measurement, TestResult
 from posture.measures.plausible import past_a_body
+from posture.measures.uncertainty import stated
 from posture.trials import repeatability
 from posture.store import codes
 from posture.store.models import Label, Session
@@ -150,7 +151,8 @@ def _checked_result(result: TestResult) -> TestResult:
                          f"{limits.terminal_safe(result.view)[:40]!r}")
     if not 0 <= result.detected_share <= 1 or len(result.notes) > MAX_NOTES:
         raise ValueError("its detection share or notes are impossible")
-    limits.text(result.protocol, "A protocol", 80)
+    if result.protocol not in spec.protocols:
+        raise ValueError(f"{limits.terminal_safe(result.protocol)[:40]!r} is no way {spec.label} is done")
     if result.camera_angle_deg is not None:
         limits.number(result.camera_angle_deg, "The camera's angle", -90.0, 90.0, " degrees")
     if len(result.trial_frames) > MAX_TRIALS or any(not 0 <= a <= b <= c for a, b, c in result.trial_frames):
@@ -162,7 +164,7 @@ def _checked_result(result: TestResult) -> TestResult:
         _check_measurement(m, {m.name for m in spec.measures}, spec.label)
     for note in result.notes:
         limits.text(note, "A note", limits.NOTE_CHARS)
-    return result
+    return stated(result)           # the +/- by this tool's own rule, whatever the file said
 
 
 def _check_measurement(m: Measurement, names: set[str], test: str) -> None:
@@ -184,10 +186,6 @@ def _check_measurement(m: Measurement, names: set[str], test: str) -> None:
         limits.text(flag, "A flag", limits.NOTE_CHARS)
     if m.withheld is not None and m.value is not None:
         raise ValueError(f"{m.name} is withheld and has a value")
-    if m.uncertainty is not None:
-        if m.value is None:
-            raise ValueError(f"{m.name} has a +/- but no value")
-        limits.number(m.uncertainty, f"{m.name}'s +/-", 0.0, bound, f" {m.unit}")
     if m.trials:
         rep = repeatability(m.trials)
         maximum = np.nan if m.maximum is None else m.maximum

@@ -26,7 +26,7 @@ def session_dict(session: Session) -> dict:
         "software_version": session.software_version, "source": session.source,
         "tests": [{"test": r.test, "view": r.view, "detected_share": r.detected_share, "notes": list(r.notes),
                    "trial_frames": [list(f) for f in r.trial_frames], "camera_angle_deg": r.camera_angle_deg,
-                   "calibration": record.calibration,
+                   "protocol": r.protocol, "calibration": record.calibration,
                    "measurements": [MeasurementRow(m).as_json() for m in r.measurements]}
                   for record, r in ((t, stored_result(t)) for t in session.tests)],
     }
