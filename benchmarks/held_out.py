@@ -81,6 +81,7 @@ HELD_STANCES = {
 HELD_PEAKS = {"forward-bend": [45.0, 65.0, 85.0, 100.0], "side-bend": [15.0, 28.0, 38.0, 22.0],
               "rotation": [25.0, 50.0, 38.0, 45.0]}
 EXTRA_BENDS = (45.0, 100.0)           # the fitting half's bends span 45 to 100 degrees too
+EXTRA_TURN = 55.0                     # and a turn past the sweep's 30 to 45 degrees, arms hanging
 PROTOCOLS = {"bar, standing": dict(arms="bar"), "bar, seated": dict(arms="bar", seated=True),
              "crossed arms, standing": dict(arms="crossed"), "crossed arms, seated": dict(arms="crossed", seated=True)}
 PROTOCOL_PEAKS = (35.0, 48.0)
@@ -109,7 +110,7 @@ def fitting_sweep() -> list[ClipSpec]:
 
 
 def extras(half: str) -> list[ClipSpec]:
-    """Bends at both ends of the range, and each rotation protocol on two bodies, in one half."""
+    """Bends at both ends of the range, a large turn, and each rotation protocol on two bodies, in one half."""
     bodies, cameras = (HELD_BODIES, HELD_CAMERAS) if half == "held-out" else (BODIES, FIT_CAMERAS)
     clothes = HELD_CLOTHES if half == "held-out" else CLOTHES
     names, cams = list(bodies), list(cameras)
@@ -119,6 +120,10 @@ def extras(half: str) -> list[ClipSpec]:
         out.append(ClipSpec(f"{half}-bend{peak:.0f}", "forward-bend", peak_deg=peak, shape=bodies[body],
                             clothes=clothes[k], seed=200 + k, trials=2, fps=30.0, side=("left", "right")[k],
                             about={"body": body, "camera": camera}, **cameras[camera]))
+    body, camera = names[3], cams[2]
+    out.append(ClipSpec(f"{half}-turn{EXTRA_TURN:.0f}", "rotation", peak_deg=EXTRA_TURN, shape=bodies[body],
+                        clothes=clothes[2], seed=250, trials=2, fps=30.0, about={"body": body, "camera": camera},
+                        **cameras[camera]))
     for p, (protocol, how) in enumerate(PROTOCOLS.items()):
         for k, peak in enumerate(PROTOCOL_PEAKS):
             body, camera = names[(p + 2 * k) % 4], cams[(p + k) % 3]

@@ -126,12 +126,23 @@ def test_side_bend_to_the_left_only_is_reported_as_left():
     assert r.get("side_bend_right").value is None
 
 
-def test_fingertip_travel_in_cm():
+def test_fingertip_travel_in_cm_is_right_on_perfect_landmarks_but_never_shown_without_a_plus_minus():
+    """The geometry holds (the side-bend measure itself, before the +/- is stated); shown, it is withheld: on the
+    realistic renders it read up to 7 cm off, so no +/- can be stated for it."""
+    from posture.measures import measure
+    from posture.measures.side_bend import side_bend
+    from posture.measures.uncertainty import NO_PLUS_MINUS
+
     poses = side_bend_poses(25.0, FPS)
     cam = frontal_camera()
-    r = analyse(landmark_series(poses, cam, FPS), "side-bend", AnalysisConfig(cm_per_px=100 * 2.6 / cam.focal_px))
+    config = AnalysisConfig(cm_per_px=100 * 2.6 / cam.focal_px)
+    series = landmark_series(poses, cam, FPS)
     heights = [truth(p)["left_index_height_cm"] for p in poses]
-    assert values(r, "fingertip_travel_left") == pytest.approx(heights[0] - min(heights), abs=1.5)
+    checked = measure(series, "side-bend", config).subject
+    assert side_bend(checked, config).get("fingertip_travel_left").value == pytest.approx(
+        heights[0] - min(heights), abs=1.5)
+    shown = analyse(series, "side-bend", config).get("fingertip_travel_left")
+    assert shown.value is None and shown.reason == NO_PLUS_MINUS and shown.withheld == "not-measurable"
 
 
 @pytest.mark.parametrize("noise", [0.0, NOISE_PX])

@@ -32,8 +32,9 @@ def find_movement(raw: np.ndarray, series: LandmarkSeries, config: AnalysisConfi
                   min_excursion: float, directions: tuple[int, ...], filtered: bool = False) -> Movement:
     """Filter the signal (unless already `filtered`) and segment its trials.
 
-    Trials broken by a long tracking gap or by set-aside frames are dropped with
-    a note; no trial at all is a TrialError that says what movement was expected.
+    Trials broken by a long tracking gap or by set-aside frames, or cut short by them, are dropped with a note
+    (the seconds counted run to the frame after the cut); no trial at all is a TrialError that says what movement
+    was expected.
     """
     signal = np.array(raw, float) if filtered else lowpass(raw, series.t, config.filter)
     signal[series.excluded > 0] = np.nan      # never bridged: a trial through set-aside frames is dropped
@@ -45,10 +46,12 @@ def find_movement(raw: np.ndarray, series: LandmarkSeries, config: AnalysisConfi
                          baseline=neutral_level(signal, series.t))
     kept, dropped = [], []
     for k, trial in enumerate(seg.trials, start=1):
-        lost = np.isnan(signal[trial.start:trial.end])
+        # One frame either side too: a repetition that stops where the frames were lost did not end, it was cut.
+        around_it = slice(max(trial.start - 1, 0), trial.end + 1)
+        lost = np.isnan(signal[around_it])
         if lost.any():
             seconds = lost.sum() / series.fps
-            why = series.exclusion_reasons(slice(trial.start, trial.end))
+            why = series.exclusion_reasons(around_it)
             dropped.append(f"{why[0]} for {seconds:.1f} s" if why else f"the person was lost for {seconds:.1f} s")
             notes.append(f"Trial {k} was dropped: {dropped[-1]} during the movement.")
         else:

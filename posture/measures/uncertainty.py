@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from posture.measures.common import TestResult
+from posture.measures.common import Measurement, TestResult, Withheld
 from posture.measures.rotation import BAR, arms_of
 
 UNITS = ("deg", "cm")        # the units the renders measured the error in; a value in another unit has no +/-
@@ -39,8 +39,21 @@ def plus_minus(name: str, unit: str, protocol: str = "") -> float | None:
     return PLUS_MINUS.get(name)
 
 
+NO_PLUS_MINUS = ("withheld: its error on test recordings is too large or too little known to state a +/- "
+                 "(docs/accuracy.md)")
+
+
 def stated(result: TestResult) -> TestResult:
-    """The result with each shown value's +/- (withheld values have none)."""
-    return replace(result, measurements=tuple(
-        replace(m, uncertainty=None if m.value is None else plus_minus(m.name, m.unit, result.protocol))
-        for m in result.measurements))
+    """The result with each shown value's +/-. A value in degrees or cm with no known +/- is withheld: every shown
+    number carries its uncertainty (fingertip travel: up to 7 cm off on the held-out renders)."""
+    return replace(result, measurements=tuple(_with_plus_minus(m, result.protocol) for m in result.measurements))
+
+
+def _with_plus_minus(m: Measurement, protocol: str) -> Measurement:
+    if m.value is None:
+        return replace(m, uncertainty=None)
+    u = plus_minus(m.name, m.unit, protocol)
+    if u is None and m.unit in UNITS:
+        return replace(m, value=None, trials=(), spread=None, maximum=None, uncertainty=None,
+                       withheld=Withheld.NOT_MEASURABLE, reason=NO_PLUS_MINUS)
+    return replace(m, uncertainty=u)
