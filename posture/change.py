@@ -68,9 +68,14 @@ class Change:
         return None if self.before is None or self.after is None else self.after - self.before
 
     @property
+    def too_uncertain(self) -> bool:
+        """The values' +/- is wider than the change that would be real: this measurement cannot show one."""
+        return self.uncertainty is not None and self.mdc is not None and self.uncertainty > self.mdc
+
+    @property
     def real(self) -> bool:
-        return (not self.unverified and not self.other_way and self.difference is not None and self.mdc is not None
-                and abs(self.difference) > self.mdc)
+        return (not self.unverified and not self.other_way and not self.too_uncertain and self.difference is not None
+                and self.mdc is not None and abs(self.difference) > self.mdc)
 
 
 def change_mdc(before: Reading, after: Reading) -> tuple[float | None, str]:
@@ -103,6 +108,8 @@ def verdict(c: Change) -> str:
         return NOT_ADOPTED
     if c.other_way:
         return f"no verdict: done different ways ({c.other_way})"
+    if c.too_uncertain:
+        return f"no verdict: its ± {c.uncertainty:.1f} is wider than a real change ({c.mdc:.1f})"
     if c.mdc is None:
         return "no MDC known"
     if not c.real:
@@ -132,10 +139,12 @@ def summary(changes: list[Change], pain_before: int | None, pain_after: int | No
                         if pain_before is not None and pain_after is not None else [])
     real = [c for c in changes if c.real]
     apart = [c for c in changes if c.difference is not None and c.other_way]
-    steady = [c for c in changes if c.difference is not None and c.mdc is not None and not c.real and not c.other_way]
+    vague = [c for c in changes if c.difference is not None and c.too_uncertain and not c.other_way]
+    steady = [c for c in changes if c.difference is not None and c.mdc is not None and not c.real
+              and not c.other_way and not c.too_uncertain]
     no_mdc = [c for c in changes if c.difference is not None and c.mdc is None and not c.other_way]
     once = [c for c in changes if (c.before is None) != (c.after is None)]
-    if not real and not steady and not no_mdc and not apart:
+    if not real and not steady and not no_mdc and not apart and not vague:
         lines = ["Nothing was measured both times, so nothing is compared."]
     elif not real:
         lines = ["No measurement changed by more than the test varies by itself."] if steady else []
@@ -144,6 +153,10 @@ def summary(changes: list[Change], pain_before: int | None, pain_after: int | No
         if steady:
             others = f"The other {len(steady)} measurements" if len(steady) > 1 else "The other measurement"
             lines.append(f"{others} stayed within what the test varies by itself: no real change.")
+    if vague:
+        lines.append(f"{_count(vague, 'is', 'are')} measured too roughly from one camera to show a real change (its ± "
+                     "is wider than the change that would be real): " + ", ".join(label(c.name).lower() for c in vague)
+                     + ".")
     if apart:
         lines.append(f"{_count(apart, 'was', 'were')} done a different way each time ({apart[0].other_way}), so "
                      "not compared: " + ", ".join(label(c.name).lower() for c in apart) + ".")

@@ -124,11 +124,11 @@ def bend_series(peak: float, seed: int = 0):
 
 
 def bend(peak: float, seed: int = 0):
-    """That forward bend analysed: (its result, its landmarks)."""
-    from posture.measures import analyse
+    """That forward bend analysed: (its result, its landmarks), as exact landmarks (no pose model's bias taken off)."""
+    from posture.measures import AnalysisConfig, analyse
 
     series = bend_series(peak, seed)
-    return analyse(series, "forward-bend"), series
+    return analyse(series, "forward-bend", AnalysisConfig(blazepose=False)), series
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:

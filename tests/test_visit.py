@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -205,3 +206,18 @@ def test_a_rotation_done_another_way_is_listed_but_never_judged():
     assert any("done a different way each time" in line and "rotation left" in line for line in summary([apart], None, None))
     (old,) = compare([turn(30.0, "")], [turn(45.0, "arms hanging, seated")])
     assert old.real and verdict(old) == "real improvement"
+
+
+def test_a_measurement_whose_plus_minus_is_wider_than_a_real_change_never_calls_one():
+    """Head tilt read 7 degrees either way on the renders, against a default MDC95 of 3: a 10-degree difference is
+    not called a real change, and the summary says the measurement is too rough to show one."""
+    from posture.change import Reading, compare, summary, verdict
+
+    before = Reading("posture-frontal", "head_tilt", 1.0, "deg", uncertainty=7.0)
+    after = Reading("posture-frontal", "head_tilt", 11.0, "deg", uncertainty=7.0)
+    (change,) = compare([before], [after])
+    assert change.mdc == 3.0 and abs(change.difference) > change.mdc
+    assert not change.real and verdict(change) == "no verdict: its ± 7.0 is wider than a real change (3.0)"
+    assert any("too roughly" in line and "head tilt" in line for line in summary([change], None, None))
+    narrow = compare([replace(before, uncertainty=2.0)], [replace(after, uncertainty=2.0)])[0]
+    assert narrow.real

@@ -24,6 +24,8 @@ class AnalysisConfig:
 
     roll_deg: camera roll from calibration (0 and `calibrated=False` when unknown).
     cm_per_px: scale at the subject's plane, None when unknown.
+    blazepose: the landmarks are the pose model's, so its known biases are taken off (forward_bend.FLEXION_BIAS);
+    False for exact landmarks, such as the synthetic skeleton's in the geometry tests.
     """
 
     roll_deg: float = 0.0
@@ -34,6 +36,7 @@ class AnalysisConfig:
     still_s: float = OPENING_S          # every recording opens with this long standing still (stillness.py)
     min_quality: float = 0.5
     min_detected: float = 0.5
+    blazepose: bool = True
 
     def __post_init__(self) -> None:
         """A scale or roll no camera gives (negative, 1e9, NaN) is refused here, whichever door it came through."""

@@ -21,13 +21,16 @@ from posture.measures.rotation import BAR, arms_of
 
 UNITS = ("deg", "cm")        # the units the renders measured the error in; a value in another unit has no +/-
 
+# benchmarks/held_out.py --fit, 2026-12-07, on the fitting half only (4 bodies, 3 camera set-ups, each clip at 30, 15
+# and 10 fps; left and right together): the clips' |bias| + 2 SD, or the largest error when larger, rounded up to
+# 0.5. Fingertip-to-floor's also covers how hands hang: an independent renderer's hands read -4.1 to -4.5 cm.
 PLUS_MINUS = {
-    "trunk_flexion": 5.5, "hip_flexion": 5.5, "fingertip_to_floor": 3.5, "knee_flexion_at_peak": 3.5,
+    "trunk_flexion": 1.5, "hip_flexion": 6.5, "fingertip_to_floor": 5.5, "knee_flexion_at_peak": 9.0,
     "side_bend_left": 2.0, "side_bend_right": 2.0, "rotation_left": 4.0, "rotation_right": 4.0,
-    "shoulder_tilt": 3.0, "pelvic_tilt": 5.0, "trunk_lateral_lean": 1.5, "head_tilt": 4.5, "lateral_shift": 1.0,
-    "trunk_inclination": 5.0, "plumb_ear": 4.5, "plumb_shoulder": 1.5, "plumb_hip": 4.5, "plumb_knee": 2.0,
+    "shoulder_tilt": 3.5, "pelvic_tilt": 6.5, "trunk_lateral_lean": 1.5, "head_tilt": 7.0, "lateral_shift": 1.5,
+    "trunk_inclination": 6.5, "plumb_ear": 5.0, "plumb_shoulder": 1.5, "plumb_hip": 6.0, "plumb_knee": 2.0,
 }
-WITH_A_BAR = {"rotation_left": 6.0, "rotation_right": 6.0}     # rotation with a bar across the shoulders
+WITH_A_BAR = {"rotation_left": 8.0, "rotation_right": 8.0}     # rotation with a bar across the shoulders
 
 
 def plus_minus(name: str, unit: str, protocol: str = "") -> float | None:
