@@ -50,6 +50,21 @@ from posture_renders.human import Shape
 from posture_renders.raster import Clothes
 from posture.synthetic.skeleton import Pose
 
+MORE_BODIES = {          # the fitting half's other 4 bodies
+    "woman 160 cm, average": Shape(1.60, gender=0.0, weight=0.5, muscle=0.5),
+    "woman 182 cm, slim": Shape(1.82, gender=0.0, weight=0.2),
+    "man 170 cm, slim": Shape(1.70, gender=1.0, weight=0.25, muscle=0.5),
+    "man 183 cm, heavy and muscular": Shape(1.83, gender=1.0, weight=0.8, muscle=0.8),
+}
+MORE_PEAKS = {"forward-bend": [40.0, 55.0, 80.0, 95.0], "side-bend": [18.0, 26.0, 33.0, 40.0],
+              "rotation": [28.0, 50.0, 36.0, 42.0]}
+MORE_STANCES = {
+    "posture-frontal": [Pose(shoulder_tilt=4.0, pelvic_obliquity=-2.0, head_tilt=3.0),
+                        Pose(shoulder_tilt=-2.0, pelvic_obliquity=3.0, trunk_lateral=2.0),
+                        Pose(shoulder_tilt=1.0, head_tilt=-5.0), Pose(pelvic_obliquity=-3.0, trunk_lateral=-3.0)],
+    "posture-sagittal": [Pose(neck_forward=18.0), Pose(neck_forward=28.0, trunk_flexion=3.0),
+                         Pose(neck_forward=12.0, trunk_flexion=-2.0), Pose(neck_forward=24.0, trunk_flexion=4.0)],
+}
 HELD_BODIES = {
     "woman 150 cm, slim": Shape(1.50, gender=0.0, weight=0.3),
     "woman 175 cm, average": Shape(1.75, gender=0.0, weight=0.55, muscle=0.5),
@@ -89,24 +104,32 @@ RATES = {30: 1, 15: 2, 10: 3}         # frames a second: every k-th frame of the
 KINDS = ("forward-bend", "side-bend", "rotation", "posture-frontal", "posture-sagittal")
 
 
-def held_out_sweep() -> list[ClipSpec]:
-    """The held-out half: every test on every held-out body, the cameras rotating as in the accuracy sweep."""
+def every_test(prefix: str, bodies: dict, cameras: dict, clothes: list, peaks: dict, stances: dict,
+               seed: int) -> list[ClipSpec]:
+    """Every test on every body, the cameras rotating so that each test meets each set-up (as the accuracy sweep)."""
     specs = []
     for t, kind in enumerate(KINDS):
-        for b, (body, shape) in enumerate(HELD_BODIES.items()):
-            camera = list(HELD_CAMERAS)[(b + t) % 3]
-            kw = dict(shape=shape, clothes=HELD_CLOTHES[(b + t) % 4], seed=100 + 10 * t + b, trials=2, fps=30.0,
-                      side=("right", "left")[b % 2], about={"body": body, "camera": camera}, **HELD_CAMERAS[camera])
-            if kind in HELD_STANCES:
-                specs.append(ClipSpec(f"held-{kind}{b}", kind, stance=HELD_STANCES[kind][b], **kw))
+        for b, (body, shape) in enumerate(bodies.items()):
+            camera = list(cameras)[(b + t) % 3]
+            kw = dict(shape=shape, clothes=clothes[(b + t) % 4], seed=seed + 10 * t + b, trials=2, fps=30.0,
+                      side=("right", "left")[b % 2], about={"body": body, "camera": camera}, **cameras[camera])
+            if kind in stances:
+                specs.append(ClipSpec(f"{prefix}-{kind}{b}", kind, stance=stances[kind][b], **kw))
             else:
-                specs.append(ClipSpec(f"held-{kind}{b}", kind, peak_deg=HELD_PEAKS[kind][b], **kw))
+                specs.append(ClipSpec(f"{prefix}-{kind}{b}", kind, peak_deg=peaks[kind][b], **kw))
     return specs
 
 
+def held_out_sweep() -> list[ClipSpec]:
+    """The held-out half: every test on every held-out body."""
+    return every_test("held", HELD_BODIES, HELD_CAMERAS, HELD_CLOTHES, HELD_PEAKS, HELD_STANCES, 100)
+
+
 def fitting_sweep() -> list[ClipSpec]:
-    """The fitting half: the accuracy sweep rendered at 30 fps (as benchmarks/frame_rate.py keeps it)."""
-    return [replace(s, fps=30.0, name=f"{s.name}_30fps") for s in sweep(False)]
+    """The fitting half: the accuracy sweep rendered at 30 fps (as benchmarks/frame_rate.py keeps it), and every test
+    on 4 more bodies through the same camera set-ups."""
+    return ([replace(s, fps=30.0, name=f"{s.name}_30fps") for s in sweep(False)]
+            + every_test("fit", MORE_BODIES, FIT_CAMERAS, CLOTHES, MORE_PEAKS, MORE_STANCES, 400))
 
 
 def extras(half: str) -> list[ClipSpec]:

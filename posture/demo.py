@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from posture.landmarks import LandmarkSeries
 from posture.analysis import analyse_landmarks
-from posture.measures import TestResult
+from posture.measures import AnalysisConfig, TestResult
 from posture.store.models import Label
 from posture.store.records import add_client
 from posture.store.visits import add_test, begin_session
@@ -35,7 +35,8 @@ NOTE = "Demo data: a simulated body, not a real person."
 
 
 def simulated(test: str, peaks: tuple[float, float, float], seed: int) -> tuple[TestResult, LandmarkSeries]:
-    """One test of the battery, simulated and analysed as a recording with the body's height known."""
+    """One test of the battery, simulated and analysed as a recording with the body's height known (the skeleton's
+    exact landmarks: no pose model's bias to take off)."""
     bend, side, turn = peaks
     stance = Pose(arm_abduction=14.0) if test == "rotation" else Pose(arms="gravity")    # as each movement starts
     rest = still_poses(stance, FPS, 3.0 if test == "posture-frontal" else 1.5)
@@ -43,7 +44,7 @@ def simulated(test: str, peaks: tuple[float, float, float], seed: int) -> tuple[
              "side-bend": rest + side_bend_poses(side, FPS), "rotation": rest + rotation_poses(turn, FPS)}[test]
     camera = sagittal_camera() if test == "forward-bend" else frontal_camera()
     series = landmark_series(poses, camera, FPS, BODY, noise_px=1.0, rng=np.random.default_rng(seed))
-    analysis = analyse_landmarks(series, test, height_cm=BODY.height * 100)
+    analysis = analyse_landmarks(series, test, AnalysisConfig(blazepose=False), height_cm=BODY.height * 100)
     return analysis.result, analysis.series
 
 

@@ -202,6 +202,7 @@ def test_live_page_waits_for_start(db, camera):
 
 def test_live_page_saves_a_finished_check(db, camera):
     from posture.live_camera import LiveRun
+    from posture.measures.forward_bend import corrected_flexion
     from posture.synthetic.scene import still_poses
     from posture.synthetic.skeleton import Pose
 
@@ -220,7 +221,10 @@ def test_live_page_saves_a_finished_check(db, camera):
     assert any("Saved in session 1 (post) for GH-4" in i.value for i in at.info)
     (saved,) = client_sessions(open_database(db), "GH-4")
     flex = next(m.value for m in saved.tests[0].measurements if m.name == "trunk_flexion")
-    assert saved.label == "post" and saved.source == "live" and flex == pytest.approx(true_flexion(65.0), abs=3.0)
+    # the live path takes the pose model's deep-bend bias off, as every other door does (these landmarks stand in
+    # for the camera's)
+    assert saved.label == "post" and saved.source == "live"
+    assert flex == pytest.approx(corrected_flexion(true_flexion(65.0)), abs=3.0)
     at.run()                                   # a rerun does not save it twice
     assert len(client_sessions(open_database(db), "GH-4")) == 1
 
