@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from posture.analysis import Analysis
+from posture.change import READING
 from posture.calibration import CameraProfile, load_profile
 from posture.errors import PostureError
 from posture.export import label, measurement_rows, plain_words
@@ -207,8 +208,7 @@ def show_comparison(c: Comparison, pdf: bytes, file_name: str) -> None:
     for note in c.notes:
         st.caption(note)
     st.table(list(c.rows))
-    st.caption("A change is real only when it is larger than the MDC95, the smallest change the test can tell apart "
-               "from its own variation; ± is the measurement's own uncertainty.")
+    st.caption(READING)
     for heading, charts, per_row in (("Angle over time, from the start of the movement", c.curves, 2),
                                      ("At the peak of each test", c.peaks, 4), ("Over visits", c.trends, 3)):
         if charts:

@@ -21,6 +21,9 @@ from posture.measures.rotation import same_way
 from posture.trials import mdc95
 
 NOT_ADOPTED = "no verdict: measured on the patient's device, not adopted"
+READING = ("A change is real only when it is larger than the MDC95, the smallest change the test can tell apart from "
+           "its own variation; ± is the measurement's own uncertainty, and where it is wider than the MDC95 no change "
+           "is judged.")          # how to read the comparison, under its table in the app and the report
 
 # Default MDC95 per measurement when the sessions have too few trials of their own: each test's spec
 # (posture/measures/registry.py) holds conservative round figures in the range reported for photographic,
@@ -107,9 +110,9 @@ def verdict(c: Change) -> str:
     if c.unverified:
         return NOT_ADOPTED
     if c.other_way:
-        return f"no verdict: done different ways ({c.other_way})"
+        return "no verdict: done different ways"           # which ways: summary()
     if c.too_uncertain:
-        return f"no verdict: its ± {c.uncertainty:.1f} is wider than a real change ({c.mdc:.1f})"
+        return "no verdict: ± wider than MDC95"
     if c.mdc is None:
         return "no MDC known"
     if not c.real:
@@ -154,9 +157,8 @@ def summary(changes: list[Change], pain_before: int | None, pain_after: int | No
             others = f"The other {len(steady)} measurements" if len(steady) > 1 else "The other measurement"
             lines.append(f"{others} stayed within what the test varies by itself: no real change.")
     if vague:
-        lines.append(f"{_count(vague, 'is', 'are')} measured too roughly from one camera to show a real change (its ± "
-                     "is wider than the change that would be real): " + ", ".join(label(c.name).lower() for c in vague)
-                     + ".")
+        lines.append(f"{_count(vague, 'cannot', 'cannot')} show a real change from one camera, its ± being wider than "
+                     "the change that would be real: " + ", ".join(label(c.name).lower() for c in vague) + ".")
     if apart:
         lines.append(f"{_count(apart, 'was', 'were')} done a different way each time ({apart[0].other_way}), so "
                      "not compared: " + ", ".join(label(c.name).lower() for c in apart) + ".")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from posture import report_fonts
-from posture.change import Change, compare, summary, verdict
+from posture.change import READING, Change, compare, summary, verdict
 from posture.charts import curves_figure, png, trend_figure
 from posture.draw import skeleton_png
 from posture.export import label
@@ -171,8 +171,7 @@ def comparison_pdf(c: Comparison) -> bytes:
                                                                       else "#fadbd8"))
               for i, r in enumerate(c.rows) if r["Verdict"].startswith("real")]
     table.setStyle(TableStyle(style))
-    story += [table, text("A change is real only when it is larger than the MDC95, the smallest change the test can "
-                          "tell apart from its own variation; ± is the measurement's own uncertainty.", "Italic")]
+    story += [table, text(READING, "Italic")]
     story += _charts("Angle over time, from the start of the movement", c.curves, 8.5 * cm, 2, text)
     story += _charts("At the peak of each test", c.peaks, 4.0 * cm, 4, text)
     story += _charts("Over visits", c.trends, 8.5 * cm, 2, text) if c.trends else []
