@@ -13,9 +13,9 @@ levelling the frames before the model.
 
 It also counts what the first principle forbids: confident wrong numbers (a
 shown value off by more than 10 degrees or 5 cm) and wrong refusals of valid
-clips; tabulates the error by quality band; and checks each measurement's
-stated uncertainty (registry, fitted on the sweep) on the clips that were not
-used to set it (the traps that should measure, the repeats).
+clips; tabulates the error by quality band; and counts the values within the
+uncertainty each result states (measures/uncertainty.py, fitted and judged
+by benchmarks/held_out.py).
 
 One correction is fitted: fingertip-to-floor's knuckle offset, on the repeat
 set (forward-bend repeats), judged on the sweep.

@@ -2,13 +2,14 @@
 
 Two halves of realistic renders that share no body and no camera set-up:
 - the fitting half: the accuracy sweep's 4 bodies and 3 camera set-ups
-  (benchmarks/accuracy.py), every test, plus forward bends of 45 and 100 degrees
-  and the rotation protocols (a bar across the shoulders, the arms crossed on
-  the chest, each standing and seated);
+  (benchmarks/accuracy.py) and 4 more bodies through the same set-ups, every
+  test, plus forward bends of 45 and 100 degrees, a 55-degree turn and the
+  rotation protocols (a bar across the shoulders, the arms crossed on the
+  chest, each standing and seated);
 - the held-out half: 4 other bodies (150 to 185 cm), 3 other camera set-ups (2.0 m
   away, low and tipped down; 3.6 m and high at 360 x 480 pixels, the fewest pixels
   per trunk; 2.8 m rolled -3 degrees at 720 x 1280), other clothes, forward bends
-  of 45 to 100 degrees, and the same protocols.
+  of 45 to 100 degrees, a 55-degree turn and the same protocols.
 Each moving clip is rendered at 30 frames a second and tracked at 30, 15 and 10
 (every 1st, 2nd, 3rd frame; the pose model's tracker sees only those). Every
 landmark series is kept (--keep), so that the analysis can be judged again
