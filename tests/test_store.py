@@ -156,7 +156,8 @@ def test_migration_from_the_first_schema_keeps_the_data(db_url):
     assert flexion.trials == pytest.approx([corrected_flexion(v) for v in (63.0, 64.5, 66.0)])
     assert flexion.value == pytest.approx(corrected_flexion(64.5)) and flexion.maximum == pytest.approx(
         corrected_flexion(66.0))
-    assert flexion.uncertainty == PLUS_MINUS["trunk_flexion"] and "corrected after it was measured" in s.tests[0].notes[-1]
+    assert flexion.uncertainty == PLUS_MINUS["trunk_flexion"]
+    assert "corrected after it was measured" in s.tests[0].notes[-1]
     record_tests(engine, "OLD-1", "post", [bend(70.0)], visit_date=date(2026, 1, 5))     # the new schema works
     assert counts(engine)["measurements"] > 1
 

@@ -28,10 +28,11 @@ from posture.trials import FilterConfig, lowpass
 ARMS_NOT_AT_SIDES = ("The {side} arm did not hang at the side at the start: for this test both arms hang loose at "
                      "the sides, so that they turn with the upper body; record it again that way.")
 NO_PROTOCOL = ("The arms were neither hanging at the sides nor holding a bar across the shoulders at the start: "
-               "for this test do one or the other, so that the arms turn with the upper body; record it again that way.")
-CROSSED_REFUSED = ("Arms crossed on the chest cannot be measured from one camera in front: the forearms hide the elbows "
-                   "and wrists, and test recordings read {mae:.0f} degrees off on average; let the arms hang at the "
-                   "sides or hold a bar across the shoulders, and record it again.")
+               "for this test do one or the other, so that the arms turn with the upper body; record it again that "
+               "way.")
+CROSSED_REFUSED = ("Arms crossed on the chest cannot be measured from one camera in front: the forearms hide the "
+                   "elbows and wrists, and test recordings read {mae:.0f} degrees off on average; let the arms hang at "
+                   "the sides or hold a bar across the shoulders, and record it again.")
 CROSSED_MAE_DEG = 13.8       # measured anyway on the held-out renders, standing and seated (benchmarks/held_out.py)
 HANGING, BAR, CROSSED = "arms hanging", "a bar across the shoulders", "arms crossed on the chest"
 SEATED, STANDING = "seated", "standing"
@@ -42,7 +43,7 @@ BAR_HIGH = 0.95             # a bar's wrists this far above the hips at least, i
 OWN_SIDE = 0.45             # and each wrist this far out on its own side of the shoulders' midline
 CROSSED_SIDE = 0.25         # crossed: each wrist less far out than this (on the other side: negative)
 CROSSED_LOW = 0.3           # and above the hips by this much (renders: 0.67 to 0.93), below a bar's height
-SEATED_THIGH_DEG = 25.0     # seated: the thighs this far from vertical at least (renders: 40 to 64 seated, 1 to 5 standing)
+SEATED_THIGH_DEG = 25.0     # seated: the thighs this far from vertical at least (renders: 40 to 64; standing 1 to 5)
 ARMS_AGREE_DEG = 15.0       # the shoulders' own reading of the turn may differ from the arms' by this much
 PELVIS_NOT_MEASURED = ("not measured: from one camera in front, the pose model's hips turn with the shoulders "
                        "(read 7 to 27 degrees with the pelvis still); keep the hips still by the protocol")
