@@ -203,7 +203,8 @@ def test_a_rotation_done_another_way_is_listed_but_never_judged():
 
     (apart,) = compare([turn(30.0, "arms hanging, standing")], [turn(45.0, "a bar across the shoulders, seated")])
     assert not apart.real and verdict(apart) == "no verdict: done different ways"
-    assert any("done a different way each time" in line and "rotation left" in line for line in summary([apart], None, None))
+    said = summary([apart], None, None)
+    assert any("done a different way each time" in line and "rotation left" in line for line in said)
     (old,) = compare([turn(30.0, "")], [turn(45.0, "arms hanging, seated")])
     assert old.real and verdict(old) == "real improvement"
 
@@ -218,7 +219,7 @@ def test_a_measurement_whose_plus_minus_is_wider_than_a_real_change_never_calls_
     (change,) = compare([before], [after])
     assert change.mdc == 3.0 and abs(change.difference) > change.mdc
     assert not change.real and verdict(change) == "no verdict: ± wider than MDC95"
-    assert "1 measurement cannot show a real change from one camera, its ± being wider than the change that would be " \
-           "real: head tilt." in summary([change], None, None)
+    assert ("1 measurement cannot show a real change from one camera, its ± being wider than the change that would "
+            "be real: head tilt.") in summary([change], None, None)
     narrow = compare([replace(before, uncertainty=2.0)], [replace(after, uncertainty=2.0)])[0]
     assert narrow.real
