@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from posture.export import label
 from posture.measures import MEASURES, TestResult
 from posture.measures.registry import LARGER, SMALLER, default_mdc95
-from posture.measures.rotation import same_way
+from posture.measures.rotation import HANGING, same_way
 from posture.trials import mdc95
 
 NOT_ADOPTED = "no verdict: measured on the patient's device, not adopted"
@@ -185,7 +185,7 @@ def compare(before: list[Reading], after: list[Reading], unverified: bool = Fals
         mdc, source = change_mdc(rb, ra) if rb and ra else (None, "default")
         vb, va = rb.value if rb else None, ra.value if ra else None
         stated = [r.uncertainty for r in (rb, ra) if r is not None and r.uncertainty is not None]
-        other_way = (f"{rb.protocol or 'before protocols'} against {ra.protocol}"
+        other_way = (f"{rb.protocol or HANGING} against {ra.protocol or HANGING}"
                      if rb and ra and not same_way(rb.protocol, ra.protocol) else "")
         out.append(Change(ref.test, ref.name, ref.unit, vb, va, mdc, source, unverified, max(stated, default=None),
                           other_way))

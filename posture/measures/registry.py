@@ -31,7 +31,7 @@ AngleFunction = Callable[[LandmarkSeries, "float | None", float, "LandmarkSeries
 
 @dataclass(frozen=True)
 class MeasureSpec:
-    """One measurement a test reports (its +/- is stated by uncertainty.py, from the recording).
+    """One measurement a test reports (its +/- is stated by uncertainty.py, for how it was measured).
 
     default_mdc95: the conservative MDC95 between sessions when the sessions have
     too few trials of their own (units of the measurement; see docs/measurements.md).

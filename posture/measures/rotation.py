@@ -188,7 +188,7 @@ def rotation(subject: Subject, config: AnalysisConfig = AnalysisConfig()) -> Tes
     Pelvis yaw is reported as not measurable: MediaPipe's hips turn with the
     shoulders on realistic bodies (7 to 27 degrees read with the pelvis still).
     """
-    series, neutral = subject.series, subject.still   # the arms hang at the sides there: measure() checks it
+    series, neutral = subject.series, subject.still   # how the arms were held there: measure() recognised it
     bar = arms_of(subject.protocol) == BAR
     move = find_movement(trunk_rotation(series, neutral, config.roll_deg, config.filter, bar), series, config,
                          min_excursion=MIN_EXCURSION_DEG, directions=DIRECTIONS, filtered=True)
