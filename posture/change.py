@@ -157,8 +157,11 @@ def summary(changes: list[Change], pain_before: int | None, pain_after: int | No
             others = f"The other {len(steady)} measurements" if len(steady) > 1 else "The other measurement"
             lines.append(f"{others} stayed within what the test varies by itself: no real change.")
     if vague:
-        lines.append(f"{_count(vague, 'cannot', 'cannot')} show a real change from one camera, its ± being wider than "
-                     "the change that would be real: " + ", ".join(label(c.name).lower() for c in vague) + ".")
+        names = ", ".join(label(c.name).lower() for c in vague)
+        lines.append(f"{len(vague)} measurements cannot show a real change from one camera, their ± being wider than "
+                     f"the change that would be real: {names}." if len(vague) > 1 else
+                     f"{label(vague[0].name)} cannot show a real change from one camera: its ± is wider than the "
+                     "change that would be real.")
     if apart:
         lines.append(f"{_count(apart, 'was', 'were')} done a different way each time ({apart[0].other_way}), so "
                      "not compared: " + ", ".join(label(c.name).lower() for c in apart) + ".")
@@ -185,7 +188,7 @@ def compare(before: list[Reading], after: list[Reading], unverified: bool = Fals
         mdc, source = change_mdc(rb, ra) if rb and ra else (None, "default")
         vb, va = rb.value if rb else None, ra.value if ra else None
         stated = [r.uncertainty for r in (rb, ra) if r is not None and r.uncertainty is not None]
-        other_way = (f"{rb.protocol or HANGING} against {ra.protocol or HANGING}"
+        other_way = (f"before: {rb.protocol or HANGING}; after: {ra.protocol or HANGING}"
                      if rb and ra and not same_way(rb.protocol, ra.protocol) else "")
         out.append(Change(ref.test, ref.name, ref.unit, vb, va, mdc, source, unverified, max(stated, default=None),
                           other_way))

@@ -219,7 +219,7 @@ def test_a_measurement_whose_plus_minus_is_wider_than_a_real_change_never_calls_
     (change,) = compare([before], [after])
     assert change.mdc == 3.0 and abs(change.difference) > change.mdc
     assert not change.real and verdict(change) == "no verdict: ± wider than MDC95"
-    assert ("1 measurement cannot show a real change from one camera, its ± being wider than the change that would "
-            "be real: head tilt.") in summary([change], None, None)
+    assert ("Head tilt cannot show a real change from one camera: its ± is wider than the change that would be "
+            "real.") in summary([change], None, None)
     narrow = compare([replace(before, uncertainty=2.0)], [replace(after, uncertainty=2.0)])[0]
     assert narrow.real

@@ -44,8 +44,7 @@ def plus_minus(name: str, unit: str, protocol: str = "") -> float | None:
     return PLUS_MINUS.get(name)
 
 
-NO_PLUS_MINUS = ("withheld: its error on test recordings is too large or too little known to state a +/- "
-                 "(docs/accuracy.md)")
+NO_PLUS_MINUS = "not measured: on test recordings it read too far off for a ± to be stated"
 
 
 def stated(result: TestResult) -> TestResult:
@@ -55,10 +54,10 @@ def stated(result: TestResult) -> TestResult:
 
 
 def _with_plus_minus(m: Measurement, protocol: str) -> Measurement:
-    if m.value is None:
-        return replace(m, uncertainty=None)
+    """A measurement in degrees or cm with no known +/- is never measured, whatever else withheld it (a better
+    recording would not give it either), unless it already says why it cannot be (pelvis yaw)."""
     u = plus_minus(m.name, m.unit, protocol)
-    if u is None and m.unit in UNITS:
+    if u is None and m.unit in UNITS and m.withheld != Withheld.NOT_MEASURABLE:
         return replace(m, value=None, trials=(), spread=None, maximum=None, uncertainty=None,
                        withheld=Withheld.NOT_MEASURABLE, reason=NO_PLUS_MINUS)
-    return replace(m, uncertainty=u)
+    return replace(m, uncertainty=None if m.value is None else u)
