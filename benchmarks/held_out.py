@@ -277,8 +277,7 @@ def interval(per_clip: list[float]) -> float:
 def stated_key(x: Shown) -> str:
     """What a +/- is stated for: the measurement (left and right together), for rotation the way the arms were held."""
     name = x.name.removesuffix("_left").removesuffix("_right")
-    protocol = x.protocol.split(",")[0] if x.protocol else ""
-    return f"{name} ({protocol})" if name == "rotation" else name
+    return f"{name} ({rotation.arms_of(x.protocol)})" if name == "rotation" else name
 
 
 def fit(folder: Path, reuse: bool) -> None:

@@ -69,8 +69,8 @@ _OLD_REASONS = (("needs a scale", Withheld.NEEDS_SCALE), ("withheld: quality", W
 class Measurement:
     """One clinical number; `value` is None when withheld: `withheld` says why as a code, `reason` in words.
 
-    uncertainty: the +/- shown with the value, in its unit (uncertainty.py: from what the recording was like); None
-    when withheld or not measured in this unit.
+    uncertainty: the +/- shown with the value, in its unit (uncertainty.py: for how the test was done); None when
+    withheld or not measured in this unit.
     """
 
     name: str

@@ -152,9 +152,9 @@ def render_clip(spec: ClipSpec) -> Iterator[tuple[np.ndarray, dict]]:
         other_shape = Shape(height=1.80, gender=1.0 - round(spec.shape.gender), weight=0.6)
         other = pose_human(Pose(x_offset=spec.bystander, arm_abduction=10.0), shaped_body(other_shape))
         others = [(other, other_shape, Clothes(shirt=(120, 120, 60), trousers=(90, 80, 70), sleeves="long"))]
-    room = _with_stool(spec.room, pose_human(replace(clip_poses(spec)[0], trunk_rotation=0.0), body)) \
-        if spec.seated else spec.room
-    for i, pose in enumerate(clip_poses(spec)):
+    poses = clip_poses(spec)
+    room = _with_stool(spec.room, pose_human(replace(poses[0], trunk_rotation=0.0), body)) if spec.seated else spec.room
+    for i, pose in enumerate(poses):
         posed = pose_human(pose, body)
         rods = (_bar(posed.landmarks),) if pose.arms == "bar" else ()
         rgb = render_scene([(posed, spec.shape, spec.clothes)] + others, cam, room, rng, rods)
