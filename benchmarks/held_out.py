@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from scipy.stats import t as student_t
 
 from accuracy import BODIES, CAMERAS, CLOTHES, render, sweep
 from frame_rate import tracked
@@ -48,7 +49,7 @@ from posture.measures.angles import facing_direction, head_forward_angle
 from posture.measures.registry import default_mdc95
 from posture_renders.clips import ClipSpec
 from posture_renders.human import Shape
-from posture_renders.raster import Clothes
+from posture_renders.raster import Clothes, Room
 from posture.synthetic.skeleton import Pose
 
 MORE_BODIES = {          # the fitting half's other 4 bodies
@@ -96,6 +97,44 @@ HELD_STANCES = {
 }
 HELD_PEAKS = {"forward-bend": [45.0, 65.0, 85.0, 100.0], "side-bend": [15.0, 28.0, 38.0, 22.0],
               "rotation": [25.0, 50.0, 38.0, 45.0]}
+FRESH_BODIES = {         # the second held-out half: bodies of other builds and proportions
+    "woman 155 cm, heavy": Shape(1.55, gender=0.0, weight=0.85, muscle=0.4, proportions=0.3),
+    "woman 170 cm, slim and muscular": Shape(1.70, gender=0.0, weight=0.25, muscle=0.8, proportions=0.7),
+    "man 178 cm, average": Shape(1.78, gender=1.0, weight=0.5, muscle=0.5, proportions=0.2),
+    "man 192 cm, heavy": Shape(1.92, gender=1.0, weight=0.75, muscle=0.6, proportions=0.8),
+}
+FRESH_CAMERAS = {        # and cameras, rooms and light none of the others had
+    "2.4 m, 1.4 m high, tipped down 8 deg, dim, lamp low at the left": dict(
+        distance=2.4, camera_height=1.4, pitch_deg=8.0, room=Room(light=(-1.8, 1.2, 2.4), exposure=0.7)),
+    "3.0 m, 0.7 m high, tipped up 4 deg, rolled +2 deg, 540 x 960": dict(
+        distance=3.0, camera_height=0.7, pitch_deg=-4.0, roll_deg=2.0, image_width=540, image_height=960,
+        focal_px=760.0, room=Room(wall=(170, 190, 200), light=(0.0, 2.6, 3.0))),
+    "2.5 m, 0.9 m high, 640 x 480 wide lens, bright": dict(
+        distance=2.5, camera_height=0.9, image_width=640, image_height=480, focal_px=380.0,
+        room=Room(floor=(90, 90, 95), wall=(235, 235, 230), exposure=1.15)),
+}
+FRESH_CLOTHES = [
+    Clothes(shirt=(150, 30, 40), trousers=(20, 20, 25), skin=(160, 110, 80), hair=(30, 20, 15), sleeves="long"),
+    Clothes(shirt=(230, 230, 225), trousers=(110, 80, 60), skin=(240, 200, 180), hair=(230, 210, 160)),
+    Clothes(shirt=(60, 110, 70), trousers=(60, 60, 70), skin=(95, 65, 45), hair=(10, 10, 10), legs="shorts"),
+    Clothes(shirt=(120, 120, 130), trousers=(40, 50, 90), skin=(200, 150, 120), hair=(90, 60, 40),
+            shirt_fit=0.03),
+]
+FRESH_STANCES = {        # two stances a body, the second through another camera
+    "posture-frontal": [Pose(shoulder_tilt=3.0, pelvic_obliquity=-2.0, trunk_lateral=1.5),
+                        Pose(shoulder_tilt=-3.0, head_tilt=4.0), Pose(pelvic_obliquity=3.0, trunk_lateral=-2.5),
+                        Pose(shoulder_tilt=2.0, pelvic_obliquity=2.0, head_tilt=-3.0)],
+    "posture-sagittal": [Pose(neck_forward=20.0, trunk_flexion=2.0), Pose(neck_forward=14.0),
+                         Pose(neck_forward=30.0, trunk_flexion=-3.0), Pose(neck_forward=8.0, trunk_flexion=3.0)],
+}
+FRESH_STANCES_2 = {
+    "posture-frontal": [Pose(trunk_lateral=-1.5, shoulder_tilt=-2.0), Pose(pelvic_obliquity=-2.5, head_tilt=-4.0),
+                        Pose(shoulder_tilt=4.0, trunk_lateral=2.5), Pose(pelvic_obliquity=1.0, head_tilt=6.0)],
+    "posture-sagittal": [Pose(neck_forward=25.0), Pose(neck_forward=18.0, trunk_flexion=-2.0),
+                         Pose(neck_forward=12.0, trunk_flexion=4.0), Pose(neck_forward=28.0, trunk_flexion=1.0)],
+}
+FRESH_PEAKS = {"forward-bend": [50.0, 70.0, 90.0, 60.0], "side-bend": [20.0, 30.0, 35.0, 25.0],
+               "rotation": [30.0, 40.0, 48.0, 35.0]}
 EXTRA_BENDS = (45.0, 100.0)           # the fitting half's bends span 45 to 100 degrees too
 EXTRA_TURN = 55.0                     # and a turn past the sweep's 30 to 45 degrees, arms hanging
 PROTOCOLS = {"bar, standing": dict(arms="bar"), "bar, seated": dict(arms="bar", seated=True),
@@ -106,12 +145,13 @@ KINDS = ("forward-bend", "side-bend", "rotation", "posture-frontal", "posture-sa
 
 
 def every_test(prefix: str, bodies: dict, cameras: dict, clothes: list, peaks: dict, stances: dict,
-               seed: int) -> list[ClipSpec]:
-    """Every test on every body, the cameras rotating so that each test meets each set-up (as the accuracy sweep)."""
+               seed: int, kinds: tuple[str, ...] = KINDS, turn: int = 0) -> list[ClipSpec]:
+    """Every test on every body, the cameras rotating so that each test meets each set-up (as the accuracy sweep);
+    turn moves each body on to another camera."""
     specs = []
-    for t, kind in enumerate(KINDS):
+    for t, kind in enumerate(kinds):
         for b, (body, shape) in enumerate(bodies.items()):
-            camera = list(cameras)[(b + t) % 3]
+            camera = list(cameras)[(b + t + turn) % 3]
             kw = dict(shape=shape, clothes=clothes[(b + t) % 4], seed=seed + 10 * t + b, trials=2, fps=30.0,
                       side=("right", "left")[b % 2], about={"body": body, "camera": camera}, **cameras[camera])
             if kind in stances:
@@ -121,9 +161,17 @@ def every_test(prefix: str, bodies: dict, cameras: dict, clothes: list, peaks: d
     return specs
 
 
-def held_out_sweep() -> list[ClipSpec]:
-    """The held-out half: every test on every held-out body."""
+def first_held_out_sweep() -> list[ClipSpec]:
+    """The first held-out half (judged once, now fitting evidence): every test on every one of its bodies."""
     return every_test("held", HELD_BODIES, HELD_CAMERAS, HELD_CLOTHES, HELD_PEAKS, HELD_STANCES, 100)
+
+
+def fresh_sweep() -> list[ClipSpec]:
+    """The held-out half: every test on every fresh body, and each posture twice (another stance, another camera)."""
+    postures = ("posture-frontal", "posture-sagittal")
+    return (every_test("fresh", FRESH_BODIES, FRESH_CAMERAS, FRESH_CLOTHES, FRESH_PEAKS, FRESH_STANCES, 600)
+            + every_test("fresh2", FRESH_BODIES, FRESH_CAMERAS, FRESH_CLOTHES[::-1], FRESH_PEAKS, FRESH_STANCES_2,
+                         700, kinds=postures, turn=1))
 
 
 def fitting_sweep() -> list[ClipSpec]:
@@ -134,9 +182,11 @@ def fitting_sweep() -> list[ClipSpec]:
 
 
 def extras(half: str) -> list[ClipSpec]:
-    """Bends at both ends of the range, a large turn, and each rotation protocol on two bodies, in one half."""
-    bodies, cameras = (HELD_BODIES, HELD_CAMERAS) if half == "held-out" else (BODIES, FIT_CAMERAS)
-    clothes = HELD_CLOTHES if half == "held-out" else CLOTHES
+    """Bends at both ends of the range, a large turn, and each rotation protocol on two bodies, in one set of bodies
+    and cameras: 'fit', 'held-out' (the first held-out half, now fitting evidence) or 'fresh'."""
+    bodies, cameras, clothes = {"fit": (BODIES, FIT_CAMERAS, CLOTHES),
+                                "held-out": (HELD_BODIES, HELD_CAMERAS, HELD_CLOTHES),
+                                "fresh": (FRESH_BODIES, FRESH_CAMERAS, FRESH_CLOTHES)}[half]
     names, cams = list(bodies), list(cameras)
     out = []
     for k, peak in enumerate(EXTRA_BENDS):
@@ -159,7 +209,10 @@ def extras(half: str) -> list[ClipSpec]:
 
 
 def halves() -> dict[str, list[ClipSpec]]:
-    return {"fit": fitting_sweep() + extras("fit"), "held-out": held_out_sweep() + extras("held-out")}
+    """The fitting half (with the first held-out half, which judged one fit and so is evidence now) and the held-out
+    half, fresh bodies and cameras rendered after the rule for the +/- was set."""
+    return {"fit": fitting_sweep() + extras("fit") + first_held_out_sweep() + extras("held-out"),
+            "held-out": fresh_sweep() + extras("fresh")}
 
 
 @dataclass(frozen=True)
@@ -268,10 +321,15 @@ def half_up(x: float) -> float:
 
 
 def interval(per_clip: list[float]) -> float:
-    """|bias| + 2 SD of the clips' errors: where 95 in 100 errors fall if they spread normally. The clips, not the
-    frame rates, are the independent evidence (a clip tracked at 30, 15 and 10 fps errs nearly alike), so each clip
-    counts once, at its mean over the frame rates."""
-    return abs(statistics.fmean(per_clip)) + 2 * statistics.stdev(per_clip) if len(per_clip) > 1 else float("inf")
+    """Where the error of a new clip falls 95 times in 100 if the clips' errors spread normally: |bias| plus the
+    95% prediction interval, t(0.975, n - 1) x SD x sqrt(1 + 1/n), which is wider than 2 SD for few clips. The
+    clips, not the frame rates, are the independent evidence (a clip tracked at 30, 15 and 10 fps errs nearly
+    alike), so each clip counts once, at its mean over the frame rates."""
+    n = len(per_clip)
+    if n < 2:
+        return float("inf")
+    spread = float(student_t.ppf(0.975, n - 1)) * statistics.stdev(per_clip) * (1 + 1 / n) ** 0.5
+    return abs(statistics.fmean(per_clip)) + spread
 
 
 def stated_key(x: Shown) -> str:
@@ -281,20 +339,21 @@ def stated_key(x: Shown) -> str:
 
 
 def fit(folder: Path, reuse: bool) -> None:
-    """What the corrections and the +/- rest on, from the fitting half alone (its numbers, uncorrected first)."""
+    """What the corrections and the +/- rest on, from the fitting half alone: trunk flexion's bias uncorrected (the
+    line the correction was fitted as), then each +/- after the correction the tool makes."""
     from posture.measures import forward_bend
 
-    forward_bend.FLEXION_BIAS = (0.0, 0.0)
+    shipped, forward_bend.FLEXION_BIAS = forward_bend.FLEXION_BIAS, (0.0, 0.0)
     raw = [x for spec in halves()["fit"] for x in judge("fit", spec, folder, reuse)[0] if not x.refused]
     bends = [x for x in raw if x.name == "trunk_flexion"]
     slope, intercept = np.polyfit([x.value for x in bends], [x.error for x in bends], 1)
     print(f"trunk flexion, uncorrected: error = {intercept:+.3f} {slope:+.4f} x peak ({len(bends)} numbers)")
-    forward_bend.FLEXION_BIAS = (round(intercept, 2), round(slope, 4))
+    forward_bend.FLEXION_BIAS = shipped
     shown = [x for spec in halves()["fit"] for x in judge("fit", spec, folder, reuse)[0] if not x.refused]
     by_key = defaultdict(list)
     for x in shown:
         by_key[stated_key(x)].append(x)
-    print("\n| stated for | clips | numbers | bias | SD of the clips | largest | bias + 2 SD | +/- (the larger, "
+    print("\n| stated for | clips | numbers | bias | SD of the clips | largest | 95% prediction | +/- (the larger, "
           "up to 0.5) | now stated |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for key, xs in sorted(by_key.items()):
@@ -307,7 +366,7 @@ def fit(folder: Path, reuse: bool) -> None:
         sd = statistics.stdev(per_clip) if len(per_clip) > 1 else 0.0
         print(f"| {key} | {len(per_clip)} | {len(e)} | {statistics.fmean(e):+.2f} | {sd:.2f} | {largest:.1f} | "
               f"{predicted:.1f} | {half_up(max(largest, predicted)):.1f} | {xs[0].plus_minus} |")
-    print(f"\ncorrections as fitted: FLEXION_BIAS = {forward_bend.FLEXION_BIAS}")
+    print(f"\ncorrection the tool makes: FLEXION_BIAS = {shipped}")
 
 
 def print_head_forward(as_if: list[Shown]) -> None:

@@ -130,7 +130,7 @@ def test_batch_table_rows(flagged):
 def test_a_patient_reads_each_value_rounded_with_its_give_or_take_and_no_bare_numbers(flagged):
     from dataclasses import replace
 
-    from posture.export import plain_words
+    from posture.export import plain_words, whole
 
     bend, turn = flagged[0][0], flagged[1][0]
     flexion = bend.get("trunk_flexion")
@@ -138,7 +138,7 @@ def test_a_patient_reads_each_value_rounded_with_its_give_or_take_and_no_bare_nu
     assert "Trunk flexion: measured; your therapist will go through it with you." in plain_words(bend)
     plain = replace(bend, measurements=[replace(flexion, flags=())])
     u = flexion.uncertainty
-    assert f"Trunk flexion: {flexion.value:.0f} degrees, give or take {u:.0f}." in plain_words(plain)
+    assert f"Trunk flexion: {whole(flexion.value)} degrees, give or take {whole(u)}." in plain_words(plain)
     assert "Pelvis yaw left: not measured this time." in plain_words(turn)
     # A value with no measured uncertainty (a unit the renders did not measure: the analysis states none) is not shown.
     other_unit = replace(bend, measurements=[replace(flexion, unit="% hip width", flags=(), uncertainty=None)])

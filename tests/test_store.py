@@ -147,16 +147,16 @@ def test_migration_from_the_first_schema_keeps_the_data(db_url):
     s = client_sessions(engine, "OLD-1")[0]
     assert (s.pain, s.source) == (4, "video")
     # a trunk flexion stored before the deep-bend correction is corrected as the analysis now corrects it, each
-    # repetition, with the corrected measurement's +/- and a note saying so
+    # repetition, with the corrected measurement's +/- as revision 0009 stated it (later +/- are for later
+    # measurements) and a note saying so
     from posture.measures.forward_bend import corrected_flexion
-    from posture.measures.uncertainty import PLUS_MINUS
 
     flexion, hip = s.tests[0].measurements
     assert (hip.value, hip.uncertainty) == (70.0, 5.5)       # the rest keep the +/- they were shown with then
     assert flexion.trials == pytest.approx([corrected_flexion(v) for v in (63.0, 64.5, 66.0)])
     assert flexion.value == pytest.approx(corrected_flexion(64.5)) and flexion.maximum == pytest.approx(
         corrected_flexion(66.0))
-    assert flexion.uncertainty == PLUS_MINUS["trunk_flexion"]
+    assert flexion.uncertainty == 2.0
     assert "corrected after it was measured" in s.tests[0].notes[-1]
     record_tests(engine, "OLD-1", "post", [bend(70.0)], visit_date=date(2026, 1, 5))     # the new schema works
     assert counts(engine)["measurements"] > 1

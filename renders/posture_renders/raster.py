@@ -58,6 +58,7 @@ class Room:
         Box((1.4, 0.45, -1.5), (1.9, 1.0, -1.42), (70, 90, 110)),         # its back
     ))
     light: tuple[float, float, float] = (1.6, 3.2, 2.6)                   # key light position (a lamp)
+    exposure: float = 1.0                                                 # < 1 a dim room, > 1 a bright one
 
 
 # Which bones dress which region: prefixes of the MakeHuman rig's bone names.
@@ -148,6 +149,7 @@ uniform sampler2D detail;
 uniform sampler2D shadow;
 uniform vec3 light_pos;
 uniform vec3 eye;
+uniform float exposure;
 in vec3 v_pos; in vec3 v_nrm; in vec3 v_col; in vec2 v_uv; in float v_skin; in vec4 v_light;
 out vec4 frag;
 void main() {
@@ -173,7 +175,7 @@ void main() {
     vec3 h = normalize(l + to_eye);
     float spec = pow(max(dot(n, h), 0.0), 24.0) * lit * (v_skin > 0.5 ? 0.12 : 0.04);
     vec3 colour = base * (0.30 + 0.18 * sky + 0.62 * diffuse) + spec;
-    frag = vec4(colour, 1.0);
+    frag = vec4(colour * exposure, 1.0);
 }
 """
 
@@ -352,6 +354,7 @@ def render_scene(people: list[tuple[PosedHuman, Shape, Clothes]], cam: Camera, r
     prog["mvp"].write(camera_matrix(cam).T.astype("f4").tobytes())
     prog["light_mvp"].write(light.T.astype("f4").tobytes())
     prog["light_pos"].value = tuple(room.light)
+    prog["exposure"].value = room.exposure
     prog["eye"].value = tuple(float(x) for x in cam.position)
     detail.use(0)
     shadow.use(1)
