@@ -3,32 +3,25 @@
 Pure: results in, judgements out; the store only supplies the results.
 
 A difference is a real change only when it exceeds the minimal detectable
-change (MDC95 = 1.96 * sqrt(2) * SEM). The MDC used is the larger of the one
-from the trial spread of both sessions (when each has 3 or more trials) and
-DEFAULT_MDC95: repetitions within one session agree better than sessions on
-different days or set-ups do, so their own spread alone would call noise a change.
+change (MDC95 = 1.96 * sqrt(2) * SEM), as registry.session_mdc95 gives it: the
+larger of the one from the trial spread of both sessions (when each has 3 or
+more trials) and the measurement's typical one.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from posture.export import label
 from posture.measures import MEASURES, TestResult
-from posture.measures.registry import LARGER, SMALLER, default_mdc95
+from posture.measures.registry import LARGER, SMALLER, TYPICAL, session_mdc95
 from posture.measures.rotation import HANGING, same_way
-from posture.trials import mdc95
 
 NOT_ADOPTED = "no verdict: measured on the patient's device, not adopted"
 READING = ("A change is real only when it is larger than the MDC95, the smallest change the test can tell apart from "
-           "its own variation; ± is the measurement's own uncertainty, and where it is wider than the MDC95 no change "
-           "is judged.")          # how to read the comparison, under its table in the app and the report
-
-# Default MDC95 per measurement when the sessions have too few trials of their own: each test's spec
-# (posture/measures/registry.py) holds conservative round figures in the range reported for photographic,
-# video and inclinometer measures of these movements (test-retest, healthy and low-back-pain adults).
-DEFAULT_MDC95 = {name: m.default_mdc95 for name, m in MEASURES.items() if m.default_mdc95 is not None}
+           "its own variation: the typical one for the measurement, or the one from the repetitions' own spread "
+           "(trials) when that is larger; ± is the measurement's own uncertainty, and where it is wider than the "
+           "MDC95 no change is judged.")      # how to read the comparison, under its table in the app and the report
 
 
 @dataclass(frozen=True)
@@ -61,14 +54,17 @@ class Change:
     before: float | None
     after: float | None
     mdc: float | None
-    mdc_source: str            # "trials" or "default"
+    mdc_source: str            # registry.TRIALS or registry.TYPICAL
     unverified: bool = False   # a side is a patient's home check the therapist has not adopted: never judged
     uncertainty: float | None = None   # the larger +/- of the two values as their analyses stated them
     other_way: str = ""        # the two were done different ways ('bar ... against arms hanging'): never judged
 
     @property
     def difference(self) -> float | None:
-        return None if self.before is None or self.after is None else self.after - self.before
+        """After minus before as shown (each to one decimal), so that the change column adds up on the page."""
+        if self.before is None or self.after is None:
+            return None
+        return round(round(self.after, 1) - round(self.before, 1), 1)
 
     @property
     def too_uncertain(self) -> bool:
@@ -82,13 +78,8 @@ class Change:
 
 
 def change_mdc(before: Reading, after: Reading) -> tuple[float | None, str]:
-    """MDC95 of a difference: from the pooled trial SD (3+ trials each) or the default, whichever is larger."""
-    default = default_mdc95(after.name, after.unit)
-    if len(before.trials) >= 3 and len(after.trials) >= 3 and before.spread is not None and after.spread is not None:
-        own = mdc95(math.sqrt((before.spread ** 2 + after.spread ** 2) / 2))
-        if default is None or own > default:
-            return own, "trials"
-    return default, "default"
+    """MDC95 of a difference and where it came from (registry.session_mdc95)."""
+    return session_mdc95(after.name, after.unit, [(len(r.trials), r.spread) for r in (before, after)])
 
 
 def direction(name: str, before: float, after: float) -> str:
@@ -185,7 +176,7 @@ def compare(before: list[Reading], after: list[Reading], unverified: bool = Fals
     for key in list(b) + [k for k in a if k not in b]:
         rb, ra = b.get(key), a.get(key)
         ref = ra or rb
-        mdc, source = change_mdc(rb, ra) if rb and ra else (None, "default")
+        mdc, source = change_mdc(rb, ra) if rb and ra else (None, TYPICAL)
         vb, va = rb.value if rb else None, ra.value if ra else None
         stated = [r.uncertainty for r in (rb, ra) if r is not None and r.uncertainty is not None]
         other_way = (f"before: {rb.protocol or HANGING}; after: {ra.protocol or HANGING}"
@@ -203,6 +194,7 @@ class TrendPoint:
     label: str
     value: float | None
     since_first: Change | None
+    uncertainty: float | None = None
 
 
 def trend(history: list[tuple[str, str, list[Reading]]],
@@ -216,9 +208,9 @@ def trend(history: list[tuple[str, str, list[Reading]]],
         for r in rs:
             key = (r.test, r.name)
             if lab in unverified:
-                out.setdefault(key, []).append(TrendPoint(when, lab, r.value, None))
+                out.setdefault(key, []).append(TrendPoint(when, lab, r.value, None, r.uncertainty))
                 continue
             base = first.setdefault(key, r) if r.value is not None else first.get(key)
             change = compare([base], [r])[0] if base is not None and base is not r else None
-            out.setdefault(key, []).append(TrendPoint(when, lab, r.value, change))
+            out.setdefault(key, []).append(TrendPoint(when, lab, r.value, change, r.uncertainty))
     return out

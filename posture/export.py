@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 from posture.measures import TESTS, Measurement, TestResult
 from posture.measures.common import Withheld
-from posture.measures.registry import default_mdc95
+from posture.measures.registry import default_mdc95, session_mdc95
 
 # The columns of one measurement in every CSV (a result, a client's history, a batch).
 ROW_COLUMNS = ["measurement", "value", "uncertainty", "unit", "quality", "trials", "spread", "maximum", "mdc95",
@@ -38,6 +38,7 @@ class MeasurementRow:
 
     mdc95: the smallest real change from this test's own trials (3 or more), else None.
     mdc95_default: the conservative one between sessions (the test's spec, else the unit's), None if unknown.
+    The table shows one: the MDC95 a change from this session must exceed (registry.session_mdc95), with its source.
     """
 
     measurement: Measurement
@@ -83,7 +84,13 @@ class MeasurementRow:
         """As the command line and the app show it (reasons and flags go beside or below)."""
         m = self.measurement
         return {"Measurement": label(m.name), "Value": self.shown, "Unit": m.unit, "Quality": f"{m.quality:.2f}",
-                "Trials": ", ".join(_fmt(v) for v in m.trials), "Spread": _fmt(m.spread), "MDC95": _fmt(self.mdc95)}
+                "Trials": ", ".join(_fmt(v) for v in m.trials), "Spread": _fmt(m.spread),
+                "MDC95": mdc_words(*session_mdc95(m.name, m.unit, [(len(m.trials), m.spread)]))}
+
+
+def mdc_words(mdc: float | None, source: str) -> str:
+    """An MDC95 as a table shows it, named for where it comes from: '8.0 (typical)', '9.3 (trials)', '–'."""
+    return "–" if mdc is None else f"{mdc:.1f} ({source})"
 
 
 def rows(result: TestResult) -> list[MeasurementRow]:

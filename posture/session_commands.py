@@ -68,7 +68,7 @@ def cmd_show(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from posture.change import NOT_ADOPTED, compare, summary, trend
+    from posture.change import NOT_ADOPTED, compare, summary, trend, verdict
     from posture.store.export import readings
     from posture.store.records import client_sessions, visit_sessions
     from posture.store.report import change_row, session_title
@@ -80,11 +80,11 @@ def cmd_compare(args) -> int:
         for (test, name), points in trend(history, unverified=(Label.HOME_CHECK,)).items():
             print(f"{label(test)}: {label(name)}")
             for p in points:
-                value = "-" if p.value is None else f"{p.value:.1f}"
+                value = "-" if p.value is None else f"{p.value:.1f}" + (
+                    "" if p.uncertainty is None else f" ± {p.uncertainty:.1f}")
                 flag = (f"  {NOT_ADOPTED}" if p.label == Label.HOME_CHECK else
-                        "" if p.since_first is None else
-                        "  REAL CHANGE" if p.since_first.real else "  no real change")
-                print(f"  {p.when} {p.label:<10} {value:>7}{flag}")
+                        "" if p.since_first is None else f"  {verdict(p.since_first)}")
+                print(f"  {p.when} {p.label:<10} {value:>13}{flag}")
         return 0
     try:
         pre, post = visit_pair(visit_sessions(engine, args.visit))

@@ -35,7 +35,7 @@ def flagged():
 
 def expected(result):
     """name -> (flags, own MDC95, default MDC95, the analysis's +/-) as every export must carry them."""
-    from posture.change import default_mdc95
+    from posture.measures.registry import default_mdc95
 
     return {m.name: ("; ".join(m.flags), m.mdc95, default_mdc95(m.name, m.unit), m.uncertainty)
             for m in result.measurements}

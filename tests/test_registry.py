@@ -91,7 +91,7 @@ def test_the_exports_carry_the_specs_defaults(name):
     import io
 
     from posture.export import format_table, result_csv, result_dict
-    from posture.change import default_mdc95
+    from posture.measures.registry import default_mdc95
 
     result = analyse(clip(name), name)
     rows = list(csv.DictReader(io.StringIO(result_csv(result))))
@@ -104,7 +104,8 @@ def test_the_exports_carry_the_specs_defaults(name):
 
 @pytest.mark.parametrize("name", list(TESTS))
 def test_the_comparison_judges_every_measurement(name):
-    from posture.change import Reading, compare, default_mdc95
+    from posture.change import Reading, compare
+    from posture.measures.registry import default_mdc95
 
     spec, series = TESTS[name], clip(name)
     result = analyse(series, name)

@@ -18,7 +18,8 @@ from sqlalchemy import func, select, text
 from conftest import ARTIFACTS, ROOT, bend, true_flexion
 from posture.errors import PostureError
 from posture.measures import AnalysisConfig, analyse
-from posture.change import DEFAULT_MDC95, Reading, compare, verdict
+from posture.change import Reading, compare, verdict
+from posture.measures.registry import default_mdc95
 from posture.store.db import StorageError, migrate, open_database, schema_revision, writing
 from posture.store.export import readings, sessions_csv, sessions_json
 from posture.store.report import comparison, comparison_pdf
@@ -94,7 +95,7 @@ def test_compare_finds_a_real_change_and_calls_noise_noise(engine):
 
     flex = next(c for c in compare(before, after) if c.name == "trunk_flexion")
     assert flex.difference == pytest.approx(20.0, abs=1.5)           # what was rendered: 55 -> 75
-    assert flex.real and flex.mdc == DEFAULT_MDC95["trunk_flexion"]
+    assert flex.real and flex.mdc == default_mdc95("trunk_flexion", "deg")
     assert verdict(flex) == "real improvement"
 
     # Rendered repetitions agree to a fraction of a degree, but 1 degree between sessions is still noise.
@@ -426,7 +427,8 @@ def test_visit_report_pdf_shows_the_table_values(engine, tmp_path):
             for s in (pre, post)}
     assert "Before and after: AB-1" in words and "2026-03-02" in words
     assert f"{flex[pre]:.1f}" in words and f"{flex[post]:.1f}" in words
-    assert f"{flex[post] - flex[pre]:+.1f}" in words and "real improvement" in words
+    shown = round(flex[post], 1) - round(flex[pre], 1)                # the change of the numbers on the page
+    assert f"{shown:+.1f}" in words and "real improvement" in words
     for k, page in enumerate(doc):
         image = page.render(scale=1.5).to_pil()
         image.save(out / f"visit-page{k + 1}.png")

@@ -96,6 +96,44 @@ def test_the_summary_puts_real_changes_first_in_plain_words():
         "Pain 6/10 before and 3/10 after."]
 
 
+def test_a_change_is_the_difference_of_the_numbers_shown_beside_it():
+    """41.14 -> 41.26 showed "+0.1" beside 41.1 and 41.3; 3.24 -> 3.26 showed "0.0" beside 3.2 and 3.3."""
+    from posture.store.report import change_row
+
+    rows = [change_row(Change("side-bend", "side_bend_left", "deg", b, a, 5.0, "typical")) for b, a in
+            ((41.14, 41.26), (3.24, 3.26), (10.04, 15.06))]
+    assert [(r["Before"], r["After"], r["Change"]) for r in rows] == [
+        ("41.1", "41.3", "+0.2"), ("3.2", "3.3", "+0.1"), ("10.0", "15.1", "+5.1")]
+    assert [r["Verdict"] for r in rows] == ["no real change", "no real change", "real improvement"]
+
+
+def test_one_mdc95_for_a_value_named_for_where_it_comes_from():
+    """A single test's table showed its trials' own MDC95 (0.2 to 2.9) and the comparison the typical one (5.0, 8.0):
+    now both show the one a change must exceed, and say which it is."""
+    from posture.change import Reading, compare
+    from posture.export import measurement_rows
+    from posture.measures.common import Measurement, TestResult
+    from posture.store.report import change_row
+
+    def session(trials: tuple[float, ...]) -> TestResult:
+        m = Measurement("side_bend_left", sum(trials) / len(trials), "deg", 0.9, trials=trials,
+                        spread=float(np.std(trials, ddof=1)), uncertainty=2.5)
+        return TestResult("side-bend", "frontal", [m])
+
+    typical = default_mdc95("side_bend_left", "deg")
+    steady, shaky = session((30.0, 30.5, 31.0)), session((20.0, 30.0, 40.0))
+    assert measurement_rows(steady)[0]["MDC95"] == f"{typical:.1f} (typical)"
+    own = 1.96 * 2 ** 0.5 * 10.0                              # MDC95 = 1.96 x sqrt(2) x SD of the trials
+    assert measurement_rows(shaky)[0]["MDC95"] == f"{own:.1f} (trials)"
+
+    def reading(r: TestResult) -> Reading:
+        m = r.measurements[0]
+        return Reading(r.test, m.name, m.value, m.unit, m.trials, m.spread, m.uncertainty)
+
+    assert change_row(compare([reading(steady)], [reading(steady)])[0])["MDC95"] == f"{typical:.1f} (typical)"
+    assert change_row(compare([reading(shaky)], [reading(shaky)])[0])["MDC95"] == f"{own:.1f} (trials)"
+
+
 def test_the_comparison_matches_tests_and_says_the_missing_scale_once(engine):
     add_client(engine, "AB-1")
     pre, post = (load_session(engine, i) for i in run_visit(engine, DAY1, 55.0, 75.0))

@@ -7,6 +7,7 @@ here. Adding a test is one spec below and one analysis function in its module.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from posture.measures import forward_bend as fb, rotation as rot, side_bend as s
 from posture.measures.checks import ARM_RAISE, BOW, SIDE_LEAN, SQUAT, WALK, MustStay
 from posture.measures.common import FRONTAL, SAGITTAL, AnalysisConfig, Subject, TestResult
 from posture.measures.stillness import neutral_frames
+from posture.trials import mdc95
 from posture.measures.angles import facing_direction, shoulder_tilt, trunk_inclination, trunk_lateral_lean
 from posture.measures.posture import ARMS_NOT_RELAXED, standing_frontal, standing_sagittal
 
@@ -173,6 +175,22 @@ def default_mdc95(name: str, unit: str) -> float | None:
     if spec is not None and spec.default_mdc95 is not None:
         return spec.default_mdc95
     return FALLBACK_MDC95.get(unit)
+
+
+TRIALS, TYPICAL = "trials", "typical"          # where a session's MDC95 came from
+
+
+def session_mdc95(name: str, unit: str, sessions: list[tuple[int, float | None]]) -> tuple[float | None, str]:
+    """The MDC95 a change between sessions must exceed, and where it came from: from the sessions' pooled trial SD
+    ((number of trials, SD) each) when every one has 3 trials or more and that is the larger, else the measurement's
+    typical one (default_mdc95). Repetitions within one session agree better than sessions on different days do, so
+    their own spread alone would call noise a change. The one rule for every MDC95 shown, one session or two."""
+    default = default_mdc95(name, unit)
+    if sessions and all(n >= 3 and sd is not None for n, sd in sessions):
+        own = mdc95(math.sqrt(sum(sd ** 2 for _, sd in sessions) / len(sessions)))
+        if default is None or own > default:
+            return own, TRIALS
+    return default, TYPICAL
 
 
 def spec_for(name: str) -> TestSpec:

@@ -16,7 +16,7 @@ from posture import report_fonts
 from posture.change import READING, Change, compare, summary, verdict
 from posture.charts import curves_figure, png, trend_figure
 from posture.draw import skeleton_png
-from posture.export import label
+from posture.export import label, mdc_words
 from posture.measures import TESTS
 from posture.measures.common import Withheld
 from posture.measures.registry import default_mdc95
@@ -49,7 +49,7 @@ def change_row(c: Change) -> dict[str, str]:
     """One row of the comparison table, as text (the page and the PDF show these very strings)."""
     return dict(zip(TABLE_COLUMNS, (label(c.test), label(c.name), c.unit, _fmt(c.before), _fmt(c.after),
                                     _fmt(None if c.before is None and c.after is None else c.uncertainty),
-                                    _fmt(c.difference, sign=True), _fmt(c.mdc), verdict(c))))
+                                    _fmt(c.difference, sign=True), mdc_words(c.mdc, c.mdc_source), verdict(c))))
 
 
 def movement_start(stored: StoredTest) -> float | None:
