@@ -11,7 +11,7 @@ import streamlit as st
 from posture.analysis import Analysis
 from posture.change import READING
 from posture.calibration import CameraProfile, load_profile
-from posture.errors import PostureError
+from posture.errors import PostureError, UnsureTestError
 from posture.export import label, measurement_rows, plain_words
 from posture.measures import TESTS, AnalysisConfig, TestResult
 from posture.pipeline import analyse_video
@@ -141,8 +141,11 @@ MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")     # what Streamlit's 
 VIDEO_TYPES = ["mp4", "mov", "avi", "webm", "mkv"]
 
 
-def analyse_recording(video: Path, test: str, height_cm: float | None) -> Analysis | None:
-    """Run the pipeline with a progress bar; the result and its landmarks, or None after showing why not."""
+def analyse_recording(video: Path, test: str, height_cm: float | None) -> Analysis | UnsureTestError | None:
+    """Run the pipeline with a progress bar; the result and its landmarks, or None after showing why not. A test
+    the tool recognised but is not sure of comes back as the refusal holding each candidate, for the person to
+    choose."""
+    bar = None
     try:
         total = probe(video).frame_count
         bar = st.progress(0.0, text="Finding the pose in each frame ...")
@@ -153,16 +156,19 @@ def analyse_recording(video: Path, test: str, height_cm: float | None) -> Analys
             if done[0] % 10 == 0:
                 bar.progress(min(done[0] / total, 1.0), text=f"Frame {done[0]} of {total}")
 
-        analysis = analyse_video(video, test, AnalysisConfig(), height_cm=height_cm, on_frame=tick,
-                                 profile=active_profile())
-        bar.empty()
-        return analysis
+        return analyse_video(video, test, AnalysisConfig(), height_cm=height_cm, on_frame=tick,
+                             profile=active_profile(), let_choose=True)
+    except UnsureTestError as e:
+        return e
     except PostureError as e:
         st.error(str(e))
         return None
+    finally:
+        if bar is not None:
+            bar.empty()          # never left standing above a refusal
 
 
-def analyse_upload(upload, test: str, height_cm: float | None) -> Analysis | None:
+def analyse_upload(upload, test: str, height_cm: float | None) -> Analysis | UnsureTestError | None:
     """An uploaded recording analysed; the raw video exists only for the analysis and is deleted straight after.
 
     It is written to our private upload folder (posture.privacy): one left by a killed server goes at the next start.

@@ -57,7 +57,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     series, result = analysis.series, analysis.result
-    if analysis.recognised:
+    if analysis.recognition is not None:
         print(recognised_words(analysis), file=sys.stderr)
     if args.save_landmarks:
         series.save(args.save_landmarks)

@@ -28,6 +28,17 @@ class FramingError(PostureError):
     kind = "framing"
 
 
+class UnsureTestError(PostureError):
+    """Asked to recognise the test, the tool was not sure which it is. choices: when a person will choose (the app),
+    each test it could be with its analysis, or the sentence refusing that test."""
+
+    kind = "unsure-test"
+
+    def __init__(self, message: str, choices: tuple = ()) -> None:
+        super().__init__(message)
+        self.choices = choices
+
+
 class ViewError(PostureError):
     """The camera does not see the subject from the side the test needs."""
 

@@ -311,12 +311,13 @@ def analyse_video(path: str | Path, test: str, config: AnalysisConfig | None = N
                   mirrored: bool = False, height_cm: float | None = None,
                   on_frame: Callable[[], None] | None = None,
                   profile: CameraProfile | None = None, model: str = "full",
-                  workers: int | None = None) -> Analysis:
+                  workers: int | None = None, let_choose: bool = False) -> Analysis:
     """A video (or a saved .npz series) analysed for one test (analysis.AUTO: recognised): its landmarks, then the
     one entry (analysis.analyse_landmarks).
 
     profile: the camera's calibration (undistortion, roll, scale). model: the pose model for a video.
     workers: processes for a long recording (None: one per core; see `plan_parts`).
+    let_choose: a recognised test the tool is not sure of comes with each candidate measured (analysis.py).
     Scale: config.cm_per_px, else from height_cm (the subject standing still), else the profile's.
     """
     from posture.analysis import analyse_landmarks
@@ -328,4 +329,4 @@ def analyse_video(path: str | Path, test: str, config: AnalysisConfig | None = N
     else:
         series = landmarks_from_video(path, on_frame=on_frame, model=model,
                                       workers=workers or os.cpu_count() or 1)
-    return analyse_landmarks(series, test, config or AnalysisConfig(), profile, mirrored, height_cm)
+    return analyse_landmarks(series, test, config or AnalysisConfig(), profile, mirrored, height_cm, let_choose)

@@ -244,8 +244,12 @@ def test_analyse_a_sample_and_save_it(db):
     at.selectbox(key="analyse-test-posture_front").set_value("auto").run()      # let the tool recognise it
     next(b for b in at.button if b.label == "Analyse").click().run()
     assert not at.exception and not at.error
-    assert any(w.value.startswith("Recognised as standing posture, from the front: the tool chose") for w in at.warning)
+    assert any(i.value.startswith("Recognised as standing posture, from the front: the tool saw a front view")
+               for i in at.info)                                   # what it saw, and that it was the tool's choice
     assert "Shoulder tilt" in list(at.table[0].value["Measurement"])
+    save = next(b for b in at.button if b.label == "Save")
+    assert save.disabled                                           # saved only once the user confirms the test
+    at.checkbox(key="analyse-confirm-test").check().run()
     next(b for b in at.button if b.label == "Save").click().run()
     assert not at.error
     (s,) = client_sessions(open_database(db), "CD-2")

@@ -189,13 +189,40 @@ def test_losing_the_person_mid_test_is_said_and_kept_as_a_gap(rng):
 
 @pytest.mark.parametrize("test", ["forward-bend", "side-bend", "rotation", "posture-frontal", "posture-sagittal"])
 def test_the_test_is_recognised_from_view_and_movement(test, rng):
-    from posture.measures.recognise import recognise_test
+    from posture.measures.recognise import recognise
 
     poses = {"forward-bend": lambda: forward_bend_poses(60.0, FPS), "side-bend": lambda: side_bend_poses(15.0, FPS),
              "rotation": lambda: rotation_poses(35.0, FPS), "posture-frontal": lambda: still_poses(Pose(), FPS),
              "posture-sagittal": lambda: still_poses(Pose(), FPS)}[test]()
     cam = sagittal_camera() if test in ("forward-bend", "posture-sagittal") else frontal_camera()
-    assert recognise_test(landmark_series(poses, cam, FPS, noise_px=2.0, rng=rng)) == test
+    recognition = recognise(landmark_series(poses, cam, FPS, noise_px=2.0, rng=rng))
+    assert (recognition.test, recognition.sure, recognition.others) == (test, True, ())
+
+
+def test_a_movement_between_a_side_bend_and_a_turn_is_never_guessed(rng):
+    """A turn that leans a third of a degree per degree of turn lies between what the renders showed of side bends
+    (0.44 or more) and of rotations (0.16 or less): the tool says it is not sure, and names both."""
+    from dataclasses import replace
+
+    from posture.analysis import analyse_landmarks
+    from posture.errors import UnsureTestError
+    from posture.measures.recognise import recognise
+
+    poses = [replace(p, trunk_lateral=p.trunk_rotation / 3) for p in rotation_poses(35.0, FPS)]
+    series = landmark_series(poses, frontal_camera(), FPS, noise_px=2.0, rng=rng)
+    recognition = recognise(series)
+    assert not recognition.sure and set(recognition.candidates) == {"side-bend", "rotation"}
+    assert "side bend" in recognition.words() and "trunk rotation" in recognition.words()
+    with pytest.raises(UnsureTestError, match="Not sure which test this is") as refused:
+        analyse_landmarks(series, "auto")                       # the command line and the batch: refused
+    assert refused.value.choices == ()
+    with pytest.raises(UnsureTestError) as asked:
+        analyse_landmarks(series, "auto", let_choose=True)      # the app: each candidate measured, for the user
+    choices = dict(asked.value.choices)
+    assert set(choices) == {"side-bend", "rotation"}
+    for test, analysis in choices.items():
+        assert isinstance(analysis, str) or (analysis.test == test and analysis.result.test == test
+                                             and analysis.recognition == recognition)
 
 
 def test_the_state_says_what_the_check_knows(rng):

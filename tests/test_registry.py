@@ -66,9 +66,9 @@ def test_the_analysis_reports_what_the_spec_declares(name):
 
 @pytest.mark.parametrize("name", list(TESTS))
 def test_the_recogniser_knows_the_test(name):
-    from posture.measures.recognise import recognise_test
+    from posture.measures.recognise import recognise
 
-    assert recognise_test(clip(name)) == name
+    assert recognise(clip(name)).test == name
 
 
 @pytest.mark.parametrize("name", list(TESTS))
