@@ -17,6 +17,7 @@ from posture.measures import TESTS, AnalysisConfig, TestResult
 from posture.pipeline import analyse_video
 from posture.privacy import keep_upload, upload_folder
 from posture import settings
+from posture.store.clinic import clinic_name
 from posture.store.db import open_database, safe_url
 from posture.store.models import SESSION_LABELS
 from posture.store.records import add_client, client_sessions, list_clients
@@ -185,19 +186,23 @@ def analyse_upload(upload, test: str, height_cm: float | None) -> Analysis | Uns
 
 
 @st.cache_data(show_spinner="Drawing the comparison ...", max_entries=16)
-def _comparison(database: str, before_id: int, after_id: int, client: str,
-                stored: tuple[int, ...]) -> tuple[Comparison, bytes]:
-    """Made once per pair and per state of the client's records (`stored`: every stored test's id)."""
+def _comparison(database: str, before_id: int, after_id: int, client: str, stored: tuple,
+                clinic: str, therapist: str) -> tuple[Comparison, bytes]:
+    """Made once per pair and per state of the client's records (`stored`: every stored test's id, each visit's
+    notes and the client's height) and of who makes it."""
     history = client_sessions(engine(), client)
     by_id = {s.id: s for s in history}
-    c = comparison(by_id[before_id], by_id[after_id], history)
+    c = comparison(by_id[before_id], by_id[after_id], history, clinic, therapist)
     return c, comparison_pdf(c)
 
 
 def comparison_of(before_id: int, after_id: int, client: str, sessions: list) -> tuple[Comparison, bytes]:
-    """The comparison of two of the client's sessions (all of them given), with its PDF."""
-    stored = tuple(t.id for s in sessions for t in s.tests)
-    return _comparison(database_label(), before_id, after_id, client, stored)
+    """The comparison of two of the client's sessions (all of them given), with its PDF, made by the therapist
+    logged in for the clinic."""
+    stored = (tuple(t.id for s in sessions for t in s.tests), tuple(s.visit.notes for s in sessions),
+              sessions[0].visit.client.height_cm if sessions else None)
+    return _comparison(database_label(), before_id, after_id, client, stored, clinic_name(engine()),
+                       st.session_state.get(THERAPIST, ""))
 
 
 def plain(text: str) -> str:
@@ -207,6 +212,7 @@ def plain(text: str) -> str:
 
 def show_comparison(c: Comparison, pdf: bytes, file_name: str) -> None:
     """The comparison as the PDF has it: summary, table, curves, peaks, trends, then the PDF itself."""
+    st.caption("  \n".join(plain(line) for line in c.details))
     st.markdown(f"**Before:** {plain(c.before)}  \n**After:** {plain(c.after)}")
     with st.container(border=True):
         for line in c.summary:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import client_names, engine
+from app_pages.common import client_names, engine, plain
 from posture.demo import DEMO, load_demo
 from posture.errors import PostureError
+from posture.store.clinic import clinic_name, set_clinic_name
 
 st.title("posture")
 st.write("Markerless posture and range-of-motion assessment: standing posture, forward bend, side bend and "
@@ -26,3 +27,13 @@ elif st.button("Load the demo client", type="primary"):
 st.markdown("**Visit**: a battery of tests before and after treatment, then the comparison and its PDF. "
             "**Live assessment**: one guided test with the webcam. **Analyse a video**: a recording or a bundled "
             "sample. **Compare**: any two sessions, with real-change flags and a PDF report.")
+
+with st.expander(f"The clinic's name on reports: {plain(clinic_name(engine())) or 'not set yet'}"):
+    with st.form("clinic-name"):
+        name = st.text_input("Clinic name", value=clinic_name(engine()), key="clinic-name-input")
+        if st.form_submit_button("Save the name"):
+            try:
+                set_clinic_name(engine(), name)
+                st.rerun()
+            except PostureError as e:
+                st.error(str(e))

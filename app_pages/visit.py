@@ -18,7 +18,8 @@ from app_pages.live_panel import forget_run
 from posture.errors import PostureError
 from posture.store.models import Label, Session
 from posture.store.records import client_sessions, stored_result
-from posture.store.visits import add_test, battery, begin_session, protocols, save_protocol, visit_session
+from posture.store.visits import (add_test, battery, begin_session, delete_test, protocols, save_protocol,
+                                  set_visit_notes, visit_session)
 
 LIVE, RECORDING = "Live camera", "A recording"
 STAGES = {Label.PRE: "Before treatment", Label.POST: "After treatment"}
@@ -90,6 +91,32 @@ def run_test(session: Session, test: str) -> None:
         st.rerun()
 
 
+def recorded_test(session: Session, record, opened: bool) -> None:
+    """One recorded test: its result, and deleting it (recorded by mistake) to measure it again, once confirmed."""
+    ask = f"visit-delete-{record.id}"
+    with st.expander(f"Result: {TEST_NAMES[record.test]}", expanded=opened or bool(st.session_state.get(ask))):
+        show_result(stored_result(record))
+        if not st.session_state.get(ask):
+            if st.button(f"Delete this {TEST_NAMES[record.test].lower()} to measure it again", key=f"{ask}-ask"):
+                st.session_state[ask] = True
+                st.rerun()
+            return
+        st.warning("Delete this test's results and landmarks for good? The test then waits to be measured again.")
+        yes, no = st.columns(2)
+        if yes.button("Yes, delete it", key=f"{ask}-yes", type="primary"):
+            try:
+                delete_test(engine(), session.id, record.id)
+            except PostureError as e:
+                st.error(str(e))
+                return
+            st.session_state.pop(ask, None)
+            st.session_state.pop("visit-last", None)
+            st.rerun()
+        if no.button("Keep it", key=f"{ask}-no"):
+            st.session_state.pop(ask, None)
+            st.rerun()
+
+
 def show_stage(session: Session) -> bool:
     """The session's battery: what is done (with its results), and the next test until all are; True when every
     test is done or skipped and at least one was measured."""
@@ -100,12 +127,10 @@ def show_stage(session: Session) -> bool:
     st.markdown(f"**{len(state.done)} of {len(state.planned)} tests done**{pain}: "
                 + ", ".join(("✓ " if t in state.done else "skipped: " if t in skipped else "")
                             + TEST_NAMES[t] for t in state.planned))
-    last = st.session_state.get("visit-last")
-    if last and last[0] == session.id:
-        record = next((t for t in reversed(session.tests) if t.test == last[1]), None)
-        if record is not None:
-            with st.expander(f"Result: {TEST_NAMES[last[1]]}", expanded=bool(todo)):
-                show_result(stored_result(record))
+    last, latest = st.session_state.get("visit-last"), {t.test: t for t in session.tests}
+    for record in session.tests:             # the one just measured opened while the battery goes on
+        just_measured = last == (session.id, record.test) and latest[record.test] is record
+        recorded_test(session, record, opened=bool(todo) and just_measured)
     if todo:
         run_test(session, todo[0])
         if st.button(f"Skip {TEST_NAMES[todo[0]]} this time"):
@@ -124,10 +149,27 @@ post = visit_session(engine(), client, today, Label.POST)
 st.caption(f"Visit of {today:%d %B %Y}. " + (f"Height {height:.0f} cm." if height else
                                               "Height unknown: distances will not be in centimetres."))
 
+
+
+def visit_notes(session: Session) -> None:
+    """The therapist's notes on the visit (what was treated, how it went), saved with it and shown on the report."""
+    with st.expander("Visit notes" + (": " + plain(session.visit.notes[:60]) if session.visit.notes else "")):
+        with st.form("visit-notes"):
+            notes = st.text_area("Notes on this visit (shown on the report)", value=session.visit.notes,
+                                 key=f"visit-notes-{session.visit.id}")
+            if st.form_submit_button("Save the notes"):
+                try:
+                    set_visit_notes(engine(), client, today, notes)
+                    st.rerun()
+                except PostureError as e:
+                    st.error(str(e))
+
+
 st.header("1. " + STAGES[Label.PRE])
 if pre is None:
     begin(Label.PRE, None)
     st.stop()
+visit_notes(pre)
 if not show_stage(pre):
     st.stop()
 

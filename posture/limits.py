@@ -20,6 +20,7 @@ PSEUDONYM_CHARS = 64
 PSEUDONYM = re.compile(r"[^\W_]([^\W_]|[ .'-])*")
 LABEL_CHARS = 40                          # a manifest's session column
 NOTE_CHARS = 4000
+NAME_CHARS = 120                          # a clinic's name
 CM_PER_PX = (0.005, 10.0)                 # 4K close-up to a person 100 px tall
 ROLL_DEG = (-45.0, 45.0)                  # a camera tilted further is not level enough to measure with
 VALUE_RANGES = {"deg": 180.0, "cm": 300.0, "% hip width": 1000.0, "% ear height": 1000.0}   # +/- by unit

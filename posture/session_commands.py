@@ -110,6 +110,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from posture.store.clinic import clinic_name
     from posture.store.records import client_sessions, visit_sessions
     from posture.store.report import comparison, comparison_pdf
     from posture.store.visits import visit_pair
@@ -119,7 +120,8 @@ def cmd_report(args) -> int:
     engine = _engine(args)
     sessions = visit_sessions(engine, args.visit)
     history = client_sessions(engine, sessions[0].visit.client.pseudonym)
-    args.out.write_bytes(comparison_pdf(comparison(*visit_pair(sessions), history)))
+    args.out.write_bytes(comparison_pdf(comparison(*visit_pair(sessions), history, clinic_name(engine),
+                                                   args.therapist)))
     print(f"Wrote {args.out}")
     return 0
 
@@ -214,6 +216,7 @@ def add_parser(sub) -> None:
     p = c.add_parser("report", help="PDF report of a visit")
     p.add_argument("visit", type=record_number)
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--therapist", default="", help="the therapist's name, shown on the report")
     p.set_defaults(func=cmd_report)
 
     p = c.add_parser("pair", help="give a client a signing key for offline home-check files")

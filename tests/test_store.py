@@ -144,7 +144,7 @@ def test_migration_from_the_first_schema_keeps_the_data(db_url):
     old.dispose()
 
     engine = open_database(url)
-    assert schema_revision(engine) == "0009"
+    assert schema_revision(engine) == "0010"
     s = client_sessions(engine, "OLD-1")[0]
     assert (s.pain, s.source) == (4, "video")
     # a trunk flexion stored before the deep-bend correction is corrected as the analysis now corrects it, each
@@ -185,7 +185,7 @@ def test_the_upgrade_gathers_a_visit_split_by_earlier_versions_losing_nothing(db
     old.dispose()
 
     engine = open_database(db_url)
-    assert schema_revision(engine) == "0009"
+    assert schema_revision(engine) == "0010"
     pre, post = client_sessions(engine, "OLD-1")
     assert (pre.label, post.label, pre.visit_id, post.visit_id) == ("pre", "post", 901, 901)
     assert ([t.id for t in pre.tests], [t.id for t in post.tests]) == ([901, 902], [903, 904])

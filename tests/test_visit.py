@@ -53,6 +53,54 @@ def test_a_battery_runs_in_order_and_the_post_session_is_its_own(engine):
     assert visit_session(engine, "AB-1", DAY1, "pre").id == sid and visit_session(engine, "AB-1", DAY1, "post") is None
 
 
+def test_a_test_recorded_by_mistake_is_deleted_and_measured_again(engine):
+    from posture.store.visits import delete_test
+
+    add_client(engine, "AB-1")
+    sid = begin_session(engine, "AB-1", "pre", ("forward-bend", "side-bend"), DAY1)
+    add_test(engine, sid, *bend(40.0))
+    wrong = load_session(engine, sid).tests[0]
+    assert battery(load_session(engine, sid)).next_test == "side-bend"
+    assert delete_test(engine, sid, wrong.id) == "forward-bend"
+    session = load_session(engine, sid)
+    assert session.tests == [] and battery(session).next_test == "forward-bend"       # waits to be measured again
+    with pytest.raises(PostureError, match="not in this session any more"):
+        delete_test(engine, sid, wrong.id)                                          # a second tab's stale button
+    add_test(engine, sid, *bend(60.0, 1))                                            # redone
+    (redone,) = load_session(engine, sid).tests
+    flexion = next(m.value for m in redone.measurements if m.name == "trunk_flexion")
+    assert redone.test == "forward-bend" and flexion == pytest.approx(true_flexion(60.0), abs=3.0)   # the new one
+    other = begin_session(engine, "AB-1", "post", ("forward-bend",), DAY1)
+    with pytest.raises(PostureError, match="not in this session"):
+        delete_test(engine, other, redone.id)                                        # only the session's own test
+    assert len(load_session(engine, sid).tests) == 1
+
+
+def test_the_report_names_the_clinic_the_therapist_the_height_and_the_visit_notes(engine):
+    import pypdfium2 as pdfium
+
+    from posture.store.clinic import clinic_name, set_clinic_name
+    from posture.store.report import comparison_pdf
+    from posture.store.visits import set_visit_notes
+
+    add_client(engine, "AB-1", height_cm=172)
+    pre, post = run_visit(engine, DAY1, 50.0, 65.0)
+    assert clinic_name(engine) == ""
+    set_clinic_name(engine, "  Praxis am Markt ")
+    set_visit_notes(engine, "AB-1", DAY1, "Lumbar paraspinals, 40 min.\nFelt looser.")
+    with pytest.raises(PostureError, match="no visit of"):
+        set_visit_notes(engine, "AB-1", DAY2, "nothing yet")
+    c = comparison(load_session(engine, pre), load_session(engine, post), client_sessions(engine, "AB-1"),
+                   clinic_name(engine), "Anna Berg")
+    assert c.details == ("Clinic: Praxis am Markt", "Therapist: Anna Berg", "Height: 172 cm",
+                         f"Notes of the visit of {DAY1}: Lumbar paraspinals, 40 min.\nFelt looser.")
+    doc = pdfium.PdfDocument(comparison_pdf(c))
+    words = " ".join(" ".join(page.get_textpage().get_text_range() for page in doc).split())
+    doc.close()
+    for said in ("Clinic: Praxis am Markt", "Therapist: Anna Berg", "Height: 172 cm", "Lumbar paraspinals, 40 min."):
+        assert said in words
+
+
 def test_a_repeated_test_keeps_both_records_and_the_later_one_is_compared(engine):
     add_client(engine, "AB-1")
     pre = begin_session(engine, "AB-1", "pre", ("forward-bend",), DAY1)

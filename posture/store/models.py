@@ -166,6 +166,28 @@ class Therapist(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class Login(Base):
+    """A therapist's login in one browser: it lasts until it expires or the therapist logs out (which ends every
+    login of theirs, in every tab). The browser holds the token in a cookie; only a SHA-256 of it is kept here."""
+
+    __tablename__ = "logins"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    therapist: Mapped[Therapist] = relationship()
+
+
+class ClinicSetting(Base):
+    """One of the clinic's own settings, by name (its name on reports)."""
+
+    __tablename__ = "clinic_settings"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+
+
 class HomeCode(Base):
     """A patient's way in: the code opens the home check and that one client's own results, until it expires or is
     withdrawn. Only a hash of it is kept (it is a long random string, so SHA-256 suffices)."""

@@ -76,6 +76,7 @@ class Comparison:
     client: str
     before: str                                  # session titles
     after: str
+    details: tuple[str, ...]                     # who and where: clinic, therapist, the client's height, visit notes
     summary: tuple[str, ...]
     rows: tuple[dict[str, str], ...]
     notes: tuple[str, ...]                       # said once, not per row (e.g. no scale)
@@ -89,8 +90,22 @@ def last_per_test(session: Session) -> dict[str, StoredTest]:
     return {t.result.test: t for t in stored_tests(session)}
 
 
-def comparison(before: Session, after: Session, history: list[Session]) -> Comparison:
-    """The comparison of two sessions of one client; `history` (every session of the client) gives the trends."""
+def report_details(before: Session, after: Session, clinic: str, therapist: str) -> tuple[str, ...]:
+    """The lines under a report's title: the clinic, the therapist who made it, the client's height (what the
+    centimetres rest on) and each visit's notes."""
+    height = after.visit.client.height_cm
+    lines = [f"Clinic: {clinic or 'not named (set it on the Start page)'}",
+             f"Therapist: {therapist or 'not named'}",
+             f"Height: {height:.0f} cm" if height else "Height: unknown, so distances are not in centimetres"]
+    visits = {s.visit.id: s.visit for s in (before, after)}
+    lines += [f"Notes of the visit of {v.visit_date}: {v.notes}" for v in visits.values() if v.notes]
+    return tuple(lines)
+
+
+def comparison(before: Session, after: Session, history: list[Session], clinic: str = "",
+               therapist: str = "") -> Comparison:
+    """The comparison of two sessions of one client; `history` (every session of the client) gives the trends;
+    `clinic` and `therapist` name who made the report."""
     changes = compare(readings(before), readings(after), unverified=before.unadopted or after.unadopted)
     tests_b, tests_a = last_per_test(before), last_per_test(after)
     names = {before.id: f"{before.label} #{before.id}", after.id: f"{after.label} #{after.id}"}
@@ -107,7 +122,8 @@ def comparison(before: Session, after: Session, history: list[Session]) -> Compa
                    for m in t.result.measurements)
     notes = (UNSCALED,) if unscaled else ()
     return Comparison(before.visit.client.pseudonym, session_title(before), session_title(after),
-                      tuple(summary(changes, before.pain, after.pain)), tuple(change_row(c) for c in changes),
+                      report_details(before, after, clinic, therapist), tuple(summary(changes, before.pain, after.pain)),
+                      tuple(change_row(c) for c in changes),
                       notes, tuple(curves), tuple(peaks), tuple(trend_charts(history)))
 
 
@@ -158,7 +174,8 @@ def comparison_pdf(c: Comparison) -> bytes:
     def text(words: str, style: str = "Normal") -> Paragraph:
         return Paragraph(report_fonts.markup(words), styles[style])       # user text is text, never markup
 
-    story = [text(f"Before and after: {c.client}", "Title"), text(f"Before: {c.before}"), text(f"After: {c.after}"),
+    story = [text(f"Before and after: {c.client}", "Title"), *(text(line) for line in c.details),
+             Spacer(1, 0.2 * cm), text(f"Before: {c.before}"), text(f"After: {c.after}"),
              Spacer(1, 0.3 * cm), text("In short", "Heading2")]
     story += [text(f"• {line}") for line in c.summary]
     story += [text(note, "Italic") for note in c.notes]

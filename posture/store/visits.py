@@ -125,6 +125,34 @@ def add_test(engine: Engine, session_id: int, result: TestResult, series: Landma
                         visit_date=session.visit.visit_date, profile=profile)
 
 
+def delete_test(engine: Engine, session_id: int, test_id: int) -> str:
+    """Delete one test recorded by mistake from a session (its measurements and landmarks with it), so that it can
+    be measured again; the test's name. Only the session's own test is deleted, and a patient's home check is
+    never changed here."""
+    with writing(engine) as db:
+        session = db.get(Session, session_id)
+        record = next((t for t in session.tests if t.id == test_id), None) if session is not None else None
+        if record is None:
+            raise PostureError("That test is not in this session any more: the page shows what is stored now.")
+        if session.unadopted:
+            raise PostureError("A patient's home check is kept as it was measured: adopt it, or leave it out.")
+        serialise_on(db, session.visit.client.pseudonym)
+        db.delete(record)
+        return record.test
+
+
+def set_visit_notes(engine: Engine, pseudonym: str, visit_date: date, notes: str) -> None:
+    """The therapist's notes on one visit (what was treated, how the patient felt), shown on its report."""
+    notes = limits.text(notes, "The visit's notes", limits.NOTE_CHARS, allow_newlines=True)
+    with writing(engine) as db:
+        serialise_on(db, pseudonym)
+        visit = db.scalar(select(Visit).join(Client).where(Client.pseudonym == pseudonym,
+                                                           Visit.visit_date == visit_date))
+        if visit is None:
+            raise PostureError(f"There is no visit of {visit_date} for '{pseudonym}': begin it first.")
+        visit.notes = notes
+
+
 def adopt_home_check(engine: Engine, session_id: int, label: str = Label.FOLLOW_UP) -> None:
     """The therapist takes a patient's home check into the clinical record under `label`; it never takes the place
     of a session that day already has (a pre or post slot that is filled is refused)."""
