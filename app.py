@@ -11,7 +11,8 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from app_pages.access import first_start, guard_uploads, let_upload, log_out, patient, therapist
+from app_pages.access import (first_start, forget_login, guard_uploads, let_upload, log_out, patient,
+                              remember_login, still_logged_in, therapist)
 from app_pages.common import database_label, database_trouble, plain
 from posture import settings
 from posture.privacy import owner_only, sweep_stale_uploads
@@ -48,7 +49,9 @@ def serve() -> None:
             st.caption(f"Database: {where}" if "://" in where and not where.startswith("sqlite") else
                        f"Data stays on this computer: {where}")
             st.caption(f"Logged in as {plain(name)}.")          # a name is text, never Markdown (an image fetched)
-            st.button("Log out", on_click=log_out)
+            st.button("Log out", on_click=log_out, help="Logs you out in every tab and browser.")
+            remember_login()
+            still_logged_in()
         pages = [st.Page("app_pages/start.py", title="Start", icon="🏠", default=True),
                  st.Page("app_pages/visit.py", title="Visit", icon="📅"),
                  st.Page("app_pages/live.py", title="Live assessment", icon="🎥"),
@@ -57,6 +60,7 @@ def serve() -> None:
                  st.Page("app_pages/compare.py", title="Compare", icon="⚖️"),
                  st.Page("app_pages/calibration.py", title="Calibration", icon="📏")]
     else:                           # nobody yet: the therapist pages are not even listed
+        forget_login()
         first_start(settings.database())         # no account yet: the set-up token, on the console
         pages = [st.Page("app_pages/login.py", title="Log in", icon="🔑", default=True)]
     st.navigation(pages).run()

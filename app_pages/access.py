@@ -14,6 +14,7 @@ import ipaddress
 from urllib.parse import urlsplit
 
 import streamlit as st
+import streamlit.components.v1 as components
 from starlette.exceptions import HTTPException
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -21,9 +22,12 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from app_pages.common import MAX_UPLOAD_MB, PATIENT, THERAPIST, engine
 from posture.store import codes
 from posture import settings
-from posture.store.access import AccessError, client_for_code, first_start_token
+from posture.store.access import (LOGIN_HOURS, AccessError, client_for_code, end_logins, first_start_token,
+                                  login_name, open_login)
 
 CODE, CODE_ERROR = "home-code", "code-error"
+LOGIN, COOKIE = "login-token", "posture_login"      # session key and cookie holding a therapist's login token
+LOGIN_CHECK_S = 5                                   # how often an open tab checks its login still holds
 # What one therapist's session may hold in Streamlit's uploads at once: the calibration page's pictures of the
 # board (a lens takes 10 to 30), or a visit's recordings (one a test, each up to MAX_UPLOAD_MB).
 UPLOAD_FILES, UPLOAD_BYTES = 60, 6 * MAX_UPLOAD_MB * 2**20
@@ -49,8 +53,64 @@ def patient() -> str | None:
 
 
 def therapist() -> str | None:
-    """The therapist logged in on this session, None when nobody is."""
-    return st.session_state.get(THERAPIST)
+    """The therapist logged in on this tab, None when nobody is. A login is checked on every run, so that logging
+    out in one tab (which ends every login of that therapist) or its expiry logs this tab out too; after a reload
+    the browser's login cookie (set by `remember_login`) opens the new session."""
+    token = st.session_state.get(LOGIN)
+    if token is None and THERAPIST not in st.session_state:
+        token = _cookie()
+    if token is None:
+        return st.session_state.get(THERAPIST)        # a login without a cookie: this session only
+    name = login_name(engine(), token)
+    if name is None:
+        for key in (THERAPIST, LOGIN):
+            st.session_state.pop(key, None)
+        return None
+    st.session_state[THERAPIST], st.session_state[LOGIN] = name, token
+    return name
+
+
+def logged_in(name: str) -> None:
+    """A therapist whose password (or set-up token) was just checked: a login for this browser, remembered in its
+    cookie so that a reload keeps it."""
+    st.session_state[THERAPIST], st.session_state[LOGIN] = name, open_login(engine(), name)
+
+
+def remember_login() -> None:
+    """The login's cookie written by the page (a frame of Streamlit's own, no request made): the same origin only,
+    https-only where the page is, gone after LOGIN_HOURS. Not HttpOnly (a page's script writes it), so the token is
+    only a key the server can end: logout ends it everywhere, and only its hash is stored."""
+    token = st.session_state.get(LOGIN)
+    if token is not None:
+        _cookie_script(f"{COOKIE}={token}; Path=/; Max-Age={LOGIN_HOURS * 3600}; SameSite=Strict")
+
+
+def forget_login() -> None:
+    """The login cookie removed from a browser that holds one no longer valid (logged out, expired)."""
+    if _cookie():
+        _cookie_script(f"{COOKIE}=; Path=/; Max-Age=0; SameSite=Strict")
+
+
+def _cookie() -> str | None:
+    """The login token the browser sent with this session's connection, None without one."""
+    value = st.context.cookies.get(COOKIE)
+    return value if isinstance(value, str) and value else None
+
+
+def _cookie_script(cookie: str) -> None:
+    components.html(f"""<script>
+const secure = window.parent.location.protocol === "https:" ? "; Secure" : "";
+window.parent.document.cookie = "{cookie}" + secure;
+</script>""", height=0)
+
+
+@st.fragment(run_every=LOGIN_CHECK_S)
+def still_logged_in() -> None:
+    """Every few seconds: a tab whose login was ended elsewhere (logout in another tab) leaves the therapist's pages
+    without waiting for a click."""
+    token = st.session_state.get(LOGIN)
+    if token is not None and login_name(engine(), token) is None:
+        st.rerun(scope="app")
 
 
 def open_with_code(code: str) -> None:
@@ -60,7 +120,10 @@ def open_with_code(code: str) -> None:
 
 
 def log_out() -> None:
-    st.session_state.pop(THERAPIST, None)
+    """Log the therapist out of every tab and browser (their logins end; each tab finds that at its next step)."""
+    if name := st.session_state.pop(THERAPIST, None):
+        end_logins(engine(), name)
+    st.session_state.pop(LOGIN, None)
 
 
 @st.cache_resource(show_spinner=False)

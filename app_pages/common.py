@@ -75,14 +75,35 @@ def client_names() -> list[str]:
     return [c.pseudonym for c in list_clients(engine())]
 
 
+CHOSEN = "chosen-client"      # session key: the client chosen last, on whichever page
+
+
+def chosen_client(widget: str, names: list[str]) -> None:
+    """Open a page's client picker on the client chosen before: the one in the address (a reload, a link) or the one
+    chosen on another page of this session (a trip through the pages, Back). Only when the picker is not already
+    showing (its own choice stands while the page is open)."""
+    want = st.query_params.get("client") or st.session_state.get(CHOSEN)
+    if want in names and widget not in st.session_state:
+        st.session_state[widget] = want
+
+
+def choose_client(name: str) -> None:
+    """Remember the client chosen, in this session and in the address (so a reload and Back keep it)."""
+    st.session_state[CHOSEN] = name
+    if st.query_params.get("client") != name:
+        st.query_params["client"] = name
+
+
 def client_picker(key: str) -> str:
     """Pick a client, or add one (pseudonym and height); '' until one is chosen."""
+    names = client_names()
     if added := st.session_state.pop(f"{key}-added", None):      # chosen after the rerun that added it
         st.session_state[f"{key}-client"] = added
-    names = client_names()
+    chosen_client(f"{key}-client", names)
     new = "New client ..."
     choice = st.selectbox("Client", [*names, new], key=f"{key}-client")
     if choice != new and names:
+        choose_client(choice)
         height = client_height(choice)
         st.caption(f"Height {height:.0f} cm: distances in centimetres." if height else
                    "Height unknown: distances cannot be given in centimetres (set it on Clients and history).")
@@ -113,7 +134,9 @@ def existing_client(key: str, when_none: str) -> tuple[str, list]:
     if not names:
         st.info(when_none)
         st.stop()
+    chosen_client(key, names)
     client = st.selectbox("Client", names, key=key)
+    choose_client(client)
     return client, client_sessions(engine(), client)
 
 

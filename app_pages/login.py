@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.access import CODE_ERROR, THERAPIST, open_with_code
+from app_pages.access import CODE_ERROR, logged_in, open_with_code
 from app_pages.common import engine
 from posture import settings
 from posture.store.access import AccessError, create_first_account, has_therapist, log_in
@@ -38,8 +38,7 @@ with therapists:
                 try:
                     if password != again:
                         raise AccessError("The two passwords differ: type them again.")
-                    st.session_state[THERAPIST] = create_first_account(
-                        engine(), settings.setup_token_file(), token, name, password)
+                    logged_in(create_first_account(engine(), settings.setup_token_file(), token, name, password))
                     st.rerun()
                 except AccessError as e:
                     st.error(str(e))
@@ -49,7 +48,7 @@ with therapists:
             password = st.text_input("Password", type="password")
             if st.form_submit_button("Log in"):
                 try:
-                    st.session_state[THERAPIST] = log_in(engine(), name, password)
+                    logged_in(log_in(engine(), name, password))
                     st.rerun()
                 except AccessError as e:
                     st.error(str(e))

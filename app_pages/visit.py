@@ -2,7 +2,8 @@
 
 Where the visit stands is read from the database each time (the day's pre and
 post sessions and the tests they hold), so a reload or a second browser picks
-it up where it was.
+it up where it was, and an open page redraws itself when another tab changes the
+visit. The client and the visit's date are in the address.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from app_pages.common import (MAX_UPLOAD_MB, TEST_NAMES, VIDEO_TYPES, active_pro
 from app_pages.browser_panel import camera_panel
 from app_pages.live_panel import forget_run
 from posture.errors import PostureError
+from posture.measures import TESTS
 from posture.store.models import Label, Session
 from posture.store.records import client_sessions, stored_result
 from posture.store.visits import (add_test, battery, begin_session, delete_test, protocols, save_protocol,
-                                  set_visit_notes, visit_session)
+                                  set_visit_notes, visit_session, visit_state)
 
 LIVE, RECORDING = "Live camera", "A recording"
+WATCH_S = 5                  # how often an open Visit page looks for changes made in another tab
 STAGES = {Label.PRE: "Before treatment", Label.POST: "After treatment"}
 
 st.title("Visit")
@@ -97,7 +100,7 @@ def recorded_test(session: Session, record, opened: bool) -> None:
     with st.expander(f"Result: {TEST_NAMES[record.test]}", expanded=opened or bool(st.session_state.get(ask))):
         show_result(stored_result(record))
         if not st.session_state.get(ask):
-            if st.button(f"Delete this {TEST_NAMES[record.test].lower()} to measure it again", key=f"{ask}-ask"):
+            if st.button(f"Delete this {TESTS[record.test].title.lower()} to measure it again", key=f"{ask}-ask"):
                 st.session_state[ask] = True
                 st.rerun()
             return
@@ -144,8 +147,22 @@ def show_stage(session: Session) -> bool:
     return state.complete
 
 
+
+
+@st.fragment(run_every=WATCH_S)
+def watch_the_visit(drawn: tuple) -> None:
+    """Every few seconds: when another tab or computer has changed this visit (a test saved or deleted, the post
+    assessment begun), draw the page again from the database, so that two tabs agree and none invites a duplicate."""
+    if visit_state(engine(), client, today) != drawn:
+        st.rerun(scope="app")
+
+
+drawn = visit_state(engine(), client, today)
 pre = visit_session(engine(), client, today, Label.PRE)
 post = visit_session(engine(), client, today, Label.POST)
+watch_the_visit(drawn)
+if st.query_params.get("visit") != today.isoformat():
+    st.query_params["visit"] = today.isoformat()              # the address names the client and the visit
 st.caption(f"Visit of {today:%d %B %Y}. " + (f"Height {height:.0f} cm." if height else
                                               "Height unknown: distances will not be in centimetres."))
 

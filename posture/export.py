@@ -85,7 +85,8 @@ class MeasurementRow:
         m = self.measurement
         return {"Measurement": label(m.name), "Value": self.shown, "Unit": m.unit, "Quality": f"{m.quality:.2f}",
                 "Trials": ", ".join(_fmt(v) for v in m.trials), "Spread": _fmt(m.spread),
-                "MDC95": mdc_words(*session_mdc95(m.name, m.unit, [(len(m.trials), m.spread)]))}
+                "MDC95": "-" if m.value is None else mdc_words(*session_mdc95(m.name, m.unit,
+                                                                              [(len(m.trials), m.spread)]))}
 
 
 def mdc_words(mdc: float | None, source: str) -> str:

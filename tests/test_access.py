@@ -104,6 +104,29 @@ def test_simultaneous_wrong_passwords_are_each_counted_and_lock_on_both_database
     assert refused(engine, "Anna", PASSWORD, T0 + timedelta(seconds=1)) == WRONG_LOGIN
 
 
+def test_a_login_lasts_a_working_day_is_kept_as_a_hash_and_logging_out_ends_it_everywhere(engine):
+    from posture.store.access import LOGIN_HOURS, end_logins, login_name, open_login
+    from posture.store.models import Login
+
+    set_password(engine, "Anna", "a long enough password")
+    set_password(engine, "Ben", "another long password")
+    start = datetime(2026, 3, 2, 8, 0)
+    tab, browser2, ben = (open_login(engine, name, start) for name in ("Anna", "Anna", "Ben"))
+    assert len({tab, browser2, ben}) == 3 and len(tab) >= 40                    # 32 random bytes, URL-safe
+    with reading(engine) as db:
+        hashes = set(db.scalars(select(Login.token_hash)))
+    assert tab not in hashes and len(hashes) == 3                               # only their hashes are stored
+    assert login_name(engine, tab, start) == "Anna" and login_name(engine, ben, start) == "Ben"
+    assert login_name(engine, "not a token", start) is None
+    assert login_name(engine, tab, start + timedelta(hours=LOGIN_HOURS)) is None          # expired
+    assert end_logins(engine, "Anna", start + timedelta(hours=1)) == 2            # every tab and browser of hers
+    assert login_name(engine, tab, start + timedelta(hours=1)) is None
+    assert login_name(engine, browser2, start + timedelta(hours=1)) is None
+    assert login_name(engine, ben, start + timedelta(hours=1)) == "Ben"           # another therapist stays in
+    with pytest.raises(AccessError):
+        open_login(engine, "Nobody", start)
+
+
 def test_a_code_opens_its_own_client_only_until_it_expires(engine):
     code = new_home_code(engine, "PT-1", now=T0)
     other = new_home_code(engine, "PT-2", now=T0)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTIFACTS, DEVICE_PATH_ANY_SPEED, LINKS, ROOT, log_in, sample, therapist_account, wait_for_app
+from conftest import (ARTIFACTS, DEVICE_PATH_ANY_SPEED, LINKS, ROOT, THERAPIST, log_in, sample, therapist_account,
+                      wait_for_app)
 from pg import free_port
 from posture.measures.uncertainty import plus_minus as plus_minus_of
 from posture.pipeline import analyse_video
@@ -221,8 +222,11 @@ def test_a_whole_visit_pre_live_post_from_recordings_then_the_pdf(server, playwr
 
     from posture.store.visits import save_protocol
 
+    from posture.store.clinic import set_clinic_name
+
     url, db = server
     save_protocol(open_database(db), "E2E three", [t for t, _, _ in PRE_BATTERY])   # saved at an earlier visit
+    set_clinic_name(open_database(db), "E2E Massage Clinic")                       # as set on the Start page
     for k, (test, video, title) in enumerate(PRE_BATTERY):
         browser, page = fake_camera(playwright, tmp_path, video)
         try:
@@ -294,6 +298,8 @@ def test_a_whole_visit_pre_live_post_from_recordings_then_the_pdf(server, playwr
     for r in rows:                                            # every row of the screen is a row of the PDF
         assert " ".join(r) in words, r
     assert "Pain 5/10 before and 2/10 after." in screen and "Pain 5/10 before and 2/10 after." in words
+    for said in ("Clinic: E2E Massage Clinic", f"Therapist: {THERAPIST}", "Height: 172 cm"):  # who, where, whom
+        assert said in screen and said in words, said
     lateral = next(m for t in sessions[0].tests for m in t.measurements if m.name == "lateral_shift")
     assert lateral.unit == "cm"                               # the client's height, used live
 

@@ -6,7 +6,9 @@ lock the account for a time that doubles with each further one, kept in the
 database so that a restart does not reset it. A patient gets a code from the
 therapist: it opens the home check and that client's own results, nothing
 else, until it expires or is withdrawn. Codes are long random strings, so a
-SHA-256 hash of each is what is kept. The very first account takes a one-time
+SHA-256 hash of each is what is kept, as of each login's token (the browser's
+cookie that keeps a therapist logged in across a reload, for LOGIN_HOURS or
+until they log out, which ends it in every tab). The very first account takes a one-time
 set-up token the server wrote owner-only beside the database (who may make it
 is never decided by where a request seems to come from). The command line is
 local and needs neither.
@@ -28,7 +30,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, select
 
 from posture.errors import PostureError
-from posture.store.models import Client, HomeCode, Therapist, utcnow
+from posture.store.models import Client, HomeCode, Login, Therapist, utcnow
 from posture.store import codes
 from posture.store.db import reading, writing
 from posture.store.records import find_client
@@ -39,6 +41,7 @@ FIRST_LOCK_S = 30                # then 30 s, doubling with each wrong one, at m
 MAX_LOCK_S = 15 * 60
 CODE_GROUPS, CODE_GROUP = 3, 4   # ABCD-EFGH-JKMN: 12 characters, 59 bits
 CODE_DAYS = 30
+LOGIN_HOURS = 12                 # a therapist's login lasts a working day, unless they log out first
 # Every refused login, whoever the name and whether or not the account is locked: a name cannot be found out.
 WRONG_LOGIN = ("Wrong name or password, or too many wrong tries: check them, or wait a few minutes (the wait "
                "doubles with each wrong try) and try again.")
@@ -221,6 +224,42 @@ def revoke_home_codes(engine: Engine, pseudonym: str, now: datetime | None = Non
         for c in live:
             c.revoked_at = now
         return len(live)
+
+
+def open_login(engine: Engine, name: str, now: datetime | None = None) -> str:
+    """A new login for the account `name` (just checked by log_in or made by create_first_account): a random token
+    for the browser's cookie, valid LOGIN_HOURS; only its hash is kept."""
+    now, token = now or utcnow(), secrets.token_urlsafe(32)
+    with writing(engine) as db:
+        account = db.scalar(select(Therapist).where(Therapist.name == name))
+        if account is None:
+            raise AccessError(WRONG_LOGIN)
+        db.add(Login(therapist=account, token_hash=_code_hash(token), created_at=now,
+                     expires_at=now + timedelta(hours=LOGIN_HOURS)))
+    return token
+
+
+def login_name(engine: Engine, token: str, now: datetime | None = None) -> str | None:
+    """The therapist a login token belongs to while it lasts; None once it expired or its therapist logged out, or
+    for any other string."""
+    now = now or utcnow()
+    with reading(engine) as db:
+        login = db.scalar(select(Login).where(Login.token_hash == _code_hash(token)))
+        if login is None or login.ended_at is not None or login.expires_at <= now:
+            return None
+        return login.therapist.name
+
+
+def end_logins(engine: Engine, name: str, now: datetime | None = None) -> int:
+    """Log the therapist out everywhere: every login of theirs ends (each tab and browser finds it at its next
+    step); how many were open."""
+    now = now or utcnow()
+    with writing(engine) as db:
+        logins = db.scalars(select(Login).join(Therapist).where(Therapist.name == name, Login.ended_at.is_(None),
+                                                                 Login.expires_at > now)).all()
+        for login in logins:
+            login.ended_at = now
+        return len(logins)
 
 
 def _code_hash(raw: str) -> str:

@@ -21,7 +21,7 @@ from posture.errors import PostureError
 from posture.landmarks import LandmarkSeries
 from posture.measures import TESTS, TestResult
 from posture.store.db import reading, serialise_on, writing
-from posture.store.models import ADOPTABLE, Client, Label, Protocol, Session, Visit
+from posture.store.models import ADOPTABLE, Client, Label, Protocol, RecordedTest, Session, Visit
 from posture.store.records import check_session_fields, find_client, load_session, record_tests, software_version
 
 # The battery offered before any is saved: every test, posture first (the body at rest), then the movements.
@@ -84,6 +84,20 @@ def visit_session(engine: Engine, pseudonym: str, visit_date: date, label: str) 
                         .where(Client.pseudonym == pseudonym, Visit.visit_date == visit_date, Session.label == label)
                         .order_by(Session.id))
     return None if sid is None else load_session(engine, sid)
+
+
+def visit_state(engine: Engine, pseudonym: str, visit_date: date) -> tuple:
+    """Where the client's visit of that day stands, in ids only (cheap to ask every few seconds): each session's
+    label and id with its tests' ids. Equal states mean nothing was saved or deleted in between."""
+    with reading(engine) as db:
+        rows = db.execute(select(Session.label, Session.id, RecordedTest.id).join(Visit).join(Client)
+                          .outerjoin(RecordedTest, RecordedTest.session_id == Session.id)
+                          .where(Client.pseudonym == pseudonym, Visit.visit_date == visit_date)
+                          .order_by(Session.id, RecordedTest.id)).all()
+    state: dict[tuple[str, int], list[int]] = {}
+    for label, sid, tid in rows:
+        state.setdefault((label, sid), []).extend([tid] if tid is not None else [])
+    return tuple((label, sid, tuple(tests)) for (label, sid), tests in state.items())
 
 
 def begin_session(engine: Engine, pseudonym: str, label: str, protocol: tuple[str, ...], visit_date: date,
