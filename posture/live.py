@@ -16,7 +16,7 @@ import numpy as np
 
 from posture.calibration import CameraProfile
 from posture.errors import PostureError
-from posture.landmarks import N_LANDMARKS, LandmarkSeries
+from posture.landmarks import N_LANDMARKS, L, LandmarkSeries
 from posture.analysis import analyse_prepared
 from posture.measures import TESTS, AnalysisConfig, TestResult, TestSpec
 from posture.measures.checks import arm_off_side
@@ -37,7 +37,7 @@ class LiveConfig:
     hold_s: float = stillness.OPENING_S        # movement tests: how long the neutral is held (still by stillness.NEUTRAL)
     hold_posture_s: float = 3.0      # posture tests: how long to record (still by stillness.POSTURE)
     window_s: float = 5.0            # how much of the recent past the stillness is judged on
-    min_body_share: float = 0.45     # body height over picture height: closer than this is too far away
+    min_body_share: float = 0.45     # body length over picture height: closer than this is too far away
     max_body_share: float = 0.97
     min_brightness: float = 45.0     # mean grey level 0-255
     analysis: AnalysisConfig = AnalysisConfig()
@@ -67,6 +67,17 @@ class Prompt:
         return done or "-"
 
 
+def body_length(xy: np.ndarray) -> float:
+    """Nose to ankles along the body (pixels): what a bend does not shorten, unlike the body's height in the picture
+    (someone bending early was told they stood too far away)."""
+    def mid(a: L, b: L) -> np.ndarray:
+        return (xy[a] + xy[b]) / 2
+
+    chain = [xy[L.NOSE], mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER), mid(L.LEFT_HIP, L.RIGHT_HIP),
+             mid(L.LEFT_KNEE, L.RIGHT_KNEE), mid(L.LEFT_ANKLE, L.RIGHT_ANKLE)]
+    return float(sum(np.linalg.norm(b - a) for a, b in zip(chain, chain[1:])))
+
+
 def framing_problem(xy: np.ndarray | None, vis: np.ndarray | None, width: int, height: int, view: str,
                     brightness: float, config: LiveConfig, moving: bool = False) -> str:
     """The first thing wrong with the picture, in words, or '' when it is fine.
@@ -86,7 +97,7 @@ def framing_problem(xy: np.ndarray | None, vis: np.ndarray | None, width: int, h
         return "Part of your body is out of the picture: step back until your head and feet both show."
     if moving:
         return ""
-    if span < config.min_body_share:
+    if body_length(xy) / height < config.min_body_share:
         return "You are too far away: come a step closer to the camera."
     if view_fit(view_ratio(LandmarkSeries.one(xy, vis, width=width, height=height), slice(None)), view) < 0.5:
         return ("Turn to face the camera squarely." if view == FRONTAL

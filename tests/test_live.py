@@ -154,6 +154,20 @@ def one_frame(pose: Pose, cam):
     return s.image[0], s.visibility[0], s.width, s.height
 
 
+def test_someone_bending_early_is_not_told_they_stand_too_far_away():
+    """A bend shortens the body's height in the picture, not its length: bent 70 degrees at a distance where standing
+    is fine, the person is not sent closer (the live check said so while a subject bent before the neutral)."""
+    from posture.live import body_length
+
+    cfg, cam = LiveConfig(), sagittal_camera(distance=2.6)
+    standing, bent = (one_frame(pose, cam) for pose in (Pose(), Pose(trunk_flexion=70.0)))
+    for xy, vis, w, h in (standing, bent):
+        assert framing_problem(xy, vis, w, h, "sagittal", 128.0, cfg) == ""
+    assert np.ptp(bent[0][:, 1]) / bent[3] < cfg.min_body_share < body_length(bent[0]) / bent[3]
+    far = one_frame(Pose(), sagittal_camera(distance=6.0))
+    assert "too far away" in framing_problem(*far[:2], *far[2:], "sagittal", 128.0, cfg)
+
+
 @pytest.mark.parametrize("case, expected", [
     ("dark", "too dark"),
     ("nobody", "Nobody is in view"),
