@@ -39,10 +39,12 @@ st.title("Your home check" if home else "Live assessment")
 # (1400x900), even while the form for a new client is open.
 st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 4rem; }</style>")
 if home:
+    st.page_link("app_pages/my_results.py", label="My results", icon="📈")
     st.markdown("**1.** Put the camera at chest height, 2 to 3 metres away. **2.** Make sure your whole body, head to "
                 "feet, fits in the picture. **3.** Choose the test, then follow the instructions on screen.")
     pick, pain_now = st.columns([3, 2])
-    test = pick.selectbox("Test", list(TEST_NAMES), format_func=TEST_NAMES.get, key="live-test")
+    test = pick.selectbox("Test", list(TEST_NAMES), format_func=TEST_NAMES.get, key="live-test", index=None,
+                          placeholder="Choose the test")
     client, lab, notes = patient, Label.HOME_CHECK, ""
     pain = pain_now.slider("How much pain do you have right now? (0 none, 10 worst)", 0, 10, 0, key="live-pain")
 else:
@@ -53,9 +55,11 @@ else:
     with session:
         lab, pain, notes = session_fields("live")
 
+if test is None:                # the camera starts only once the patient has chosen what to do
+    st.stop()
 profile = active_profile()      # fitted to the webcam's resolution, with undistortion, by the live check itself
 run, result, series = camera_panel("live", test, home=home, profile=profile,
-                                 height_cm=client_height(client) if client else None)
+                                 height_cm=client_height(client) if client else None, scroll=home)
 if result is not None:
     if saved_session("live") is None:
         if not client:

@@ -37,6 +37,7 @@ LANDSCAPE = 4 / 3             # the picture's width over height until the camera
 # at most the screen's height less this, so on a 1400x900 laptop the whole picture shows without scrolling. A panel
 # that scrolls itself to the top of the screen once the camera runs keeps only Streamlit's top bar above it.
 HEADER_PX = {"therapist": 520, "home": 360, "scrolled": 190}
+PHONE_HEADER_PX = 190        # on a phone, with the panel scrolled to the top: the bar above it and the words below
 
 
 def live_run(key: str, test: str, profile: CameraProfile | None, height_cm: float | None) -> LiveRun:
@@ -102,10 +103,11 @@ def css_name(key: str) -> str:
 
 def panel_css(key: str, aspect: float, home: bool, scrolled: bool) -> str:
     """Type sizes and the video's width for this panel: the width at which the picture's height fills the screen
-    below the header (never narrower than 15rem)."""
+    below the header (never narrower than 15rem). On a phone the picture comes first, whole on the screen, with the
+    instruction in large type right under it (the columns stack there)."""
     header = HEADER_PX["scrolled" if scrolled else "home" if home else "therapist"]
     say = "clamp(2rem, 3.6vw, 3.25rem)" if home else "clamp(1.5rem, 2.4vw, 2.25rem)"
-    words, video = css_name(f"{key}-words"), css_name(f"{key}-video")
+    words, video, panel = css_name(f"{key}-words"), css_name(f"{key}-video"), css_name(f"{key}-panel")
     return f"""<style>
 .{video} {{ max-width: max(15rem, calc((100vh - {header}px) * {aspect:.3f})); margin-inline: auto; }}
 .{words} .live-say {{ font-size: {say}; line-height: 1.2; font-weight: 700; overflow-wrap: break-word; }}
@@ -114,7 +116,13 @@ def panel_css(key: str, aspect: float, home: bool, scrolled: bool) -> str:
 .{words} .live-count {{ font-size: clamp(5rem, 18vh, 10rem); line-height: 1; font-weight: 800;
     font-variant-numeric: tabular-nums; }}
 .{css_name(f"{key}-voice")} {{ display: none; }}
-.{css_name(f"{key}-panel")} {{ scroll-margin-top: 3.75rem; }}
+.{panel} {{ scroll-margin-top: 3.75rem; }}
+@media (max-width: 640px) {{
+  .{panel} [data-testid="stHorizontalBlock"] {{ flex-direction: column-reverse; gap: 0.5rem; }}
+  .{video} {{ max-width: max(12rem, calc((100vh - {PHONE_HEADER_PX}px) * {aspect:.3f})); }}
+  .{words} .live-say {{ font-size: clamp(1.6rem, 7vw, 2.4rem); }}
+  .{words} .live-count {{ font-size: clamp(3rem, 10vh, 5rem); }}
+}}
 </style>"""
 
 

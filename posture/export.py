@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 from posture.measures import TESTS, Measurement, TestResult
 from posture.measures.common import Withheld
-from posture.measures.registry import default_mdc95, session_mdc95
+from posture.measures.registry import PLAIN_NAMES, default_mdc95, session_mdc95
 
 # The columns of one measurement in every CSV (a result, a client's history, a batch).
 ROW_COLUMNS = ["measurement", "value", "uncertainty", "unit", "quality", "trials", "spread", "maximum", "mdc95",
@@ -112,6 +112,15 @@ def unit_words(unit: str, n: int) -> str:
     return one if abs(n) == 1 else many
 
 
+PLAIN_SESSIONS = {"pre": "before treatment", "post": "after treatment", "follow-up": "follow-up check",
+                  "home check": "your home check"}       # a session's label as a patient reads it
+
+
+def plain_name(name: str) -> str:
+    """A measurement or test as a patient reads it ('Bending forward', 'Ear in front of the ankle')."""
+    return PLAIN_NAMES.get(name) or label(name)
+
+
 def plain_words(result: TestResult) -> list[str]:
     """One sentence per measurement for the patient: the value in whole units, with its give or take.
 
@@ -122,12 +131,12 @@ def plain_words(result: TestResult) -> list[str]:
     for row in rows(result):
         m, plus_minus = row.measurement, row.uncertainty
         if m.value is None:
-            lines.append(f"{label(m.name)}: not measured this time.")
+            lines.append(f"{plain_name(m.name)}: not measured this time.")
         elif plus_minus is None or m.flags:
-            lines.append(f"{label(m.name)}: measured; your therapist will go through it with you.")
+            lines.append(f"{plain_name(m.name)}: measured; your therapist will go through it with you.")
         else:
             value = whole(m.value)
-            lines.append(f"{label(m.name)}: {value} {unit_words(m.unit, value)}, give or take "
+            lines.append(f"{plain_name(m.name)}: {value} {unit_words(m.unit, value)}, give or take "
                          f"{whole(max(plus_minus, 1))}.")
     return lines
 

@@ -91,12 +91,16 @@ def test_a_patients_code_opens_only_their_home_check_in_plain_words(db):
 
 
 def test_my_results_shows_the_patients_own_values_in_plain_words_with_their_give_or_take(visit):
+    from posture.export import whole
+
     at = app("my_results", code=new_home_code(visit, "AB-1"))
     said = " ".join(m.value for m in at.markdown)
-    flexions = [f"Trunk flexion: {t.get('trunk_flexion').value:.0f} degrees, give or take"
+    flexions = [f"Bending forward: {whole(t.get('trunk_flexion').value)} degrees, give or take"
                 for s in client_sessions(visit, "AB-1") for t in (load_test(s.tests[0])[0],)]
     assert len(flexions) == 2 and all(f in said for f in flexions), said
     assert not at.table and "MDC" not in said
+    assert "before treatment" in said and "after treatment" in said          # the patient's words, not the clinic's
+    assert not any(term in said for term in ("Trunk flexion", ": pre", ": post", "Plumb"))
 
 
 def test_a_withdrawn_or_unknown_code_opens_nothing_and_says_why(db):

@@ -135,11 +135,11 @@ def test_a_patient_reads_each_value_rounded_with_its_give_or_take_and_no_bare_nu
     bend, turn = flagged[0][0], flagged[1][0]
     flexion = bend.get("trunk_flexion")
     assert flexion.flags                   # knees bent: left for the therapist to explain
-    assert "Trunk flexion: measured; your therapist will go through it with you." in plain_words(bend)
+    assert "Bending forward: measured; your therapist will go through it with you." in plain_words(bend)
     plain = replace(bend, measurements=[replace(flexion, flags=())])
     u = flexion.uncertainty
-    assert f"Trunk flexion: {whole(flexion.value)} degrees, give or take {whole(u)}." in plain_words(plain)
-    assert "Pelvis yaw left: not measured this time." in plain_words(turn)
+    assert f"Bending forward: {whole(flexion.value)} degrees, give or take {whole(u)}." in plain_words(plain)
+    assert "Hips turning along, to the left: not measured this time." in plain_words(turn)
     # A value with no measured uncertainty (a unit the renders did not measure: the analysis states none) is not shown.
     other_unit = replace(bend, measurements=[replace(flexion, unit="% hip width", flags=(), uncertainty=None)])
     (line,) = plain_words(other_unit)
@@ -157,6 +157,6 @@ def test_a_patients_numbers_round_as_people_round_them_and_agree_with_their_unit
     flexion = replace(bend.get("trunk_flexion"), flags=())
     u = flexion.uncertainty
     said = {v: plain_words(replace(bend, measurements=[replace(flexion, value=v)]))[0] for v in (40.5, 1.2, -0.6)}
-    assert said == {40.5: f"Trunk flexion: 41 degrees, give or take {whole(u)}.",
-                    1.2: f"Trunk flexion: 1 degree, give or take {whole(u)}.",
-                    -0.6: f"Trunk flexion: -1 degree, give or take {whole(u)}."}
+    assert said == {40.5: f"Bending forward: 41 degrees, give or take {whole(u)}.",
+                    1.2: f"Bending forward: 1 degree, give or take {whole(u)}.",
+                    -0.6: f"Bending forward: -1 degree, give or take {whole(u)}."}

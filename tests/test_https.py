@@ -169,6 +169,8 @@ def test_a_patients_home_check_over_https_lands_with_the_therapist(https, chromi
         links = {a.inner_text().strip().splitlines()[-1]
                  for a in page.locator("[data-testid='stSidebarNav'] a").all()}
         assert links == {"Home check", "My results"}
+        assert not page.locator(BROWSER_POSE).count()          # no camera before the patient chooses the test
+        choose(page, "Test", "Forward bend")
         wait_for_text(page, "Bend forward", timeout_s=120)
         figures["device_server_cores"] = server_cores(pid, 8.0)
         model = next(f for f in page.frames if "browser_pose" in f.url)
@@ -177,11 +179,11 @@ def test_a_patients_home_check_over_https_lands_with_the_therapist(https, chromi
         page.locator(BROWSER_POSE).first.screenshot(path=str(SHOTS / "home-check-https-camera.png"))
         assert wait_for_text(page, "your therapist sees this result now", "could not be measured",
                              timeout_s=240) == "your therapist sees this result now"
-        wait_for_text(page, "Trunk flexion: ")              # in plain words, with the give or take
+        wait_for_text(page, "Bending forward: ")            # in plain words, with the give or take
         assert "give or take" in page.inner_text("body") and "MDC95" not in page.inner_text("body")
         page.screenshot(path=str(SHOTS / "home-check-https-done.png"), full_page=True)
         # Only their own results, whatever page they ask for.
-        page.get_by_role("link", name="My results").click()
+        page.get_by_role("link", name="My results").first.click()
         wait_for_text(page, "Forward bend")
         page.goto(f"{url}/clients?code={link.group(0).rsplit('=', 1)[1]}")
         wait_for_text(page, "Your home check", timeout_s=60)

@@ -15,7 +15,7 @@ from conftest import log_in, sample
 from posture.store.db import open_database
 from posture.store.records import client_sessions
 from posture.store.visits import save_protocol
-from test_e2e import new_client, open_browser, playwright, server, shot, wait_for_text  # noqa: F401,F811  (fixtures)
+from test_e2e import SHOTS, new_client, open_browser, playwright, server, shot, wait_for_text  # noqa: F401,F811  (fixtures)
 
 pytestmark = pytest.mark.slow
 WATCH_S = 5            # app_pages/visit.WATCH_S and access.LOGIN_CHECK_S: how soon an open tab sees another's change
@@ -143,3 +143,49 @@ def test_a_rotation_on_auto_is_recognised_and_saved_only_once_confirmed(server, 
     finally:
         browser.close()
     assert stored_tests(db, "J-ROT") == ["rotation"]
+
+
+def test_a_portrait_camera_is_measured_whole_on_a_phone_and_on_the_servers_path(server, playwright, tmp_path):
+    """A phone held upright (a 640 x 854 camera): the patient's home check on a phone's screen (390 x 844) shows the
+    whole picture during the check and measures on the device; the server's path takes the same camera's whole
+    picture (it was cropped, and refused the feet)."""
+    from posture.store.access import new_home_code
+    from posture.store.records import add_client
+    from test_e2e import BROWSER_POSE, CHROMIUM, QUIET, choose, measured
+    from videos import to_y4m
+
+    url, db = server
+    y4m = to_y4m(sample("forward_bend_side")[0], tmp_path / "portrait.y4m", width=640, height=854)
+    add_client(open_database(db), "J-PHONE")
+    code = new_home_code(open_database(db), "J-PHONE")
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+        *QUIET, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={y4m}"])
+    try:
+        phone = browser.new_page(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+        phone.goto(f"{url}/?code={code}")
+        wait_for_text(phone, "Your home check", timeout_s=60)
+        assert phone.get_by_role("link", name="My results").first.is_visible()      # one tap away, no menu
+        choose(phone, "Test", "Forward bend")
+        wait_for_text(phone, "Stand still", "Bend forward", "hold that position", timeout_s=120)
+        phone.wait_for_timeout(2_000)
+        picture = phone.locator(BROWSER_POSE).first.bounding_box()
+        assert picture["y"] >= 0 and picture["y"] + picture["height"] <= 844, picture     # whole, above the fold
+        words = phone.locator("[role='status']").first.bounding_box()
+        assert words["y"] >= picture["y"] + picture["height"] - 1 and words["y"] < 844   # under it, on screen
+        phone.screenshot(path=str(SHOTS / "journeys-7-phone-check-running.png"))
+        said = measured(phone, "your therapist sees this result now")     # Try again below this machine's floor
+        phone.screenshot(path=str(SHOTS / "journeys-8-phone-check-done.png"), full_page=True)
+        assert said == "your therapist sees this result now", phone.inner_text("body")[-600:]
+
+        desk = browser.new_page(viewport={"width": 1280, "height": 1000})
+        log_in(desk, url, "live")
+        new_client(desk, "live", "J-PORTRAIT")
+        desk.get_by_text("On the server", exact=True).click()
+        desk.frame_locator("iframe[title*='webrtc']").first.get_by_role("button", name="Start").click(timeout=60_000)
+        said = measured(desk, "Saved in session")
+        desk.screenshot(path=str(SHOTS / "journeys-9-portrait-server-path.png"), full_page=True)
+        assert said == "Saved in session", desk.inner_text("body")[-600:]
+    finally:
+        browser.close()
+    assert stored_tests(db, "J-PHONE") == ["forward-bend"] and stored_tests(db, "J-PORTRAIT") == ["forward-bend"]

@@ -13,6 +13,10 @@
 const SEND_MS = 500;           // how often unacknowledged frames go to the app (each batch reruns the app's panel)
 const BRIGHTNESS_EVERY = 10;   // frames between two readings of the picture's brightness
 const FPS_WINDOW_MS = 2000;    // processed frames per second over this window
+// The picture the model gets: its longer side at most this many pixels, in the camera's own orientation (a phone
+// held upright gives 720 x 1280 or more). The model looks at 256 x 256 anyway; copying and sending the full frame
+// each time is what slowed a phone's portrait camera.
+const MODEL_SIDE = 480;
 const STOPPED = "The pose model stopped in this browser: reload the page, or use the server's camera path.";
 
 const state = window.posturePose = {
@@ -48,7 +52,9 @@ function fitHeight() {
   const aspect = state.width && state.height ? state.width / state.height : 4 / 3;
   let room = Infinity;
   try {
-    room = window.parent.innerHeight - ((state.args && state.args.header_px) || 300);
+    const args = state.args || {};
+    const phone = window.parent.innerWidth <= 640;            // the panel's columns stack: the picture comes first
+    room = window.parent.innerHeight - ((phone ? args.phone_header_px : args.header_px) || 300);
   } catch (e) { /* other origin */ }
   const w = Math.min(document.body.clientWidth, Math.max(240, room) * aspect);
   view.style.width = `${w}px`;
@@ -124,7 +130,10 @@ async function onCameraFrame() {
   video.requestVideoFrameCallback(onCameraFrame);
   const t = Math.max(performance.now(), lastT + 1);       // tasks-vision needs rising time stamps (ms)
   lastT = t;
-  const bitmap = await createImageBitmap(video);
+  const k = Math.min(1, MODEL_SIDE / Math.max(video.videoWidth, video.videoHeight));
+  const bitmap = await createImageBitmap(video, {resizeWidth: Math.round(video.videoWidth * k),
+                                                 resizeHeight: Math.round(video.videoHeight * k),
+                                                 resizeQuality: "medium"});
   if (state.stopped || t <= lastQueued) return bitmap.close();   // stopped, or overtaken by a later frame
   lastQueued = t;
   if (busy) {
@@ -189,9 +198,14 @@ function draw(image) {
     ctx.stroke();
   }
   if (args.angle !== null && args.angle !== undefined) {
-    const size = Math.round(view.height / 12);
-    ctx.font = `700 ${size}px sans-serif`;
     const text = `${args.angle_name}: ${Math.round(args.angle)}°`;
+    let size = Math.round(view.height / 12);
+    ctx.font = `700 ${size}px sans-serif`;
+    const fit = 0.95 * view.width / (ctx.measureText(text).width + size);   // a portrait picture is narrow
+    if (fit < 1) {
+      size = Math.floor(size * fit);
+      ctx.font = `700 ${size}px sans-serif`;
+    }
     ctx.fillStyle = "rgba(0, 0, 0, 0.55)";
     ctx.fillRect(0, 0, ctx.measureText(text).width + size, size * 1.5);
     ctx.fillStyle = "#ffffff";

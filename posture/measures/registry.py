@@ -166,6 +166,20 @@ SPECS = (
 
 TESTS: dict[str, TestSpec] = {s.name: s for s in SPECS}
 MEASURES: dict[str, MeasureSpec] = {m.name: m for s in SPECS for m in s.measures}
+# What a patient reads for each measurement (export.plain_words): the body and the movement, not the clinic's term.
+PLAIN_NAMES = {
+    "trunk_flexion": "Bending forward", "hip_flexion": "Bending at the hips",
+    "fingertip_to_floor": "Fingertips to the floor", "knee_flexion_at_peak": "Knees bent, at the lowest point",
+    **{f"side_bend_{s}": f"Bending sideways to the {s}" for s in ("left", "right")},
+    **{f"fingertip_travel_{s}": f"Hand sliding down the {s} leg" for s in ("left", "right")},
+    **{f"rotation_{s}": f"Turning to the {s}" for s in ("left", "right")},
+    **{f"pelvis_yaw_{s}": f"Hips turning along, to the {s}" for s in ("left", "right")},
+    "shoulder_tilt": "Shoulders, one higher than the other", "pelvic_tilt": "Hips, one higher than the other",
+    "trunk_lateral_lean": "Upper body leaning to one side", "head_tilt": "Head tilted to one side",
+    "lateral_shift": "Upper body shifted to one side", "head_forward_angle": "Head held forward",
+    "trunk_inclination": "Upper body leaning forward or back",
+    **{f"plumb_{p}": f"{p.capitalize()} in front of the ankle" for p in ("ear", "shoulder", "hip", "knee")},
+}
 FALLBACK_MDC95 = {"deg": 5.0, "cm": 2.0}        # by unit, for a measurement without a default of its own
 
 
