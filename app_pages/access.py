@@ -11,18 +11,21 @@ only for a therapist's session (`guard_uploads`, `let_upload`).
 from __future__ import annotations
 
 import ipaddress
+import json
 from urllib.parse import urlsplit
 
 import streamlit as st
 import streamlit.components.v1 as components
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from app_pages.common import MAX_UPLOAD_MB, PATIENT, THERAPIST, engine
+from posture.errors import PostureError
 from posture.store import codes
 from posture import settings
-from posture.store.access import (LOGIN_HOURS, AccessError, client_for_code, end_logins, first_start_token,
+from posture.store.access import (AccessError, client_for_code, end_logins, first_start_token,
                                   login_name, open_login)
 
 CODE, CODE_ERROR = "home-code", "code-error"
@@ -78,17 +81,19 @@ def logged_in(name: str) -> None:
 
 def remember_login() -> None:
     """The login's cookie written by the page (a frame of Streamlit's own, no request made): the same origin only,
-    https-only where the page is, gone after LOGIN_HOURS. Not HttpOnly (a page's script writes it), so the token is
-    only a key the server can end: logout ends it everywhere, and only its hash is stored."""
+    https-only where the page is, gone when the browser closes (the server ends it after LOGIN_HOURS). Not HttpOnly (a
+    page's script writes it), so the token is only a key the server can end: logout ends it everywhere, and only its
+    hash is stored."""
     token = st.session_state.get(LOGIN)
     if token is not None:
-        _cookie_script(f"{COOKIE}={token}; Path=/; Max-Age={LOGIN_HOURS * 3600}; SameSite=Strict")
+        _cookie_script(f"{COOKIE}={token}; Path=/; SameSite=Strict")
 
 
 def forget_login() -> None:
-    """The login cookie removed from a browser that holds one no longer valid (logged out, expired)."""
-    if _cookie():
-        _cookie_script(f"{COOKIE}=; Path=/; Max-Age=0; SameSite=Strict")
+    """The login cookie removed from a browser that holds one no longer valid (logged out, expired), unless the
+    browser holds a newer one by now (logged in again in another tab)."""
+    if stale := _cookie():
+        _cookie_script(f"{COOKIE}=; Path=/; Max-Age=0; SameSite=Strict", only_if=f"{COOKIE}={stale}")
 
 
 def _cookie() -> str | None:
@@ -97,10 +102,12 @@ def _cookie() -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _cookie_script(cookie: str) -> None:
+def _cookie_script(cookie: str, only_if: str = "") -> None:
+    """Write the cookie from the page (a session cookie: it goes when the browser closes; the server ends the login
+    after LOGIN_HOURS anyway); with `only_if`, only while the browser still holds that very cookie."""
     components.html(f"""<script>
-const secure = window.parent.location.protocol === "https:" ? "; Secure" : "";
-window.parent.document.cookie = "{cookie}" + secure;
+const doc = window.parent.document, secure = window.parent.location.protocol === "https:" ? "; Secure" : "";
+if (!{json.dumps(only_if)} || doc.cookie.split("; ").includes({json.dumps(only_if)})) doc.cookie = "{cookie}" + secure;
 </script>""", height=0)
 
 
@@ -109,7 +116,11 @@ def still_logged_in() -> None:
     """Every few seconds: a tab whose login was ended elsewhere (logout in another tab) leaves the therapist's pages
     without waiting for a click."""
     token = st.session_state.get(LOGIN)
-    if token is not None and login_name(engine(), token) is None:
+    try:
+        ended = token is not None and login_name(engine(), token) is None
+    except (SQLAlchemyError, PostureError):      # the database away for a moment: the page's next run says so
+        return
+    if ended:
         st.rerun(scope="app")
 
 
@@ -120,10 +131,14 @@ def open_with_code(code: str) -> None:
 
 
 def log_out() -> None:
-    """Log the therapist out of every tab and browser (their logins end; each tab finds that at its next step)."""
-    if name := st.session_state.pop(THERAPIST, None):
-        end_logins(engine(), name)
-    st.session_state.pop(LOGIN, None)
+    """Log the therapist out of every tab and browser (their logins end; each tab finds that at its next step). This
+    tab is logged out whatever happens; a database that fails is said on the next run."""
+    try:
+        if name := st.session_state.get(THERAPIST):
+            end_logins(engine(), name)
+    finally:
+        for key in (THERAPIST, LOGIN):
+            st.session_state.pop(key, None)
 
 
 @st.cache_resource(show_spinner=False)

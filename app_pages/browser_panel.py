@@ -18,8 +18,9 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components
 
-from app_pages.live_panel import (HEADER_PX, PHONE_HEADER_PX, closing_words, first_words, forget_run, live_panel, live_run, panel_css,
-                                  say_once, scroll_to, speak_key, speak_toggle, try_again_button, words_html)
+from app_pages.live_panel import (HEADER_PX, PHONE_HEADER_PX, closing_words, first_words, forget_run, live_panel,
+                                  live_run, panel_css, say_once, scroll_to, speak_key, speak_toggle, try_again_button,
+                                  words_html)
 from posture import settings
 from posture.calibration import CameraProfile
 from posture.errors import PostureError

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from app_pages.common import (MAX_UPLOAD_MB, TEST_NAMES, VIDEO_TYPES, active_profile, analyse_upload, client_height,
                               client_picker, comparison_of, engine, plain, show_comparison, show_result)
@@ -153,7 +154,11 @@ def show_stage(session: Session) -> bool:
 def watch_the_visit(drawn: tuple) -> None:
     """Every few seconds: when another tab or computer has changed this visit (a test saved or deleted, the post
     assessment begun), draw the page again from the database, so that two tabs agree and none invites a duplicate."""
-    if visit_state(engine(), client, today) != drawn:
+    try:
+        changed = visit_state(engine(), client, today) != drawn
+    except (SQLAlchemyError, PostureError):      # the database away for a moment: the page's next run says so
+        return
+    if changed:
         st.rerun(scope="app")
 
 
@@ -161,8 +166,10 @@ drawn = visit_state(engine(), client, today)
 pre = visit_session(engine(), client, today, Label.PRE)
 post = visit_session(engine(), client, today, Label.POST)
 watch_the_visit(drawn)
-if st.query_params.get("visit") != today.isoformat():
-    st.query_params["visit"] = today.isoformat()              # the address names the client and the visit
+if (asked := st.query_params.get("visit")) not in (None, today.isoformat()):
+    st.info(f"The address named the visit of {plain(asked)}; this page records today's visit. Earlier visits are on "
+            "Clients and history and Compare.")
+st.query_params["visit"] = today.isoformat()                  # the address names the client and the visit
 st.caption(f"Visit of {today:%d %B %Y}. " + (f"Height {height:.0f} cm." if height else
                                               "Height unknown: distances will not be in centimetres."))
 

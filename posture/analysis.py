@@ -65,7 +65,7 @@ def analyse_prepared(series: LandmarkSeries, test: str, prep: Preparation,
         return _measured(series, recorded_t, test, config)
     recognition = recognise(series, config.roll_deg)
     if recognition.sure:
-        return replace(_measured(series, recorded_t, recognition.test, config), recognition=recognition)
+        return _recognised(_measured(series, recorded_t, recognition.test, config), recognition)
     choices = tuple((t, _measured_or_why(series, recorded_t, t, config, recognition))
                     for t in recognition.candidates) if let_choose else ()
     raise UnsureTestError(f"{recognition.words()} Name the test the recording shows.", choices)
@@ -82,6 +82,13 @@ def _measured_or_why(series: LandmarkSeries, recorded_t, test: str, config: Anal
                      recognition: Recognition) -> Analysis | str:
     """A candidate test measured (saying how it was chosen), or the sentence refusing it."""
     try:
-        return replace(_measured(series, recorded_t, test, config), recognition=recognition)
+        return _recognised(_measured(series, recorded_t, test, config), recognition)
     except PostureError as e:
         return str(e)
+
+
+def _recognised(analysis: Analysis, recognition: Recognition) -> Analysis:
+    """The analysis of a test the tool chose, saying so in its notes (stored with it: a record shows who chose)."""
+    note = f"Test recognised by the tool ({recognition.saw}), not named."
+    result = replace(analysis.result, notes=(*analysis.result.notes, note))
+    return replace(analysis, result=result, recognition=recognition)

@@ -298,7 +298,7 @@ def test_a_whole_visit_pre_live_post_from_recordings_then_the_pdf(server, playwr
     for r in rows:                                            # every row of the screen is a row of the PDF
         assert " ".join(r) in words, r
     assert "Pain 5/10 before and 2/10 after." in screen and "Pain 5/10 before and 2/10 after." in words
-    for said in ("Clinic: E2E Massage Clinic", f"Therapist: {THERAPIST}", "Height: 172 cm"):  # who, where, whom
+    for said in ("Clinic: E2E Massage Clinic", f"Therapist: {THERAPIST}", "Height: 172 cm"):     # who, where, whom
         assert said in screen and said in words, said
     lateral = next(m for t in sessions[0].tests for m in t.measurements if m.name == "lateral_shift")
     assert lateral.unit == "cm"                               # the client's height, used live

@@ -6,7 +6,6 @@ as a guess. Screenshots of each step land in artifacts/screenshots/journeys-*.pn
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import pytest
@@ -15,7 +14,7 @@ from conftest import log_in, sample
 from posture.store.db import open_database
 from posture.store.records import client_sessions
 from posture.store.visits import save_protocol
-from test_e2e import SHOTS, new_client, open_browser, playwright, server, shot, wait_for_text  # noqa: F401,F811  (fixtures)
+from test_e2e import SHOTS, choose, new_client, open_browser, playwright, server, shot, wait_for_text  # noqa: F401,F811  (fixtures)
 
 pytestmark = pytest.mark.slow
 WATCH_S = 5            # app_pages/visit.WATCH_S and access.LOGIN_CHECK_S: how soon an open tab sees another's change
@@ -53,15 +52,8 @@ def test_a_visit_is_kept_through_page_trips_back_and_reload_and_two_tabs_agree(s
     tab1 = context.new_page()
     try:
         log_in(tab1, url, "visit")
-        tab1.get_by_label("Pseudonym of the new client").fill("J-1")
-        tab1.get_by_label("Height in cm (0 if unknown)").fill("168")
-        tab1.get_by_role("button", name="Add client").click()
-        wait_for_text(tab1, "Height 168 cm", timeout_s=30)
-        box = tab1.get_by_label("Battery of tests", exact=True)
-        box.click()
-        box.fill("Journey two")
-        tab1.keyboard.press("Enter")
-        time.sleep(1.0)
+        new_client(tab1, "visit", "J-1", 168)
+        choose(tab1, "Battery of tests", "Journey two")
         tab1.get_by_role("button", name="Begin the pre assessment").click()
         record_from(tab1, "posture_front", "1 of 2 tests done")
         assert "client=J-1" in tab1.url and f"visit={date.today().isoformat()}" in tab1.url
@@ -123,11 +115,7 @@ def test_a_rotation_on_auto_is_recognised_and_saved_only_once_confirmed(server, 
         new_client(page, "analyse", "J-ROT")
         page.get_by_text("Upload a recording").click()
         page.locator("input[type=file]").set_input_files(str(sample("rotation_front")[0]))
-        box = page.get_by_label("Test", exact=True)
-        box.click()
-        box.fill("Recognise")
-        page.keyboard.press("Enter")
-        time.sleep(1.0)
+        choose(page, "Test", "Recognise")
         page.get_by_role("button", name="Analyse").click()
         said = wait_for_text(page, "Recognised as trunk rotation", "Not sure which test this is", timeout_s=240)
         shot(page, "journeys-6-rotation-recognised")
@@ -151,7 +139,7 @@ def test_a_portrait_camera_is_measured_whole_on_a_phone_and_on_the_servers_path(
     picture (it was cropped, and refused the feet)."""
     from posture.store.access import new_home_code
     from posture.store.records import add_client
-    from test_e2e import BROWSER_POSE, CHROMIUM, QUIET, choose, measured
+    from test_e2e import BROWSER_POSE, CHROMIUM, QUIET, measured
     from videos import to_y4m
 
     url, db = server

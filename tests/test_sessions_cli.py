@@ -92,7 +92,8 @@ def test_a_visit_of_two_tests_saved_one_recording_at_a_time_is_one_pre_and_one_p
 def test_the_command_line_recognises_the_test_and_says_it_did(recordings, capsys):
     code, out, err = run_cli(capsys, "analyze", "pre.npz", "--test", "auto", "--quiet")
     assert code == 0 and out.startswith("Forward bend (sagittal view)")
-    assert err.startswith("Recognised as forward bend: the tool saw a side view with the trunk bending")
+    assert err.startswith("Recognised as forward bend: the tool saw a side view with the trunk clearly bending forward")
+    assert "Test recognised by the tool" in out                         # and the result says so, wherever it goes
     code, out, err = run_cli(capsys, "analyze", "pre.npz", "--test", "forward-bend", "--quiet")
     assert code == 0 and "Recognised" not in err                       # named: nothing to say
 

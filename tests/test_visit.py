@@ -92,7 +92,8 @@ def test_the_report_names_the_clinic_the_therapist_the_height_and_the_visit_note
         set_visit_notes(engine, "AB-1", DAY2, "nothing yet")
     c = comparison(load_session(engine, pre), load_session(engine, post), client_sessions(engine, "AB-1"),
                    clinic_name(engine), "Anna Berg")
-    assert c.details == ("Clinic: Praxis am Markt", "Therapist: Anna Berg", "Height: 172 cm",
+    assert c.details == ("Clinic: Praxis am Markt", "Therapist: Anna Berg",
+                         "Height: 172 cm (as recorded for the client now)",
                          f"Notes of the visit of {DAY1}: Lumbar paraspinals, 40 min.\nFelt looser.")
     doc = pdfium.PdfDocument(comparison_pdf(c))
     words = " ".join(" ".join(page.get_textpage().get_text_range() for page in doc).split())

@@ -15,8 +15,8 @@ const BRIGHTNESS_EVERY = 10;   // frames between two readings of the picture's b
 const FPS_WINDOW_MS = 2000;    // processed frames per second over this window
 // The picture the model gets: its longer side at most this many pixels, in the camera's own orientation (a phone
 // held upright gives 720 x 1280 or more). The model looks at 256 x 256 anyway; copying and sending the full frame
-// each time is what slowed a phone's portrait camera.
-const MODEL_SIDE = 480;
+// each time is what slowed a phone's portrait camera. 640 keeps the renders' and the samples' 480 x 640 as they are.
+const MODEL_SIDE = 640;
 const STOPPED = "The pose model stopped in this browser: reload the page, or use the server's camera path.";
 
 const state = window.posturePose = {

@@ -66,8 +66,9 @@ class Recognition:
                 f"{self.saw}).")
 
 
-def _degrees(x: float) -> str:
-    return f"{x:.0f} degree" + ("" if f"{x:.0f}" in ("1", "-1") else "s")
+def _how_much(x: float, little: float, clearly: float) -> str:
+    """A movement in words, not numbers (a number shown would need its +/-, and the table has the measured ones)."""
+    return "hardly" if x < little else "a little" if x < clearly else "clearly"
 
 
 def _excursion(signal: np.ndarray, series: LandmarkSeries, neutral: np.ndarray) -> float:
@@ -94,7 +95,7 @@ def recognise(series: LandmarkSeries, roll: float = 0.0) -> Recognition:
 
 def _side_view(series: LandmarkSeries, neutral: np.ndarray) -> Recognition:
     bend = _excursion(trunk_inclination(series, facing_direction(series, neutral)), series, neutral)
-    saw = f"a side view with the trunk bending {_degrees(bend)} forward at most"
+    saw = f"a side view with the trunk {_how_much(bend, SURE_STILL_BEND, SURE_BEND)} bending forward"
     if bend > TESTS["forward-bend"].min_excursion:
         return Recognition("forward-bend", bend >= SURE_BEND, () if bend >= SURE_BEND else ("posture-sagittal",), saw)
     sure = bend < SURE_STILL_BEND
@@ -105,7 +106,8 @@ def _front_view(series: LandmarkSeries, neutral: np.ndarray) -> Recognition:
     lean = _excursion(trunk_lateral_lean(series), series, neutral)
     # How far the trunk turned, from how much the arms' width narrowed; a slow filter keeps jitter out.
     turn = float(np.nanpercentile(foreshortening_rotation(series, neutral, FilterConfig(cutoff_hz=1.0)), 90))
-    saw = f"a front view with the trunk leaning {_degrees(lean)} to the side and turning about {turn:.0f}"
+    saw = (f"a front view with the trunk {_how_much(lean, SURE_STILL_LEAN, TESTS['side-bend'].min_excursion)} "
+           f"leaning to the side and {_how_much(turn, SURE_STILL_TURN, TURNED)} turning")
     if lean < TESTS["side-bend"].min_excursion and turn < TURNED:
         doubts = (("side-bend",) if lean >= SURE_STILL_LEAN else ()) + (("rotation",) if turn >= SURE_STILL_TURN
                                                                          else ())

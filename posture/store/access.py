@@ -113,7 +113,7 @@ def create_first_account(engine: Engine, path: Path, token: str, name: str, pass
 
 
 def set_password(engine: Engine, name: str, password: str) -> None:
-    """Create the account `name`, or give it a new password (which also lifts a lock)."""
+    """Create the account `name`, or give it a new password (which also lifts a lock and ends its logins)."""
     name = name.strip()
     if not name or len(name) > 80:
         raise AccessError("Give the account a name of 1 to 80 characters.")
@@ -126,6 +126,8 @@ def set_password(engine: Engine, name: str, password: str) -> None:
             db.add(account)
         account.password_hash = _hasher.hash(password)
         account.failed_logins, account.locked_until = 0, None
+        for login in db.scalars(select(Login).where(Login.therapist_id == account.id, Login.ended_at.is_(None))):
+            login.ended_at = utcnow()            # a new password ends the logins the old one opened
 
 
 def log_in(engine: Engine, name: str, password: str, now: datetime | None = None) -> str:

@@ -96,7 +96,8 @@ def report_details(before: Session, after: Session, clinic: str, therapist: str)
     height = after.visit.client.height_cm
     lines = [f"Clinic: {clinic or 'not named (set it on the Start page)'}",
              f"Therapist: {therapist or 'not named'}",
-             f"Height: {height:.0f} cm" if height else "Height: unknown, so distances are not in centimetres"]
+             f"Height: {height:.0f} cm (as recorded for the client now)" if height else
+             "Height: unknown, so distances are not in centimetres"]
     visits = {s.visit.id: s.visit for s in (before, after)}
     lines += [f"Notes of the visit of {v.visit_date}: {v.notes}" for v in visits.values() if v.notes]
     return tuple(lines)
@@ -122,9 +123,8 @@ def comparison(before: Session, after: Session, history: list[Session], clinic: 
                    for m in t.result.measurements)
     notes = (UNSCALED,) if unscaled else ()
     return Comparison(before.visit.client.pseudonym, session_title(before), session_title(after),
-                      report_details(before, after, clinic, therapist), tuple(summary(changes, before.pain, after.pain)),
-                      tuple(change_row(c) for c in changes),
-                      notes, tuple(curves), tuple(peaks), tuple(trend_charts(history)))
+                      report_details(before, after, clinic, therapist),
+                      tuple(summary(changes, before.pain, after.pain)), tuple(change_row(c) for c in changes), notes, tuple(curves), tuple(peaks), tuple(trend_charts(history)))
 
 
 def trend_points(history: list[Session]) -> dict[tuple[str, str, str], dict[str, list[tuple[date, float]]]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -87,9 +88,11 @@ def visit_session(engine: Engine, pseudonym: str, visit_date: date, label: str) 
 
 
 def visit_state(engine: Engine, pseudonym: str, visit_date: date) -> tuple:
-    """Where the client's visit of that day stands, in ids only (cheap to ask every few seconds): each session's
-    label and id with its tests' ids. Equal states mean nothing was saved or deleted in between."""
+    """Where the client's visit of that day stands, cheap to ask every few seconds: its notes, and each session's
+    label and id with its tests' ids. Equal states mean nothing was saved, deleted or noted in between."""
     with reading(engine) as db:
+        notes = db.scalar(select(Visit.notes).join(Client).where(Client.pseudonym == pseudonym,
+                                                                 Visit.visit_date == visit_date))
         rows = db.execute(select(Session.label, Session.id, RecordedTest.id).join(Visit).join(Client)
                           .outerjoin(RecordedTest, RecordedTest.session_id == Session.id)
                           .where(Client.pseudonym == pseudonym, Visit.visit_date == visit_date)
@@ -97,7 +100,7 @@ def visit_state(engine: Engine, pseudonym: str, visit_date: date) -> tuple:
     state: dict[tuple[str, int], list[int]] = {}
     for label, sid, tid in rows:
         state.setdefault((label, sid), []).extend([tid] if tid is not None else [])
-    return tuple((label, sid, tuple(tests)) for (label, sid), tests in state.items())
+    return (notes, *((label, sid, tuple(tests)) for (label, sid), tests in state.items()))
 
 
 def begin_session(engine: Engine, pseudonym: str, label: str, protocol: tuple[str, ...], visit_date: date,
@@ -140,19 +143,24 @@ def add_test(engine: Engine, session_id: int, result: TestResult, series: Landma
 
 
 def delete_test(engine: Engine, session_id: int, test_id: int) -> str:
-    """Delete one test recorded by mistake from a session (its measurements and landmarks with it), so that it can
-    be measured again; the test's name. Only the session's own test is deleted, and a patient's home check is
-    never changed here."""
+    """Delete one test recorded by mistake from a session (its measurements, landmarks and any kept recording with
+    it), so that it can be measured again; the test's name. Only the session's own test is deleted, and a patient's
+    home check is never changed here. A test a batch stored is imported again by the next run of that batch."""
     with writing(engine) as db:
+        owner = db.scalar(select(Client.pseudonym).join(Visit).join(Session).where(Session.id == session_id))
+        if owner is not None:
+            serialise_on(db, owner)              # two tabs deleting at once: one deletes, the other is told
         session = db.get(Session, session_id)
         record = next((t for t in session.tests if t.id == test_id), None) if session is not None else None
         if record is None:
             raise PostureError("That test is not in this session any more: the page shows what is stored now.")
         if session.unadopted:
             raise PostureError("A patient's home check is kept as it was measured: adopt it, or leave it out.")
-        serialise_on(db, session.visit.client.pseudonym)
+        test, video = record.test, record.video_path
         db.delete(record)
-        return record.test
+    if video:                                    # a recording kept with it (asked for) goes with it
+        Path(video).unlink(missing_ok=True)
+    return test
 
 
 def set_visit_notes(engine: Engine, pseudonym: str, visit_date: date, notes: str) -> None:
