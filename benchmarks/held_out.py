@@ -135,6 +135,44 @@ FRESH_STANCES_2 = {
 }
 FRESH_PEAKS = {"forward-bend": [50.0, 70.0, 90.0, 60.0], "side-bend": [20.0, 30.0, 35.0, 25.0],
                "rotation": [30.0, 40.0, 48.0, 35.0]}
+THIRD_BODIES = {         # the third held-out half: rendered after the second joined the fitting evidence
+    "woman 163 cm, slim, long-legged": Shape(1.63, gender=0.0, weight=0.3, muscle=0.4, proportions=0.9),
+    "woman 180 cm, heavy": Shape(1.80, gender=0.0, weight=0.8, muscle=0.6, proportions=0.4),
+    "man 168 cm, slim": Shape(1.68, gender=1.0, weight=0.15, muscle=0.3, proportions=0.6),
+    "man 187 cm, muscular": Shape(1.87, gender=1.0, weight=0.55, muscle=0.9, proportions=0.3),
+}
+THIRD_CAMERAS = {
+    "2.4 m, 1.2 m high, tipped down 3 deg, a warm lamp at the right": dict(
+        distance=2.4, camera_height=1.2, pitch_deg=3.0, room=Room(light=(2.2, 2.0, 1.5), wall=(225, 210, 180),
+                                                                   exposure=0.85)),
+    "3.3 m, 1.0 m high, rolled -2 deg, 720 x 960": dict(
+        distance=3.3, camera_height=1.0, roll_deg=-2.0, image_width=720, image_height=960, focal_px=900.0,
+        room=Room(floor=(120, 100, 90), wall=(200, 200, 205))),
+    "2.7 m, 1.3 m high, tipped down 2 deg, 480 x 854 phone, dim": dict(
+        distance=2.7, camera_height=1.3, pitch_deg=2.0, image_width=480, image_height=854, focal_px=620.0,
+        room=Room(exposure=0.75, light=(0.5, 3.0, 2.0))),
+}
+THIRD_CLOTHES = [
+    Clothes(shirt=(70, 130, 180), trousers=(60, 45, 35), skin=(210, 160, 130), hair=(40, 25, 15), shirt_fit=0.02),
+    Clothes(shirt=(20, 20, 20), trousers=(120, 120, 125), skin=(140, 95, 70), hair=(20, 15, 10), sleeves="long"),
+    Clothes(shirt=(220, 200, 90), trousers=(35, 40, 60), skin=(235, 195, 170), hair=(150, 100, 50), legs="shorts"),
+    Clothes(shirt=(160, 60, 110), trousers=(80, 80, 80), skin=(110, 75, 55), hair=(5, 5, 5)),
+]
+THIRD_STANCES = {
+    "posture-frontal": [Pose(shoulder_tilt=-3.0, trunk_lateral=2.0), Pose(pelvic_obliquity=2.5, head_tilt=-5.0),
+                        Pose(shoulder_tilt=2.5, pelvic_obliquity=-1.5), Pose(trunk_lateral=-2.0, head_tilt=3.0)],
+    "posture-sagittal": [Pose(neck_forward=22.0, trunk_flexion=-1.0), Pose(neck_forward=11.0, trunk_flexion=3.0),
+                         Pose(neck_forward=27.0), Pose(neck_forward=16.0, trunk_flexion=2.0)],
+}
+THIRD_STANCES_2 = {
+    "posture-frontal": [Pose(pelvic_obliquity=-2.0, head_tilt=4.0), Pose(shoulder_tilt=3.5, trunk_lateral=-1.0),
+                        Pose(head_tilt=-3.0, trunk_lateral=2.5), Pose(shoulder_tilt=-2.0, pelvic_obliquity=3.0)],
+    "posture-sagittal": [Pose(neck_forward=14.0), Pose(neck_forward=29.0, trunk_flexion=-2.0),
+                         Pose(neck_forward=19.0, trunk_flexion=4.0), Pose(neck_forward=9.0)],
+}
+THIRD_PEAKS = {"forward-bend": [42.0, 58.0, 74.0, 95.0], "side-bend": [17.0, 24.0, 31.0, 37.0],
+               "rotation": [27.0, 38.0, 46.0, 52.0]}
+THIRD_BENDS_2 = {"forward-bend": [66.0, 100.0, 50.0, 84.0]}     # a second bend each: one clip decides less
 EXTRA_BENDS = (45.0, 100.0)           # the fitting half's bends span 45 to 100 degrees too
 EXTRA_TURN = 55.0                     # and a turn past the sweep's 30 to 45 degrees, arms hanging
 PROTOCOLS = {"bar, standing": dict(arms="bar"), "bar, seated": dict(arms="bar", seated=True),
@@ -183,10 +221,11 @@ def fitting_sweep() -> list[ClipSpec]:
 
 def extras(half: str) -> list[ClipSpec]:
     """Bends at both ends of the range, a large turn, and each rotation protocol on two bodies, in one set of bodies
-    and cameras: 'fit', 'held-out' (the first held-out half, now fitting evidence) or 'fresh'."""
+    and cameras: 'fit', 'held-out' and 'fresh' (the first two held-out halves, now fitting evidence) or 'third'."""
     bodies, cameras, clothes = {"fit": (BODIES, FIT_CAMERAS, CLOTHES),
                                 "held-out": (HELD_BODIES, HELD_CAMERAS, HELD_CLOTHES),
-                                "fresh": (FRESH_BODIES, FRESH_CAMERAS, FRESH_CLOTHES)}[half]
+                                "fresh": (FRESH_BODIES, FRESH_CAMERAS, FRESH_CLOTHES),
+                                "third": (THIRD_BODIES, THIRD_CAMERAS, THIRD_CLOTHES)}[half]
     names, cams = list(bodies), list(cameras)
     out = []
     for k, peak in enumerate(EXTRA_BENDS):
@@ -208,11 +247,21 @@ def extras(half: str) -> list[ClipSpec]:
     return out
 
 
+def third_sweep() -> list[ClipSpec]:
+    """The held-out half: every test on every body of the third set, each posture twice and each forward bend twice
+    (another size, another camera)."""
+    postures = ("posture-frontal", "posture-sagittal")
+    return (every_test("third", THIRD_BODIES, THIRD_CAMERAS, THIRD_CLOTHES, THIRD_PEAKS, THIRD_STANCES, 800)
+            + every_test("third2", THIRD_BODIES, THIRD_CAMERAS, THIRD_CLOTHES[::-1], THIRD_PEAKS | THIRD_BENDS_2,
+                         THIRD_STANCES_2, 900, kinds=("forward-bend", *postures), turn=1))
+
+
 def halves() -> dict[str, list[ClipSpec]]:
-    """The fitting half (with the first held-out half, which judged one fit and so is evidence now) and the held-out
-    half, fresh bodies and cameras rendered after the rule for the +/- was set."""
-    return {"fit": fitting_sweep() + extras("fit") + first_held_out_sweep() + extras("held-out"),
-            "held-out": fresh_sweep() + extras("fresh")}
+    """The fitting half (with the first and second held-out halves, each of which judged a fit and so is evidence
+    now) and the held-out half, the third set of bodies and cameras, rendered after the +/- were set."""
+    return {"fit": (fitting_sweep() + extras("fit") + first_held_out_sweep() + extras("held-out") + fresh_sweep()
+                    + extras("fresh")),
+            "held-out": third_sweep() + extras("third")}
 
 
 @dataclass(frozen=True)

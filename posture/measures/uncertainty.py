@@ -8,6 +8,8 @@ larger, rounded up to 0.5. The aim is that 95% of shown values lie within their
 +/-. What the error was found to depend on is what the +/- depends on:
 rotation's on the way the arms are held (two slim bodies turning 50 degrees with
 the arms hanging read 8 to 10 over; with a bar none read more than 6 off).
+Each held-out half that judged a fit joins the fitting evidence afterwards, and
+a new one, rendered after the refit is committed, judges the next.
 The frame rate is not among them: from 30 down to 10 frames a second the
 errors did not change, and below 10 a movement is refused (clock.py).
 
@@ -23,16 +25,16 @@ from posture.measures.rotation import BAR, arms_of
 
 UNITS = ("deg", "cm")        # the units the renders measured the error in; a value in another unit has no +/-
 
-# benchmarks/held_out.py --fit, 2026-12-08, on the fitting half only (12 bodies, 6 camera set-ups, each clip at 30,
+# benchmarks/held_out.py --fit, 2026-12-08, on the fitting half only (16 bodies, 9 camera set-ups, each clip at 30,
 # 15 and 10 fps; left and right together): the clips' |bias| + their 95% prediction interval, or the largest error when
-# larger, rounded up to 0.5. Judged on a fresh held-out half rendered after this rule was set.
+# larger, rounded up to 0.5. Judged on a held-out half rendered after these were committed.
 PLUS_MINUS = {
-    "trunk_flexion": 2.5, "hip_flexion": 6.0, "fingertip_to_floor": 5.0, "knee_flexion_at_peak": 8.5,
+    "trunk_flexion": 3.5, "hip_flexion": 5.5, "fingertip_to_floor": 6.5, "knee_flexion_at_peak": 8.0,
     "side_bend_left": 2.5, "side_bend_right": 2.5, "rotation_left": 10.5, "rotation_right": 10.5,
-    "shoulder_tilt": 3.0, "pelvic_tilt": 7.0, "trunk_lateral_lean": 2.0, "head_tilt": 7.5, "lateral_shift": 1.5,
+    "shoulder_tilt": 3.0, "pelvic_tilt": 6.5, "trunk_lateral_lean": 2.0, "head_tilt": 6.0, "lateral_shift": 1.5,
     "trunk_inclination": 6.0, "plumb_ear": 6.0, "plumb_shoulder": 1.5, "plumb_hip": 5.0, "plumb_knee": 2.0,
 }
-WITH_A_BAR = {"rotation_left": 8.0, "rotation_right": 8.0}     # rotation with a bar across the shoulders
+WITH_A_BAR = {"rotation_left": 7.0, "rotation_right": 7.0}     # rotation with a bar across the shoulders
 
 
 def plus_minus(name: str, unit: str, protocol: str = "") -> float | None:
