@@ -6,14 +6,15 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.access import link_warning
-from app_pages.common import client_height, engine, existing_client
+from app_pages.common import client_height, engine, existing_client, show_result
 from posture.errors import PostureError
 from posture.export import label
 from posture.store.export import sessions_csv, sessions_json
-from posture.store.report import trend_chart, trend_points, trend_title
+from posture.store.report import session_title, trend_chart, trend_points, trend_title
 from posture.store.access import CODE_DAYS, home_codes, new_home_code, revoke_home_codes
+from posture.store.codes import qr_png
 from posture.store.models import CONDITIONS
-from posture.store.records import add_client, import_bundle, pair_client
+from posture.store.records import add_client, import_bundle, pair_client, stored_result
 from posture.store.models import ADOPTABLE
 from posture.store.visits import adopt_home_check, set_height
 
@@ -28,8 +29,11 @@ def home_link_panel(client: str) -> None:
     if make.button("New home-check link", type="primary", key=f"code-new-{client}"):
         code = new_home_code(engine(), client, int(lasting))
         base = (st.context.url or "").split("?")[0].rsplit("/", 1)[0]
-        st.success(f"Give {client} this link: {base}/?code={code}  \nor the code **{code}** to type on the app's "
-                   "first page. It is shown only now.")
+        link = f"{base}/?code={code}"
+        st.success(f"Give {client} this link (the copy button is at its right), or let their phone read the QR "
+                   f"code, or give the code **{code}** to type on the app's first page. It is shown only now.")
+        st.code(link, language=None)
+        st.image(qr_png(link), width=220, caption="The link as a QR code, for the patient's phone camera")
         if warning := link_warning(base):
             st.warning(warning)
     if withdraw.button("Withdraw every code", key=f"code-revoke-{client}"):
@@ -82,18 +86,35 @@ def session_table(sessions: list) -> None:
                                 "From": s.source} for s in sessions]), hide_index=True)
 
 
-session_table([s for s in sessions if not s.unadopted])
+def session_numbers(session) -> None:
+    """One session's results, test by test, with their +/- (the table the Analyse page shows)."""
+    for t in session.tests:
+        show_result(stored_result(t))
+
+
+clinic = [s for s in sessions if not s.unadopted]
+session_table(clinic)
+if clinic:
+    with st.expander("One session's numbers"):
+        shown = st.selectbox("Session", clinic, format_func=session_title, key=f"history-session-{client}")
+        session_numbers(shown)
 home = [s for s in sessions if s.unadopted]
+if adopted := st.session_state.pop("adopted", None):
+    st.success(adopted)
 if home:
     st.subheader("Home checks from the patient")
     st.caption("Measured by the patient at home: kept apart from the clinic's sessions until you adopt one.")
     session_table(home)
     pick, place, go = st.columns([2, 2, 1], vertical_alignment="bottom")
-    chosen = pick.selectbox("Home check", [s.id for s in home], format_func=lambda i: f"session {i}")
+    chosen = pick.selectbox("Home check", home, format_func=session_title)
     as_label = place.selectbox("Adopt as", ADOPTABLE)
+    with st.expander("Its numbers, before you adopt it", expanded=True):
+        session_numbers(chosen)
     if go.button("Adopt"):
         try:
-            adopt_home_check(engine(), chosen, as_label)
+            adopt_home_check(engine(), chosen.id, as_label)
+            st.session_state["adopted"] = (f"Home check of {chosen.visit.visit_date} (session {chosen.id}) adopted "
+                                           f"as {as_label}: it is now part of {client}'s record and comparisons.")
             st.rerun()
         except PostureError as e:
             st.error(str(e))

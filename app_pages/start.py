@@ -8,10 +8,15 @@ from app_pages.common import client_names, engine, plain
 from posture.demo import DEMO, load_demo
 from posture.errors import PostureError
 from posture.store.clinic import clinic_name, set_clinic_name
+from posture.store.visits import waiting_home_checks
 
 st.title("posture")
 st.write("Markerless posture and range-of-motion assessment: standing posture, forward bend, side bend and "
          "trunk rotation, from a webcam or a recorded video. Everything stays on this clinic's server.")
+
+if waiting := waiting_home_checks(engine()):
+    st.warning("New home checks from patients, waiting to be looked at and adopted on **Clients and history**: "
+               + ", ".join(f"{plain(name)} ({n})" for name, n in waiting.items()) + ".")
 
 if DEMO in client_names():
     st.info(f"The demo client **{DEMO}** is loaded (a simulated body, not a real person): two visits, each with a "

@@ -277,14 +277,34 @@ def test_clients_page_keeps_home_checks_apart_until_adopted(visit):
     clinic, home = (list(d.value["Label"]) for d in at.dataframe)
     assert (clinic, home) == (["pre", "post"], ["home check"])
     assert any(h.value == "Home checks from the patient" for h in at.subheader)
+    shown = [t.value for t in at.table]                          # its numbers, before it is adopted
+    assert any("Trunk flexion" in list(t["Measurement"]) for t in shown)
+    start = app()
+    assert any("New home checks from patients" in w.value and "AB-1 (1)" in w.value.replace("\\", "")
+               for w in start.warning)                                # Markdown-escaped on the page
     at.selectbox[-1].set_value("post")
     next(b for b in at.button if b.label == "Adopt").click().run()
     assert any("has a post session already" in e.value for e in at.error)
     at.selectbox[-1].set_value("follow-up")
     next(b for b in at.button if b.label == "Adopt").click().run()
     assert not at.exception and [s.label for s in client_sessions(visit, "AB-1")] == ["pre", "post", "follow-up"]
+    assert any("adopted as follow-up" in s.value for s in at.success)           # said once it is done
+    assert not any("New home checks" in w.value for w in app().warning)
     at = app("clients")
     assert len(at.dataframe) == 1 and list(at.dataframe[0].value["Label"]) == ["pre", "post", "follow-up"]
+
+
+def test_a_home_check_link_comes_with_a_copy_button_and_a_qr_code_of_itself(visit):
+    import cv2
+
+    from posture.store.codes import qr_png
+
+    at = app("clients")
+    next(b for b in at.button if b.label == "New home-check link").click().run()
+    (link,) = [c.value for c in at.code]                        # st.code: the copy button is Streamlit's own
+    assert "/?code=" in link and not at.exception
+    picture = cv2.imdecode(np.frombuffer(qr_png(link), np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert cv2.QRCodeDetector().detectAndDecode(picture)[0] == link      # a phone's camera reads the link back
 
 
 def test_compare_page_flags_the_real_change(visit):

@@ -15,7 +15,7 @@ from posture.charts import trend_figure
 from posture.errors import PostureError
 from posture.measures.registry import default_mdc95
 from posture.store.db import open_database
-from posture.store.records import add_client, client_sessions, load_session
+from posture.store.records import add_client, client_sessions, load_session, record_tests
 from posture.store.report import comparison, trend_points
 from posture.store.visits import (FULL_ASSESSMENT, add_test, battery, begin_session, client_height, protocols,
                                   save_protocol, set_height, visit_session)
@@ -310,3 +310,17 @@ def test_a_measurement_whose_plus_minus_is_wider_than_a_real_change_never_calls_
             "real.") in summary([change], None, None)
     narrow = compare([replace(before, uncertainty=2.0)], [replace(after, uncertainty=2.0)])[0]
     assert narrow.real
+
+
+def test_a_therapist_is_told_of_home_checks_waiting_and_sees_them_go_once_adopted(engine):
+    from posture.store.visits import adopt_home_check, waiting_home_checks
+
+    add_client(engine, "AB-1")
+    add_client(engine, "CD-2")
+    assert waiting_home_checks(engine) == {}
+    for client, day in (("AB-1", DAY1), ("AB-1", DAY2), ("CD-2", DAY1)):
+        record_tests(engine, client, "home check", [bend(50.0)], visit_date=day)
+    assert waiting_home_checks(engine) == {"AB-1": 2, "CD-2": 1}
+    first = next(s for s in client_sessions(engine, "AB-1") if s.unadopted)
+    adopt_home_check(engine, first.id, "follow-up")
+    assert waiting_home_checks(engine) == {"AB-1": 1, "CD-2": 1}

@@ -1,8 +1,10 @@
 """Codes a person reads out or types: the access code of a home-check link (store/access.py) and the signing key of
-offline home-check files (store/bundle.py). Two things with two names, one alphabet and one generator."""
+offline home-check files (store/bundle.py). Two things with two names, one alphabet and one generator; and a link as
+a QR code, for a phone's camera to read."""
 
 from __future__ import annotations
 
+import io
 import secrets
 
 ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"      # no 0/O, 1/I/L or U: easy to read out and type
@@ -23,3 +25,12 @@ def well_formed(code: str, length: int) -> bool:
 def normalise(code: str) -> str:
     """A code as typed or read out (any case, spaces or dashes) in its stored form: upper case, no separators."""
     return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def qr_png(text: str) -> bytes:
+    """A QR code of the text (a home-check link) as a PNG, made here: segno is pure Python, no request leaves."""
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(text, error="m").save(buf, kind="png", scale=6, border=2)
+    return buf.getvalue()

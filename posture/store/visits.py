@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from posture import limits
@@ -190,6 +190,14 @@ def adopt_home_check(engine: Engine, session_id: int, label: str = Label.FOLLOW_
                                "home check as a follow-up instead.")
         session.label = label
         session.notes = (session.notes + "\n" if session.notes else "") + f"Home check, adopted as {label}."
+
+
+def waiting_home_checks(engine: Engine) -> dict[str, int]:
+    """Each client with home checks not yet adopted, and how many: what a therapist should look at."""
+    with reading(engine) as db:
+        return dict(db.execute(select(Client.pseudonym, func.count(Session.id)).select_from(Session).join(Visit)
+                               .join(Client).where(Session.label == Label.HOME_CHECK).group_by(Client.pseudonym)
+                               .order_by(Client.pseudonym)).all())
 
 
 def comparable_pair(sessions: list[Session]) -> tuple[Session, Session] | None:
