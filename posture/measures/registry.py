@@ -59,7 +59,7 @@ class TestSpec:
     angle_name: str                  # what the angle on screen is called
     measures: tuple[MeasureSpec, ...]
     instruction: str                 # the live instruction while moving (or holding still)
-    camera_hint: str = ""            # where the camera goes, as the app lists the test: "camera at your side"
+    camera_hint: str = ""            # where the camera goes, as the app lists the test: "camera at the side"
     one_side: str = ""               # the instruction for one side, once the other side is done
     min_excursion: float = 0.0       # degrees from neutral that count as a repetition
     sides: tuple[int, ...] = ()      # (1,) one-sided; (1, -1) both ways; () no movement (posture)
@@ -81,7 +81,7 @@ class TestSpec:
 
     @property
     def label(self) -> str:
-        """As the app lists it: the title with where the camera goes ('Forward bend (camera at your side)')."""
+        """As the app lists it: the title with where the camera goes ('Forward bend (camera at the side)')."""
         return f"{self.title} ({self.camera_hint})" if self.camera_hint else self.title
 
     @property
@@ -136,7 +136,7 @@ SPECS = (
              (MeasureSpec("trunk_flexion", 8.0, LARGER), MeasureSpec("hip_flexion", 8.0, LARGER),
               MeasureSpec("fingertip_to_floor", 4.5, SMALLER), MeasureSpec("knee_flexion_at_peak", 5.0, LEVEL)),
              "Bend forward slowly, as far as is comfortable, with your knees straight, then stand up again.",
-             "camera at your side", min_excursion=fb.MIN_EXCURSION_DEG, sides=fb.DIRECTIONS, reps_per_side=3,
+             "camera at the side", min_excursion=fb.MIN_EXCURSION_DEG, sides=fb.DIRECTIONS, reps_per_side=3,
              must_stay=(WALK,)),
     TestSpec("side-bend", "Side bend", FRONTAL, sb.side_bend, _lateral_lean, "Side bend",
              _per_side(("side_bend", 5.0, LARGER), ("fingertip_travel", 3.0, LARGER)),
