@@ -170,6 +170,7 @@ def send_home_check(code: str, value: dict) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params["code"] = code
     at.run()
+    at.selectbox(key="live-test").set_value("forward-bend").run()      # the patient chooses the test
     at.session_state["pose-live-forward-bend"] = value
     at.run()
     assert not at.exception, at.exception
