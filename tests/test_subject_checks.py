@@ -16,7 +16,7 @@ import pytest
 from conftest import FPS
 from posture.errors import TrialError, ViewError
 from posture.landmarks import MIRROR_PERMUTATION, Excluded
-from posture.measures import analyse
+from posture.measures import TESTS, analyse
 from posture.measures.checks import camera_angle
 from posture.measures.stillness import find_neutral
 from posture.measures.subject import frontal_swaps, keep_subject, track_jumps
@@ -94,6 +94,16 @@ def test_a_camera_too_far_round_is_refused_with_the_turn_that_fixes_it():
         pytest.approx(12.0, abs=1.0)
     with pytest.raises(ViewError, match="30 degrees to the subject's left.*turn the subject 30 degrees to their left"):
         analyse(landmark_series(poses, turned_camera(30.0), FPS), "side-bend")
+
+
+@pytest.mark.parametrize("test, camera", [("forward-bend", sagittal_camera), ("side-bend", frontal_camera),
+                                          ("rotation", frontal_camera)])
+def test_a_squat_is_named_a_squat_whatever_test_it_was_recorded_for(test, camera):
+    """From the side it was measured as a forward bend (the knees flagged): the hips sinking names it a squat."""
+    prof = trial_profile(FPS, 3)
+    squat = [Pose(knee_flexion=75 * p, trunk_flexion=30 * p, hip_shift_back=0.12 * p) for p in prof]
+    with pytest.raises(TrialError, match=f"The hips sank .* this looks like a squat, not the {TESTS[test].title.lower()}"):
+        analyse(landmark_series(squat, camera(), FPS, noise_px=1.0, rng=np.random.default_rng(1)), test)
 
 
 def test_a_squat_is_not_a_side_bend():
