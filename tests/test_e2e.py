@@ -183,6 +183,9 @@ def test_upload_on_the_analyse_page_and_save(server, playwright):
         assert float(shown) == pytest.approx(truth["expected"]["shoulder_tilt"], abs=3.0)
         assert float(plus_minus) == plus_minus_of("shoulder_tilt", "deg")
         assert "Standing posture, from the front" in page.inner_text("body")   # recognised from view and stillness
+        assert page.get_by_role("button", name="Save").is_disabled()          # not until the test is confirmed
+        page.get_by_text("Yes, the recording shows standing posture, from the front").click()
+        page.wait_for_timeout(1_500)
         page.get_by_role("button", name="Save").click()
         wait_for_text(page, "Saved in session")
         shot(page, "analyse")
