@@ -18,9 +18,9 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components
 
-from app_pages.live_panel import (HEADER_PX, PHONE_HEADER_PX, closing_words, first_words, forget_run, live_panel,
-                                  live_run, panel_css, say_once, scroll_to, speak_key, speak_toggle, try_again_button,
-                                  words_html)
+from app_pages.live_panel import (HEADER_PX, PHONE_HEADER_PX, PHONE_PX, closing_words, first_words, forget_run,
+                                  live_panel, live_run, panel_css, say_once, scroll_to, speak_key, speak_toggle,
+                                  try_again_button, words_html)
 from posture import settings
 from posture.calibration import CameraProfile
 from posture.errors import PostureError
@@ -107,7 +107,7 @@ def _browser_check(key: str, test: str, home: bool, profile: CameraProfile | Non
               angle=prompt.angle, angle_name=TESTS[test].angle_name, problem=bool(prompt.problem),
               bones=[[int(a), int(b)] for a, b in BONES],
               header_px=HEADER_PX["scrolled" if scroll else "home" if home else "therapist"],
-              phone_header_px=PHONE_HEADER_PX,
+              phone_header_px=PHONE_HEADER_PX, phone_px=PHONE_PX,
               done=False)
         st.caption("Only the body's landmarks are sent. If the picture stays dark, allow camera access (the camera "
                    "icon in the address bar).")

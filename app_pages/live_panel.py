@@ -38,6 +38,7 @@ LANDSCAPE = 4 / 3             # the picture's width over height until the camera
 # that scrolls itself to the top of the screen once the camera runs keeps only Streamlit's top bar above it.
 HEADER_PX = {"therapist": 520, "home": 360, "scrolled": 190}
 PHONE_HEADER_PX = 190        # on a phone, with the panel scrolled to the top: the bar above it and the words below
+PHONE_PX = 640               # a screen this wide or narrower is a phone's: the panel's columns stack
 
 
 def live_run(key: str, test: str, profile: CameraProfile | None, height_cm: float | None) -> LiveRun:
@@ -117,7 +118,7 @@ def panel_css(key: str, aspect: float, home: bool, scrolled: bool) -> str:
     font-variant-numeric: tabular-nums; }}
 .{css_name(f"{key}-voice")} {{ display: none; }}
 .{panel} {{ scroll-margin-top: 3.75rem; }}
-@media (max-width: 640px) {{
+@media (max-width: {PHONE_PX}px) {{
   .{panel} [data-testid="stHorizontalBlock"] {{ flex-direction: column-reverse; gap: 0.5rem; }}
   .{video} {{ max-width: max(12rem, calc((100vh - {PHONE_HEADER_PX}px) * {aspect:.3f})); }}
   .{words} .live-say {{ font-size: clamp(1.6rem, 7vw, 2.4rem); }}

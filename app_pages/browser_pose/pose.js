@@ -53,7 +53,7 @@ function fitHeight() {
   let room = Infinity;
   try {
     const args = state.args || {};
-    const phone = window.parent.innerWidth <= 640;            // the panel's columns stack: the picture comes first
+    const phone = window.parent.innerWidth <= (args.phone_px || 640);   // the columns stack: the picture comes first
     room = window.parent.innerHeight - ((phone ? args.phone_header_px : args.header_px) || 300);
   } catch (e) { /* other origin */ }
   const w = Math.min(document.body.clientWidth, Math.max(240, room) * aspect);
